@@ -1,0 +1,144 @@
+// Package bench holds dpkit's micro-benchmarks in application form: the
+// figures `dpkit bench ring` and `dpkit bench mempool` print, and that
+// bench/vs-dpdk.sh sets side by side with DPDK's ring_perf_autotest and
+// mempool_perf_autotest.
+//
+// Every figure is one line, "name value unit", written by Report; lines
+// starting with '#' are notices for humans and are ignored by parsers.
+package bench
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// DefaultLcores is the core list used when Options.Lcores is empty.
+const DefaultLcores = "0-1"
+
+// Options selects what a benchmark runs. The zero value runs everything on
+// DefaultLcores with full iteration counts.
+type Options struct {
+	// Lcores is a DPDK-style core list ("0-1", "2,4", "0-3,6") for the
+	// benchmark, "" meaning DefaultLcores. CPUs this process may not run on
+	// are dropped; with only one CPU left, two-core cases are skipped with a
+	// notice.
+	Lcores string
+	// Quick runs fewer iterations (tests, smoke runs).
+	Quick bool
+	// Filter is a regular expression; only figures whose name matches are
+	// run and printed. "" means all.
+	Filter string
+}
+
+// Validate reports a malformed Lcores or Filter.
+func (o Options) Validate() error {
+	if _, err := ParseCoreList(o.lcores()); err != nil {
+		return err
+	}
+	if _, err := regexp.Compile(o.Filter); err != nil {
+		return fmt.Errorf("bad filter: %w", err)
+	}
+	return nil
+}
+
+func (o Options) lcores() string {
+	if o.Lcores == "" {
+		return DefaultLcores
+	}
+	return o.Lcores
+}
+
+// CPUs returns the CPUs named by Lcores, in ascending order, keeping only
+// those in this process's affinity mask. It fails if none is left.
+func (o Options) CPUs() ([]int, error) {
+	want, err := ParseCoreList(o.lcores())
+	if err != nil {
+		return nil, err
+	}
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return nil, fmt.Errorf("getting cpu affinity: %w", err)
+	}
+	var cpus []int
+	for _, c := range want {
+		if set.IsSet(c) {
+			cpus = append(cpus, c)
+		}
+	}
+	if len(cpus) == 0 {
+		return nil, fmt.Errorf("lcores %q: none of these cpus is available to this process", o.lcores())
+	}
+	return cpus, nil
+}
+
+// Want reports whether the figure called name is selected by Filter. A
+// Filter that does not compile selects nothing (Validate reports it).
+func (o Options) Want(name string) bool {
+	if o.Filter == "" {
+		return true
+	}
+	re, err := regexp.Compile(o.Filter)
+	return err == nil && re.MatchString(name)
+}
+
+// Report writes one figure as "name value unit\n", value formatted %.2f:
+// the line format bench/vs-dpdk.sh parses. Write errors are ignored, as
+// with fmt.Println; a broken pipe shows in the caller's output anyway.
+func Report(w io.Writer, name string, value float64, unit string) {
+	fmt.Fprintf(w, "%s %.2f %s\n", name, value, unit)
+}
+
+// Notice writes a line for humans ("# ..."), ignored by parsers: a skipped
+// case, the CPUs used, the clock rate.
+func Notice(w io.Writer, format string, args ...any) {
+	fmt.Fprintf(w, "# "+format+"\n", args...)
+}
+
+// ParseCoreList parses a DPDK-style core list: comma-separated CPU numbers
+// and inclusive ranges, e.g. "0-3,6,8-9". It returns the CPUs sorted and
+// without duplicates.
+func ParseCoreList(s string) ([]int, error) {
+	const maxCPU = 1024 // unix.CPUSet's capacity
+	bad := func(why string) ([]int, error) {
+		return nil, fmt.Errorf("bad core list %q: %s", s, why)
+	}
+	if strings.TrimSpace(s) == "" {
+		return bad("empty")
+	}
+	var seen [maxCPU]bool
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil || a < 0 {
+			return bad(fmt.Sprintf("%q is not a cpu number", lo))
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil || b < 0 {
+				return bad(fmt.Sprintf("%q is not a cpu number", hi))
+			}
+		}
+		if a > b {
+			return bad(fmt.Sprintf("range %d-%d runs backwards", a, b))
+		}
+		if b >= maxCPU {
+			return bad(fmt.Sprintf("cpu %d out of range (max %d)", b, maxCPU-1))
+		}
+		for c := a; c <= b; c++ {
+			seen[c] = true
+		}
+	}
+	var cpus []int
+	for c, ok := range seen {
+		if ok {
+			cpus = append(cpus, c)
+		}
+	}
+	return cpus, nil
+}

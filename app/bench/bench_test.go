@@ -1,0 +1,68 @@
+package bench
+
+import (
+	"bytes"
+	"slices"
+	"testing"
+)
+
+func TestParseCoreList(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []int
+	}{
+		{"0", []int{0}},
+		{"0-1", []int{0, 1}},
+		{"3,1-2,2", []int{1, 2, 3}},
+		{" 0-3 , 6 ", []int{0, 1, 2, 3, 6}},
+	} {
+		got, err := ParseCoreList(tc.in)
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("ParseCoreList(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+	for _, in := range []string{"", "a", "1-", "-1", "3-1", "0,,1", "5000"} {
+		if got, err := ParseCoreList(in); err == nil {
+			t.Errorf("ParseCoreList(%q) = %v, want error", in, got)
+		}
+	}
+}
+
+func TestCPUs(t *testing.T) {
+	cpus, err := Options{Lcores: "0-1023"}.CPUs()
+	if err != nil || len(cpus) == 0 {
+		t.Fatalf("CPUs() = %v, %v; want at least one cpu", cpus, err)
+	}
+	if _, err := (Options{Lcores: "1023"}).CPUs(); err == nil && len(cpus) < 1024 {
+		t.Errorf("CPUs() with an unavailable cpu: want error")
+	}
+}
+
+func TestValidateAndWant(t *testing.T) {
+	if err := (Options{}).Validate(); err != nil {
+		t.Errorf("zero Options: %v", err)
+	}
+	if err := (Options{Filter: "("}).Validate(); err == nil {
+		t.Errorf("bad filter: want error")
+	}
+	if err := (Options{Lcores: "x"}).Validate(); err == nil {
+		t.Errorf("bad lcores: want error")
+	}
+	o := Options{Filter: "^ring_legacy_.*_2core_"}
+	if !o.Want("ring_legacy_spsc_bulk8_2core_cycles_per_elem") || o.Want("ring_elem16_spsc_bulk8_2core_cycles_per_elem") {
+		t.Errorf("Want does not follow Filter %q", o.Filter)
+	}
+	if !(Options{}).Want("anything") {
+		t.Errorf("empty Filter must select everything")
+	}
+}
+
+func TestReport(t *testing.T) {
+	var b bytes.Buffer
+	Report(&b, "ring_legacy_spsc_single_cycles_per_elem", 8.304, "cycles")
+	Notice(&b, "skipped %d cases", 2)
+	want := "ring_legacy_spsc_single_cycles_per_elem 8.30 cycles\n# skipped 2 cases\n"
+	if b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}
