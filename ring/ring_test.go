@@ -4,8 +4,8 @@ import (
 	"errors"
 	"math/rand/v2"
 	"sync"
-	"time"
 	"testing"
+	"time"
 )
 
 func TestNewErrors(t *testing.T) {
