@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"regexp"
@@ -53,7 +54,10 @@ func (fs *Figures) Len() int { return len(fs.list) }
 // starting with '#', blank lines and anything else that is not three fields
 // with a numeric middle are ignored.
 func ParseDpkit(r io.Reader, into *Figures) error {
-	sc := bufio.NewScanner(r)
+	sc, err := completeLines(r)
+	if err != nil {
+		return err
+	}
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || line[0] == '#' {
@@ -112,7 +116,10 @@ func ParseRing(r io.Reader, opt RingOptions, into *Figures) (twoCoreKind string,
 	)
 	sec := secNone
 	curKind := ""
-	sc := bufio.NewScanner(r)
+	sc, err := completeLines(r)
+	if err != nil {
+		return "", err
+	}
 	for sc.Scan() {
 		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "RTE>>"))
 		if m := ringHeaderRE.FindStringSubmatch(line); m != nil {
@@ -206,7 +213,10 @@ var (
 // the first figure, is dropped.
 func ParseMempool(r io.Reader, into *Figures) error {
 	prefix := "mempool_"
-	sc := bufio.NewScanner(r)
+	sc, err := completeLines(r)
+	if err != nil {
+		return err
+	}
 	for sc.Scan() {
 		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "RTE>>"))
 		if m := mempoolSectionRE.FindStringSubmatch(line); m != nil {
@@ -235,6 +245,18 @@ func ParseMempool(r io.Reader, into *Figures) error {
 		into.add(Figure{Name: name, Value: v, Unit: "objs/s"})
 	}
 	return sc.Err()
+}
+
+// completeLines returns a scanner over the complete lines of r: a last line
+// without its newline is dropped, as it may be a figure cut short (the
+// output of a DPDK test that is still running, or was stopped).
+func completeLines(r io.Reader) (*bufio.Scanner, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	b = b[:bytes.LastIndexByte(b, '\n')+1]
+	return bufio.NewScanner(bytes.NewReader(b)), nil
 }
 
 func atoi(s string) int {
