@@ -93,6 +93,10 @@ var memState struct {
 
 var fallbackOnce sync.Once
 
+// failHugeForTest makes every hugepage mapping fail, as on a host without
+// hugepages.
+var failHugeForTest atomic.Bool
+
 // SetMemoryLimit caps the total size of all live arenas (like DPDK -m);
 // 0 or a negative value removes the cap. Arenas already mapped are kept
 // even when they exceed a new, lower limit.
@@ -217,7 +221,14 @@ func NewArena(cfg ArenaConfig) (*Arena, error) {
 		if err := reserveMemory(int64(size)); err != nil {
 			return nil, fmt.Errorf("eal: arena %q: %w", name, err)
 		}
-		mem, fd, err := mapMemory(memfdName(prefix, name), size, ps, huge, cfg.Shared)
+		var mem []byte
+		fd := -1
+		var err error
+		if huge && failHugeForTest.Load() {
+			err = fmt.Errorf("mmap: %w (test)", unix.ENOMEM)
+		} else {
+			mem, fd, err = mapMemory(memfdName(prefix, name), size, ps, huge, cfg.Shared)
+		}
 		if err != nil {
 			releaseMemory(int64(size))
 			if huge {
@@ -228,7 +239,7 @@ func NewArena(cfg ArenaConfig) (*Arena, error) {
 			}
 			return nil, fmt.Errorf("eal: arena %q: mapping %d bytes: %w: %w", name, size, ErrNoMemory, err)
 		}
-		if hugeErr != nil {
+		if hugeErr != nil && !huge {
 			fallbackOnce.Do(func() {
 				notice("no hugepages (%v); using 4 KiB pages + MADV_HUGEPAGE (set vm.nr_hugepages, or --no-huge to silence)", hugeErr)
 			})
