@@ -27,7 +27,7 @@ VSDPDK_FLAGS ?=
 # that do not exist yet (or hold no Go files) are left out, so the list can
 # name packages before they are written.
 RACE_DIRS := eal ring mempool mbuf
-RACE_PKGS  = $(foreach d,$(RACE_DIRS),$(if $(shell find $(d) -name '*.go' -print -quit 2>/dev/null),./$(d)/...))
+RACE_PKGS  = $(strip $(foreach d,$(RACE_DIRS),$(if $(shell find $(d) -name '*.go' -print -quit 2>/dev/null),./$(d)/...)))
 
 GOBIN_DIR   = $(or $(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin)
 STATICCHECK = $(GOBIN_DIR)/staticcheck

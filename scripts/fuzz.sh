@@ -11,11 +11,17 @@ FUZZTIME=${1:-10s}
 
 # go test -list prints each package's matching names, then its "ok pkg"
 # line; pair every name with the package that follows it.
+# A package that does not build fails the run here.
+if ! list=$($GO test -list '^Fuzz' ./...); then
+	echo "$list" >&2
+	echo "fuzz: listing the fuzz targets failed" >&2
+	exit 1
+fi
 mapfile -t targets < <(
-	$GO test -list '^Fuzz' ./... | awk '
+	awk '
 		/^Fuzz/ { names[n++] = $1; next }
 		/^ok[ \t]/ { for (i = 0; i < n; i++) print $2, names[i]; n = 0 }
-	'
+	' <<<"$list"
 )
 
 if [ ${#targets[@]} -eq 0 ]; then
