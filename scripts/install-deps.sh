@@ -5,7 +5,8 @@
 #
 #   - DPDK 22.11 (Debian packages dpdk, dpdk-dev: dpdk-test, dpdk-testpmd),
 #     the real peer every wire protocol and benchmark is checked against.
-#     Installed with apt-get when missing (root only).
+#     Installed with apt-get when missing (root only), with its recommended
+#     packages: the mempool drivers and PMDs (memif, vhost, pcap...) tests use.
 #   - Hugepages: at least $DPKIT_HUGEPAGES (default 1024) 2 MiB pages and
 #     hugetlbfs mounted at /dev/hugepages (root only; as non-root it only
 #     checks, and warns).
@@ -53,7 +54,7 @@ or run this script as root (or set DPKIT_SKIP_DPDK=1 to go without)."
 	info "installing dpdk dpdk-dev with apt-get"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q || die "apt-get update failed"
-	apt-get install -y -q --no-install-recommends dpdk dpdk-dev ||
+	apt-get install -y -q dpdk dpdk-dev ||
 		die "apt-get install dpdk dpdk-dev failed"
 	command -v dpdk-test >/dev/null 2>&1 || die "dpdk-test still missing after installing dpdk dpdk-dev"
 	summary+=("dpdk=$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null || echo installed)")
