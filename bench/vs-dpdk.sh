@@ -124,12 +124,13 @@ covered() {
 	"$work/vsdpdk" covered -dpkit "$work/dpkit-mempool.txt" -dpdk-mempool "$work/dpdk-mempool.txt" >/dev/null 2>&1
 }
 
-# run_dpdk TEST OUTFILE [TIMEOUT [STOP_CHECK]]: run one DPDK autotest, its
-# output line-buffered into OUTFILE. STOP_CHECK, if given, is a command run
-# every 10 s; DPDK is stopped as soon as it succeeds, or after TIMEOUT
-# seconds (0: none).
+# run_dpdk TEST OUTFILE TIMEOUT ON_TIMEOUT [STOP_CHECK]: run one DPDK
+# autotest, its output line-buffered into OUTFILE. After TIMEOUT seconds it
+# is stopped, and ON_TIMEOUT says whether that is a failure ("fail") or the
+# plan ("stop": keep what it printed). STOP_CHECK, if given, is a command
+# run every 10 s; DPDK is stopped as soon as it succeeds.
 run_dpdk() {
-	local test=$1 outfile=$2 timeout=${3:-0} check=${4:-}
+	local test=$1 outfile=$2 timeout=$3 on_timeout=$4 check=${5:-}
 	step "DPDK $test (-l $lcores)"
 	rm -f /dev/hugepages/"$prefix"map_* 2>/dev/null || true
 	echo "$test" | stdbuf -oL dpdk-test -l "$lcores" --no-pci --file-prefix="$prefix" >"$outfile" 2>&1 &
@@ -138,7 +139,12 @@ run_dpdk() {
 	while kill -0 "$dpdk_pid" 2>/dev/null; do
 		sleep 2
 		ticks=$((ticks + 1))
-		if [ "$timeout" -gt 0 ] && [ $((SECONDS - start)) -ge "$timeout" ]; then
+		if [ $((SECONDS - start)) -ge "$timeout" ]; then
+			if [ "$on_timeout" != stop ]; then
+				stop_dpdk
+				tail -20 "$outfile" >&2
+				die "DPDK $test did not finish in ${timeout}s"
+			fi
 			stopped="at the ${timeout}s limit"
 			break
 		fi
@@ -169,7 +175,7 @@ if [ $ring = 1 ]; then
 		"$work/dpkit" bench ring "${dpkit_flags[@]}" | tee "$work/dpkit-ring.txt" >&2
 		table_args+=(-dpkit "$work/dpkit-ring.txt")
 	fi
-	run_dpdk ring_perf_autotest "$work/dpdk-ring.txt"
+	run_dpdk ring_perf_autotest "$work/dpdk-ring.txt" 1200 fail
 	table_args+=(-dpdk-ring "$work/dpdk-ring.txt")
 fi
 if [ $mempool = 1 ]; then
@@ -180,7 +186,7 @@ if [ $mempool = 1 ]; then
 		table_args+=(-dpkit "$work/dpkit-mempool.txt")
 		check=covered
 	fi
-	run_dpdk mempool_perf_autotest "$work/dpdk-mempool.txt" "$mp_timeout" "$check"
+	run_dpdk mempool_perf_autotest "$work/dpdk-mempool.txt" "$mp_timeout" stop "$check"
 	table_args+=(-dpdk-mempool "$work/dpdk-mempool.txt")
 fi
 
