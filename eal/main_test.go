@@ -11,6 +11,9 @@ import (
 // TestMain fails the run when a test leaks an arena, a memzone, a memfd
 // or an initialized EAL.
 func TestMain(m *testing.M) {
+	if noHugeForTest {
+		failHugeForTest.Store(true)
+	}
 	code := m.Run()
 	var leaks []string
 	if s := MemoryStats(); s.Arenas != 0 {
