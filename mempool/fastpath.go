@@ -1,0 +1,159 @@
+package mempool
+
+import "unsafe"
+
+// GetBulk fills objs with free objects, all of them or none: it returns
+// false, with objs and the pool unchanged, when the pool (lcore's cache plus
+// the ring) has fewer than len(objs) free objects. Objects cached by other
+// lcores do not count, as in DPDK.
+func (p *Pool) GetBulk(lcore uint, objs []unsafe.Pointer) bool {
+	if lcore < p.cacheLcores {
+		c := p.cacheOf(lcore)
+		if l := c.len; uint(len(objs)) <= uint(l) {
+			// The whole request from the cache, hottest objects first.
+			l -= uint32(len(objs))
+			copy(objs, c.objs[l:])
+			c.len = l
+			return true
+		}
+		return p.getRefill(c, objs)
+	}
+	return p.ring.DequeueBulk(objs) == len(objs)
+}
+
+// getRefill serves a request the cache cannot: as DPDK 22.11, it takes what
+// the cache has and refills it from the ring with CacheSize plus the
+// shortfall, or takes the shortfall alone from the ring if the ring has not
+// that many (or the shortfall exceeds MaxCacheSize).
+func (p *Pool) getRefill(c *lcoreCache, objs []unsafe.Pointer) bool {
+	l, n, size := uint(c.len), uint(len(objs)), uint(p.cacheSize)
+	short := n - l
+	// DPDK dequeues over the objects it has just copied out of the cache;
+	// objs must stay untouched until success, so the refill lands above
+	// them: objs[:l] of the cache, then size+short new ones.
+	if short <= MaxCacheSize && size+n <= uint(len(c.objs)) {
+		fill := c.objs[l : size+n]
+		if p.ring.DequeueBulk(fill) == len(fill) {
+			copy(objs[:l], c.objs[:l])
+			copy(objs[l:], c.objs[l+size:size+n])
+			// The cache is now c.objs[l:l+size]; move its top min(l, size)
+			// objects into the hole at the bottom.
+			k := min(l, size)
+			copy(c.objs[:k], c.objs[l+size-k:l+size])
+			c.len = uint32(size)
+			return true
+		}
+	}
+	if p.ring.DequeueBulk(objs[l:]) != int(short) {
+		return false
+	}
+	copy(objs[:l], c.objs[:l])
+	c.len = 0
+	return true
+}
+
+// PutBulk returns objs to the pool. They must have been got from this pool
+// and not put back since; the caller may reuse the slice at once.
+func (p *Pool) PutBulk(lcore uint, objs []unsafe.Pointer) {
+	if lcore < p.cacheLcores && uint(len(objs)) <= uint(p.flushThresh) {
+		c := p.cacheOf(lcore)
+		l := uint(c.len)
+		if m := l + uint(len(objs)); m <= uint(p.flushThresh) {
+			copy(c.objs[l:], objs)
+			c.len = uint32(m)
+			return
+		}
+		p.putFlush(c, objs)
+		return
+	}
+	p.enqueue(objs)
+}
+
+// putFlush handles a put that would take the cache past its threshold
+// (DPDK 22.11): the whole cache goes to the ring, then objs into the cache.
+func (p *Pool) putFlush(c *lcoreCache, objs []unsafe.Pointer) {
+	p.enqueue(c.objs[:c.len])
+	copy(c.objs[:], objs)
+	c.len = uint32(len(objs))
+}
+
+// enqueue puts objs in the common ring, which has room for every object of
+// the pool: if it is full, objects were put back twice.
+func (p *Pool) enqueue(objs []unsafe.Pointer) {
+	if p.ring.EnqueueBulk(objs) != len(objs) {
+		p.overflow(len(objs))
+	}
+}
+
+//go:noinline
+func (p *Pool) overflow(n int) {
+	panic("mempool " + p.name + ": put of more objects than the pool has free room for (double free, or objects of another pool?)")
+}
+
+// Get returns one free object, ok false if there is none.
+func (p *Pool) Get(lcore uint) (obj unsafe.Pointer, ok bool) {
+	if lcore < p.cacheLcores {
+		c := p.cacheOf(lcore)
+		if l := c.len; l != 0 {
+			l--
+			obj = c.objs[l]
+			c.len = l
+			return obj, true
+		}
+	}
+	return p.getOneSlow(lcore)
+}
+
+func (p *Pool) getOneSlow(lcore uint) (unsafe.Pointer, bool) {
+	var one [1]unsafe.Pointer
+	if lcore < p.cacheLcores {
+		if !p.getRefill(p.cacheOf(lcore), one[:]) {
+			return nil, false
+		}
+		return one[0], true
+	}
+	return p.ring.Dequeue()
+}
+
+// Put returns one object to the pool.
+func (p *Pool) Put(lcore uint, obj unsafe.Pointer) {
+	if lcore < p.cacheLcores {
+		c := p.cacheOf(lcore)
+		if l := c.len; l < p.flushThresh {
+			c.objs[l] = obj
+			c.len = l + 1
+			return
+		}
+	}
+	p.putOneSlow(lcore, obj)
+}
+
+func (p *Pool) putOneSlow(lcore uint, obj unsafe.Pointer) {
+	one := [1]unsafe.Pointer{obj}
+	p.PutBulk(lcore, one[:])
+}
+
+// FlushCache puts every object in lcore's cache back in the ring, where
+// other lcores can get them (rte_mempool_cache_flush). Like Get and Put, it
+// must not run while another goroutine uses lcore's cache. No-op for an
+// lcore without a cache.
+func (p *Pool) FlushCache(lcore uint) {
+	if lcore >= p.cacheLcores {
+		return
+	}
+	c := p.cacheOf(lcore)
+	p.enqueue(c.objs[:c.len])
+	c.len = 0
+}
+
+// fill puts every object in the ring, in address order.
+func (p *Pool) fill() {
+	var batch [64]unsafe.Pointer
+	for i := 0; i < p.n; {
+		k := 0
+		for ; k < len(batch) && i < p.n; k, i = k+1, i+1 {
+			batch[k] = p.ObjAt(i)
+		}
+		p.enqueue(batch[:k])
+	}
+}
