@@ -44,10 +44,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cmd := args[0]
 	fs := flag.NewFlagSet("vsdpdk "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var dpkitFiles, meta multiFlag
+	var dpkitFiles, ringFiles, mempoolFiles, meta multiFlag
 	fs.Var(&dpkitFiles, "dpkit", "`file` of dpkit bench output (repeatable)")
-	ringFile := fs.String("dpdk-ring", "", "`file` of DPDK ring_perf_autotest output")
-	mempoolFile := fs.String("dpdk-mempool", "", "`file` of DPDK mempool_perf_autotest output")
+	fs.Var(&ringFiles, "dpdk-ring", "`file` of DPDK ring_perf_autotest output (repeatable)")
+	fs.Var(&mempoolFiles, "dpdk-mempool", "`file` of DPDK mempool_perf_autotest output (repeatable)")
 	mdFile := fs.String("md", "", "also write the table as markdown to `file`")
 	perElem := fs.Bool("dpdk-bulk-per-elem", false, "DPDK's single-core burst/bulk ring figures are already per element (DPDK after 22.11)")
 	fs.Var(&meta, "meta", "a `line` describing the run (machine, versions) for the markdown header (repeatable)")
@@ -59,28 +59,29 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	// Each file is one run; a figure measured in several runs keeps its
+	// best value (see Figures.Merge).
 	var dpkit, dpdk Figures
-	for _, f := range dpkitFiles {
-		if err := parseFile(f, func(r io.Reader) error { return ParseDpkit(r, &dpkit) }); err != nil {
-			fmt.Fprintln(stderr, "vsdpdk:", err)
-			return 1
-		}
-	}
 	twoCoreKind := ""
-	if *ringFile != "" {
-		err := parseFile(*ringFile, func(r io.Reader) (err error) {
-			twoCoreKind, err = ParseRing(r, RingOptions{BulkPerElem: *perElem}, &dpdk)
+	for _, in := range []struct {
+		files multiFlag
+		into  *Figures
+		parse func(io.Reader, *Figures) error
+	}{
+		{dpkitFiles, &dpkit, ParseDpkit},
+		{ringFiles, &dpdk, func(r io.Reader, f *Figures) (err error) {
+			twoCoreKind, err = ParseRing(r, RingOptions{BulkPerElem: *perElem}, f)
 			return err
-		})
-		if err != nil {
-			fmt.Fprintln(stderr, "vsdpdk:", err)
-			return 1
-		}
-	}
-	if *mempoolFile != "" {
-		if err := parseFile(*mempoolFile, func(r io.Reader) error { return ParseMempool(r, &dpdk) }); err != nil {
-			fmt.Fprintln(stderr, "vsdpdk:", err)
-			return 1
+		}},
+		{mempoolFiles, &dpdk, ParseMempool},
+	} {
+		for _, name := range in.files {
+			var run Figures
+			if err := parseFile(name, func(r io.Reader) error { return in.parse(r, &run) }); err != nil {
+				fmt.Fprintln(stderr, "vsdpdk:", err)
+				return 1
+			}
+			in.into.Merge(&run)
 		}
 	}
 
@@ -109,6 +110,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		t := compare(&dpkit, &dpdk)
 		t.twoCoreKind = twoCoreKind
 		t.perElem = *perElem
+		t.ringRuns = max(len(ringFiles), countRuns(dpkitFiles, "ring_"))
 		t.writeText(stdout)
 		if *mdFile != "" {
 			f, err := os.Create(*mdFile)
@@ -131,6 +133,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vsdpdk: unknown command %q (want table, covered or dpdk)\n", cmd)
 		return 2
 	}
+}
+
+// countRuns counts the files whose output holds figures starting with prefix.
+func countRuns(files []string, prefix string) int {
+	n := 0
+	for _, name := range files {
+		var fs Figures
+		if parseFile(name, func(r io.Reader) error { return ParseDpkit(r, &fs) }) != nil {
+			continue
+		}
+		for _, f := range fs.List() {
+			if strings.HasPrefix(f.Name, prefix) {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 func parseFile(name string, parse func(io.Reader) error) error {
@@ -172,6 +192,7 @@ type table struct {
 	dpkitOnly, dpdkOnly []string
 	twoCoreKind         string
 	perElem             bool
+	ringRuns            int
 }
 
 func compare(dpkit, dpdk *Figures) *table {
@@ -238,6 +259,9 @@ func (t *table) footnotes() []string {
 		notes = append(notes, "DPDK's single-core burst/bulk figures were taken as printed (already per element).")
 	} else {
 		notes = append(notes, "Normalised: DPDK 22.11's ring_perf_autotest prints single-core burst/bulk figures per iteration (one enqueue + one dequeue of the whole burst), so they are divided here by the burst size (8 or 32) to give cycles per element. Its 'single', two-core and empty-deq figures are used as printed.")
+	}
+	if t.ringRuns > 1 {
+		notes = append(notes, fmt.Sprintf("Ring figures are the best of %d runs on each side (lowest cycles), dpkit and DPDK taking turns.", t.ringRuns))
 	}
 	if t.twoCoreKind != "" {
 		notes = append(notes, fmt.Sprintf("DPDK's two-core figures are from its \"%s\" section, on the same two lcores dpkit used.", t.twoCoreKind))

@@ -35,6 +35,23 @@ func (fs *Figures) add(f Figure) bool {
 	return true
 }
 
+// Merge adds the figures of another run: new names are appended, and a
+// name both hold keeps the better value -- the higher for rates (units
+// ending in "/s"), the lower for everything else (cycles). The best of
+// several runs is the one least disturbed by the rest of the machine.
+func (fs *Figures) Merge(other *Figures) {
+	for _, f := range other.List() {
+		if fs.add(f) {
+			continue
+		}
+		i := fs.index[f.Name]
+		old := fs.list[i].Value
+		if higherBetter(f.Unit) && f.Value > old || !higherBetter(f.Unit) && f.Value < old {
+			fs.list[i].Value = f.Value
+		}
+	}
+}
+
 // Get returns the figure called name.
 func (fs *Figures) Get(name string) (Figure, bool) {
 	i, ok := fs.index[name]

@@ -234,3 +234,24 @@ mempool_cache0_cores1_get1_put1_keep32 151493016.00 objs/s
 		t.Errorf("covered with an unpaired figure: exit %d, want 1", code)
 	}
 }
+
+func TestMergeKeepsBest(t *testing.T) {
+	var all Figures
+	for _, in := range []string{
+		"ring_a 5.00 cycles\nmempool_b 100.00 objs/s\n",
+		"ring_a 4.00 cycles\nmempool_b 90.00 objs/s\nring_c 1.00 cycles\n",
+		"ring_a 6.00 cycles\nmempool_b 120.00 objs/s\n",
+	} {
+		var run Figures
+		if err := ParseDpkit(strings.NewReader(in), &run); err != nil {
+			t.Fatal(err)
+		}
+		all.Merge(&run)
+	}
+	checkFigure(t, &all, "ring_a", 4, "cycles")
+	checkFigure(t, &all, "mempool_b", 120, "objs/s")
+	checkFigure(t, &all, "ring_c", 1, "cycles")
+	if got := all.List()[2].Name; got != "ring_c" {
+		t.Errorf("order: third figure %s, want ring_c", got)
+	}
+}
