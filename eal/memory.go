@@ -169,7 +169,7 @@ func NewArena(cfg ArenaConfig) (*Arena, error) {
 	if cfg.Size <= 0 {
 		return nil, fmt.Errorf("eal: arena %q: size %d must be > 0", name, cfg.Size)
 	}
-	if cfg.Size > 1<<46 {
+	if uint64(cfg.Size) > 1<<46 {
 		return nil, fmt.Errorf("eal: arena %q: size %d: %w", name, cfg.Size, ErrNoMemory)
 	}
 	small := os.Getpagesize()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -204,7 +205,7 @@ func TestArenaBadConfig(t *testing.T) {
 	for _, cfg := range []ArenaConfig{
 		{Size: 0},
 		{Size: -1},
-		{Size: 1 << 50},
+		{Size: math.MaxInt},
 		{Size: 1, PageSize: 12345},
 		{Size: 1, PageSize: os.Getpagesize(), Huge: HugeRequire},
 		{Size: 1, Huge: HugeMode(9)},
@@ -305,7 +306,7 @@ func TestArenaAlloc(t *testing.T) {
 	if _, err := a.Alloc(1, 1); !errors.Is(err, ErrNoMemory) {
 		t.Errorf("Alloc in a full arena: %v, want ErrNoMemory", err)
 	}
-	if _, err := a.Alloc(1, 1<<40); !errors.Is(err, ErrNoMemory) {
+	if _, err := a.Alloc(1, 1<<30); !errors.Is(err, ErrNoMemory) {
 		t.Errorf("Alloc with a huge alignment: %v, want ErrNoMemory", err)
 	}
 }
