@@ -1,4 +1,6 @@
 package ring
 
-// pause is a spin-loop hint. TODO(eal): use eal.Pause once eal lands.
-func pause() {}
+import "github.com/dpkit/dpkit/eal"
+
+// pause is the spin-loop hint (PAUSE) used while waiting for a tail.
+func pause() { eal.Pause() }

@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"runtime"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Flags choose the ring's synchronisation modes at creation.
@@ -16,6 +17,13 @@ const (
 	SingleProducer Flags = 1 << iota
 	// SingleConsumer: only one goroutine at a time dequeues (RING_F_SC_DEQ).
 	SingleConsumer
+	// OffHeap declares that elements hold no pointers into the Go heap:
+	// pointers into dpkit arenas (mbufs, mempool objects) are fine. Bursts
+	// are then moved as raw words, skipping the garbage collector's write
+	// barriers. Storing a Go heap pointer in an OffHeap ring can let the
+	// collector free an object that is still in use. Rings of pointer-free
+	// element types get the raw path without this flag.
+	OffHeap Flags = 1 << 3
 	// ExactSize: count need not be a power of two and the ring holds exactly
 	// count elements (RING_F_EXACT_SZ). Without it count must be a power of
 	// two and the ring holds count-1 elements, as rte_ring does.
@@ -51,11 +59,14 @@ type side struct {
 type Ring[T any] struct {
 	_        [cacheLine]byte
 	slots    []T
+	base     unsafe.Pointer // &slots[0], for raw word copies
+	wpe      int            // 64-bit words per element for raw copies, or 0
+	size     uint32         // len(slots)
 	mask     uint32
 	capacity uint32
 	flags    Flags
 	name     string
-	_        [cacheLine - 24 - 12 - 16]byte
+	_        [2*cacheLine - 24 - 8 - 8 - 16 - 16]byte
 	prod     side
 	cons     side
 }
@@ -63,7 +74,7 @@ type Ring[T any] struct {
 // New creates a ring named name that can hold count elements (count-1 for
 // a power-of-two count without ExactSize, as rte_ring_create does).
 func New[T any](name string, count int, flags Flags) (*Ring[T], error) {
-	if flags&^(SingleProducer|SingleConsumer|ExactSize) != 0 {
+	if flags&^(SingleProducer|SingleConsumer|ExactSize|OffHeap) != 0 {
 		return nil, fmt.Errorf("%w: %#x", ErrFlags, uint32(flags))
 	}
 	var size, capacity uint64
@@ -88,11 +99,14 @@ func New[T any](name string, count int, flags Flags) (*Ring[T], error) {
 	}
 	r := &Ring[T]{
 		slots:    make([]T, size),
+		size:     uint32(size),
 		mask:     uint32(size - 1),
 		capacity: uint32(capacity),
 		flags:    flags,
 		name:     name,
 	}
+	r.wpe = rawWords[T](flags&OffHeap != 0)
+	r.base = unsafe.Pointer(unsafe.SliceData(r.slots))
 	r.prod.single = flags&SingleProducer != 0
 	r.cons.single = flags&SingleConsumer != 0
 	return r, nil
@@ -138,56 +152,204 @@ func (r *Ring[T]) String() string {
 }
 
 // EnqueueBulk enqueues all of objs or none; it returns len(objs) or 0.
-func (r *Ring[T]) EnqueueBulk(objs []T) int {
-	if r.prod.single {
-		return r.enqueueSP(objs, true)
-	}
-	return r.enqueueMP(objs, true)
-}
+func (r *Ring[T]) EnqueueBulk(objs []T) int { return r.enqueue(objs, true) }
 
 // EnqueueBurst enqueues as many of objs as fit, in order, and returns how
 // many. The caller keeps ownership of objs[n:].
-func (r *Ring[T]) EnqueueBurst(objs []T) int {
+func (r *Ring[T]) EnqueueBurst(objs []T) int { return r.enqueue(objs, false) }
+
+// DequeueBulk fills all of objs or nothing; it returns len(objs) or 0.
+func (r *Ring[T]) DequeueBulk(objs []T) int { return r.dequeue(objs, true) }
+
+// DequeueBurst fills objs with as many elements as are available, in
+// order, and returns how many.
+func (r *Ring[T]) DequeueBurst(objs []T) int { return r.dequeue(objs, false) }
+
+// enqueue is the whole producer side: reserve (SP: no atomics; MP: CAS on
+// the head), copy, wait for earlier MP reservations, publish the tail. It
+// is one function on purpose: a call per step would cost more than the
+// work for small bursts.
+func (r *Ring[T]) enqueue(objs []T, bulk bool) int {
+	n := uint32(len(objs))
+	var head uint32
 	if r.prod.single {
-		return r.enqueueSP(objs, false)
+		head = r.prod.tail // only this producer writes it
+		if free := r.capacity + r.prod.cached - head; free < n {
+			r.prod.cached = atomic.LoadUint32(&r.cons.tail)
+			if free = r.capacity + r.prod.cached - head; free < n {
+				if bulk || free == 0 {
+					return 0
+				}
+				n = free
+			}
+		}
+	} else {
+		for {
+			head = atomic.LoadUint32(&r.prod.head)
+			if free := r.capacity + atomic.LoadUint32(&r.cons.tail) - head; free < n {
+				if bulk || free == 0 {
+					return 0
+				}
+				n = free
+			}
+			if atomic.CompareAndSwapUint32(&r.prod.head, head, head+n) {
+				break
+			}
+			n = uint32(len(objs))
+		}
 	}
-	return r.enqueueMP(objs, false)
+	if w := uint(r.wpe); w > 0 {
+		// Raw words; the accounting above guarantees n <= capacity < size.
+		i := head & r.mask
+		nw := uint(n) * w
+		first := uint(r.size-i) * w
+		src := unsafe.Pointer(unsafe.SliceData(objs))
+		dst := unsafe.Add(r.base, uintptr(i)*uintptr(w)*8)
+		if nw <= first {
+			copyPairs(dst, src, nw)
+		} else {
+			copyPairs(dst, src, first)
+			copyPairs(r.base, unsafe.Add(src, first*8), nw-first)
+		}
+	} else {
+		r.typedIn(objs[:n], head)
+	}
+	if !r.prod.single && atomic.LoadUint32(&r.prod.tail) != head {
+		waitTail(&r.prod.tail, head)
+	}
+	storeRelease(&r.prod.tail, head+n)
+	return int(n)
+}
+
+// dequeue is the whole consumer side, the mirror of enqueue.
+func (r *Ring[T]) dequeue(objs []T, bulk bool) int {
+	n := uint32(len(objs))
+	var head uint32
+	if r.cons.single {
+		head = r.cons.tail // only this consumer writes it
+		if avail := r.cons.cached - head; avail < n {
+			r.cons.cached = atomic.LoadUint32(&r.prod.tail)
+			if avail = r.cons.cached - head; avail < n {
+				if bulk || avail == 0 {
+					return 0
+				}
+				n = avail
+			}
+		}
+	} else {
+		for {
+			head = atomic.LoadUint32(&r.cons.head)
+			if avail := atomic.LoadUint32(&r.prod.tail) - head; avail < n {
+				if bulk || avail == 0 {
+					return 0
+				}
+				n = avail
+			}
+			if atomic.CompareAndSwapUint32(&r.cons.head, head, head+n) {
+				break
+			}
+			n = uint32(len(objs))
+		}
+	}
+	if w := uint(r.wpe); w > 0 {
+		i := head & r.mask
+		nw := uint(n) * w
+		first := uint(r.size-i) * w
+		dst := unsafe.Pointer(unsafe.SliceData(objs))
+		src := unsafe.Add(r.base, uintptr(i)*uintptr(w)*8)
+		if nw <= first {
+			copyPairs(dst, src, nw)
+		} else {
+			copyPairs(dst, src, first)
+			copyPairs(unsafe.Add(dst, first*8), r.base, nw-first)
+		}
+	} else {
+		r.typedOut(objs[:n], head)
+	}
+	if !r.cons.single && atomic.LoadUint32(&r.cons.tail) != head {
+		waitTail(&r.cons.tail, head)
+	}
+	storeRelease(&r.cons.tail, head+n)
+	return int(n)
 }
 
 // Enqueue enqueues one element; it reports false when the ring is full.
 func (r *Ring[T]) Enqueue(obj T) bool {
-	if r.prod.single {
-		return r.enqueueOneSP(obj)
+	if !r.prod.single {
+		return r.enqueueOneMP(obj)
 	}
-	one := [1]T{obj}
-	return r.enqueueMP(one[:], true) == 1
-}
-
-// DequeueBulk fills all of objs or nothing; it returns len(objs) or 0.
-func (r *Ring[T]) DequeueBulk(objs []T) int {
-	if r.cons.single {
-		return r.dequeueSC(objs, true)
+	head := r.prod.tail
+	if r.capacity+r.prod.cached == head && !r.refreshProd(head) {
+		return false
 	}
-	return r.dequeueMC(objs, true)
-}
-
-// DequeueBurst fills objs with as many elements as are available, in
-// order, and returns how many.
-func (r *Ring[T]) DequeueBurst(objs []T) int {
-	if r.cons.single {
-		return r.dequeueSC(objs, false)
-	}
-	return r.dequeueMC(objs, false)
+	r.slots[head&r.mask] = obj
+	storeRelease(&r.prod.tail, head+1)
+	return true
 }
 
 // Dequeue removes one element; ok is false when the ring is empty.
 func (r *Ring[T]) Dequeue() (obj T, ok bool) {
-	if r.cons.single {
-		return r.dequeueOneSC()
+	if !r.cons.single {
+		return r.dequeueOneMC()
 	}
-	var one [1]T
-	ok = r.dequeueMC(one[:], true) == 1
-	return one[0], ok
+	tail := r.cons.tail
+	if r.cons.cached == tail && !r.refreshCons(tail) {
+		return obj, false
+	}
+	obj = r.slots[tail&r.mask]
+	storeRelease(&r.cons.tail, tail+1)
+	return obj, true
+}
+
+// refreshProd reloads the consumer tail; it reports whether a slot is free.
+func (r *Ring[T]) refreshProd(head uint32) bool {
+	r.prod.cached = atomic.LoadUint32(&r.cons.tail)
+	return r.capacity+r.prod.cached != head
+}
+
+// refreshCons reloads the producer tail; it reports whether an element is
+// available.
+func (r *Ring[T]) refreshCons(tail uint32) bool {
+	r.cons.cached = atomic.LoadUint32(&r.prod.tail)
+	return r.cons.cached != tail
+}
+
+func (r *Ring[T]) enqueueOneMP(obj T) bool {
+	var head uint32
+	for {
+		head = atomic.LoadUint32(&r.prod.head)
+		if r.capacity+atomic.LoadUint32(&r.cons.tail) == head {
+			return false
+		}
+		if atomic.CompareAndSwapUint32(&r.prod.head, head, head+1) {
+			break
+		}
+	}
+	r.slots[head&r.mask] = obj
+	if atomic.LoadUint32(&r.prod.tail) != head {
+		waitTail(&r.prod.tail, head)
+	}
+	storeRelease(&r.prod.tail, head+1)
+	return true
+}
+
+func (r *Ring[T]) dequeueOneMC() (obj T, ok bool) {
+	var head uint32
+	for {
+		head = atomic.LoadUint32(&r.cons.head)
+		if atomic.LoadUint32(&r.prod.tail) == head {
+			return obj, false
+		}
+		if atomic.CompareAndSwapUint32(&r.cons.head, head, head+1) {
+			break
+		}
+	}
+	obj = r.slots[head&r.mask]
+	if atomic.LoadUint32(&r.cons.tail) != head {
+		waitTail(&r.cons.tail, head)
+	}
+	storeRelease(&r.cons.tail, head+1)
+	return obj, true
 }
 
 // Peek copies up to len(objs) elements from the head of the ring without
@@ -204,7 +366,7 @@ func (r *Ring[T]) Peek(objs []T) int {
 	if avail < n {
 		n = avail
 	}
-	r.copyOut(objs[:n], tail)
+	r.peekOut(objs[:n], tail)
 	return int(n)
 }
 
@@ -238,128 +400,18 @@ func (r *Ring[T]) Reset() {
 	atomic.StoreUint32(&r.prod.tail, 0)
 }
 
-// copyIn writes objs into the slots starting at index idx (free-running).
-func (r *Ring[T]) copyIn(objs []T, idx uint32) {
+func (r *Ring[T]) typedIn(objs []T, idx uint32) {
 	i := int(idx & r.mask)
 	if n := copy(r.slots[i:], objs); n < len(objs) {
 		copy(r.slots, objs[n:])
 	}
 }
 
-// copyOut reads len(objs) slots starting at index idx into objs.
-func (r *Ring[T]) copyOut(objs []T, idx uint32) {
+func (r *Ring[T]) typedOut(objs []T, idx uint32) {
 	i := int(idx & r.mask)
 	if n := copy(objs, r.slots[i:]); n < len(objs) {
 		copy(objs[n:], r.slots)
 	}
-}
-
-func (r *Ring[T]) enqueueSP(objs []T, bulk bool) int {
-	n := uint32(len(objs))
-	head := r.prod.tail // only this producer writes it
-	free := r.capacity + r.prod.cached - head
-	if free < n {
-		r.prod.cached = atomic.LoadUint32(&r.cons.tail)
-		free = r.capacity + r.prod.cached - head
-		if free < n {
-			if bulk || free == 0 {
-				return 0
-			}
-			n = free
-		}
-	}
-	r.copyIn(objs[:n], head)
-	storeRelease(&r.prod.tail, head+n)
-	return int(n)
-}
-
-func (r *Ring[T]) enqueueOneSP(obj T) bool {
-	head := r.prod.tail
-	if r.capacity+r.prod.cached == head {
-		r.prod.cached = atomic.LoadUint32(&r.cons.tail)
-		if r.capacity+r.prod.cached == head {
-			return false
-		}
-	}
-	r.slots[head&r.mask] = obj
-	storeRelease(&r.prod.tail, head+1)
-	return true
-}
-
-func (r *Ring[T]) dequeueSC(objs []T, bulk bool) int {
-	n := uint32(len(objs))
-	tail := r.cons.tail // only this consumer writes it
-	avail := r.cons.cached - tail
-	if avail < n {
-		r.cons.cached = atomic.LoadUint32(&r.prod.tail)
-		avail = r.cons.cached - tail
-		if avail < n {
-			if bulk || avail == 0 {
-				return 0
-			}
-			n = avail
-		}
-	}
-	r.copyOut(objs[:n], tail)
-	storeRelease(&r.cons.tail, tail+n)
-	return int(n)
-}
-
-func (r *Ring[T]) dequeueOneSC() (obj T, ok bool) {
-	tail := r.cons.tail
-	if r.cons.cached == tail {
-		r.cons.cached = atomic.LoadUint32(&r.prod.tail)
-		if r.cons.cached == tail {
-			return obj, false
-		}
-	}
-	obj = r.slots[tail&r.mask]
-	storeRelease(&r.cons.tail, tail+1)
-	return obj, true
-}
-
-func (r *Ring[T]) enqueueMP(objs []T, bulk bool) int {
-	var head, n uint32
-	for {
-		n = uint32(len(objs))
-		head = atomic.LoadUint32(&r.prod.head)
-		free := r.capacity + atomic.LoadUint32(&r.cons.tail) - head
-		if free < n {
-			if bulk || free == 0 {
-				return 0
-			}
-			n = free
-		}
-		if atomic.CompareAndSwapUint32(&r.prod.head, head, head+n) {
-			break
-		}
-	}
-	r.copyIn(objs[:n], head)
-	waitTail(&r.prod.tail, head)
-	storeRelease(&r.prod.tail, head+n)
-	return int(n)
-}
-
-func (r *Ring[T]) dequeueMC(objs []T, bulk bool) int {
-	var head, n uint32
-	for {
-		n = uint32(len(objs))
-		head = atomic.LoadUint32(&r.cons.head)
-		avail := atomic.LoadUint32(&r.prod.tail) - head
-		if avail < n {
-			if bulk || avail == 0 {
-				return 0
-			}
-			n = avail
-		}
-		if atomic.CompareAndSwapUint32(&r.cons.head, head, head+n) {
-			break
-		}
-	}
-	r.copyOut(objs[:n], head)
-	waitTail(&r.cons.tail, head)
-	storeRelease(&r.cons.tail, head+n)
-	return int(n)
 }
 
 // waitTail waits until the earlier reservations of the same side have

@@ -9,11 +9,6 @@ import (
 	"io"
 )
 
-// Ring is replaced by app/bench/ring.go.
-func Ring(w io.Writer, opt Options) error {
-	return errors.New("not yet implemented (app/bench/ring.go)")
-}
-
 // Mempool is replaced by app/bench/mempool.go.
 func Mempool(w io.Writer, opt Options) error {
 	return errors.New("not yet implemented (app/bench/mempool.go)")
