@@ -46,23 +46,18 @@ func hasPointers(t reflect.Type) bool {
 
 // copyPairs copies n 64-bit words from s to d. The compiler moves a
 // [2]uint64 as one 16-byte vector load and store (larger unsafe block moves
-// become runtime.memmove calls), and this loop is small enough to inline
-// into the burst functions, which is where the time goes for 8..32
-// elements.
+// become runtime.memmove calls); two of them a turn keeps the loop within
+// the inlining budget, and inlined into the burst functions is where it
+// must be for 8..32 elements.
 func copyPairs(d, s unsafe.Pointer, n uint) {
 	// Offsets, not advancing pointers: a pointer one past the end of an
 	// allocation is invalid even if never dereferenced (checkptr).
-	i := uintptr(0)
-	for end := uintptr(n) &^ 7 * 8; i < end; i += 64 {
+	i, end := uintptr(0), uintptr(n)*8
+	for ; i+32 <= end; i += 32 {
 		*(*[2]uint64)(unsafe.Add(d, i)) = *(*[2]uint64)(unsafe.Add(s, i))
 		*(*[2]uint64)(unsafe.Add(d, i+16)) = *(*[2]uint64)(unsafe.Add(s, i+16))
-		*(*[2]uint64)(unsafe.Add(d, i+32)) = *(*[2]uint64)(unsafe.Add(s, i+32))
-		*(*[2]uint64)(unsafe.Add(d, i+48)) = *(*[2]uint64)(unsafe.Add(s, i+48))
 	}
-	for end := uintptr(n) &^ 1 * 8; i < end; i += 16 {
-		*(*[2]uint64)(unsafe.Add(d, i)) = *(*[2]uint64)(unsafe.Add(s, i))
-	}
-	if n&1 != 0 {
+	for ; i < end; i += 8 {
 		*(*uint64)(unsafe.Add(d, i)) = *(*uint64)(unsafe.Add(s, i))
 	}
 }
