@@ -126,7 +126,7 @@ trap 'exit 130' INT TERM
 
 # Build once, so compiling never overlaps a measurement.
 step "building dpkit and bench/vsdpdk"
-go build -o "$work/dpkit" ./cmd/dpkit
+go build -ldflags "-X main.version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)" -o "$work/dpkit" ./cmd/dpkit
 go build -o "$work/vsdpdk" ./bench/vsdpdk
 
 dpkit_flags=(-l "$lcores")
