@@ -531,7 +531,12 @@ func TestGCWhilePolling(t *testing.T) {
 		}
 		stop.Store(true)
 	}()
-	watchdog := time.AfterFunc(20*time.Second, func() { stop.Store(true) })
+	// The contract is that the collector completes while every lcore
+	// polls; how long it takes depends on the machine's load and is only
+	// logged (timed assertions make CI flaky). If it has not completed
+	// when the watchdog releases the pollers, the contract is broken.
+	var released atomic.Bool
+	watchdog := time.AfterFunc(60*time.Second, func() { released.Store(true); stop.Store(true) })
 	defer watchdog.Stop()
 	// The main lcore polls too, on this goroutine.
 	if err := LaunchOnAll(poll, true); err != nil {
@@ -545,12 +550,12 @@ func TestGCWhilePolling(t *testing.T) {
 		if d < 0 {
 			t.Fatal("runtime.GC returned without a GC cycle")
 		}
-		t.Logf("GC with %d lcores polling (GOMAXPROCS %d): %v", n, runtime.GOMAXPROCS(0), d)
-		if d > 5*time.Second {
-			t.Errorf("GC took %v while lcores polled", d)
+		if released.Load() {
+			t.Fatalf("GC completed only after the watchdog stopped the pollers (%v)", d)
 		}
+		t.Logf("GC with %d lcores polling (GOMAXPROCS %d): %v", n, runtime.GOMAXPROCS(0), d)
 	default:
-		t.Fatal("GC did not complete within 20s while every lcore polled")
+		t.Fatal("GC did not complete within 60s while every lcore polled")
 	}
 }
 
