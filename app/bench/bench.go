@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/dpkit/dpkit/eal"
 )
 
 // DefaultLcores is the core list used when Options.Lcores is empty.
@@ -37,7 +39,7 @@ type Options struct {
 
 // Validate reports a malformed Lcores or Filter.
 func (o Options) Validate() error {
-	if _, err := ParseCoreList(o.lcores()); err != nil {
+	if _, err := eal.ParseCoreList(o.lcores()); err != nil {
 		return err
 	}
 	if _, err := regexp.Compile(o.Filter); err != nil {
@@ -56,7 +58,7 @@ func (o Options) lcores() string {
 // CPUs returns the CPUs named by Lcores, in ascending order, keeping only
 // those in this process's affinity mask. It fails if none is left.
 func (o Options) CPUs() ([]int, error) {
-	want, err := ParseCoreList(o.lcores())
+	want, err := eal.ParseCoreList(o.lcores())
 	if err != nil {
 		return nil, err
 	}
@@ -97,48 +99,4 @@ func Report(w io.Writer, name string, value float64, unit string) {
 // case, the CPUs used, the clock rate.
 func Notice(w io.Writer, format string, args ...any) {
 	fmt.Fprintf(w, "# "+format+"\n", args...)
-}
-
-// ParseCoreList parses a DPDK-style core list: comma-separated CPU numbers
-// and inclusive ranges, e.g. "0-3,6,8-9". It returns the CPUs sorted and
-// without duplicates.
-func ParseCoreList(s string) ([]int, error) {
-	const maxCPU = 1024 // unix.CPUSet's capacity
-	bad := func(why string) ([]int, error) {
-		return nil, fmt.Errorf("bad core list %q: %s", s, why)
-	}
-	if strings.TrimSpace(s) == "" {
-		return bad("empty")
-	}
-	var seen [maxCPU]bool
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.Atoi(lo)
-		if err != nil || a < 0 {
-			return bad(fmt.Sprintf("%q is not a cpu number", lo))
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.Atoi(hi); err != nil || b < 0 {
-				return bad(fmt.Sprintf("%q is not a cpu number", hi))
-			}
-		}
-		if a > b {
-			return bad(fmt.Sprintf("range %d-%d runs backwards", a, b))
-		}
-		if b >= maxCPU {
-			return bad(fmt.Sprintf("cpu %d out of range (max %d)", b, maxCPU-1))
-		}
-		for c := a; c <= b; c++ {
-			seen[c] = true
-		}
-	}
-	var cpus []int
-	for c, ok := range seen {
-		if ok {
-			cpus = append(cpus, c)
-		}
-	}
-	return cpus, nil
 }

@@ -2,31 +2,8 @@ package bench
 
 import (
 	"bytes"
-	"slices"
 	"testing"
 )
-
-func TestParseCoreList(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want []int
-	}{
-		{"0", []int{0}},
-		{"0-1", []int{0, 1}},
-		{"3,1-2,2", []int{1, 2, 3}},
-		{" 0-3 , 6 ", []int{0, 1, 2, 3, 6}},
-	} {
-		got, err := ParseCoreList(tc.in)
-		if err != nil || !slices.Equal(got, tc.want) {
-			t.Errorf("ParseCoreList(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
-		}
-	}
-	for _, in := range []string{"", "a", "1-", "-1", "3-1", "0,,1", "5000"} {
-		if got, err := ParseCoreList(in); err == nil {
-			t.Errorf("ParseCoreList(%q) = %v, want error", in, got)
-		}
-	}
-}
 
 func TestCPUs(t *testing.T) {
 	cpus, err := Options{Lcores: "0-1023"}.CPUs()
