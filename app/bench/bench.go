@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 
