@@ -22,7 +22,7 @@ func TestRunExitCodes(t *testing.T) {
 		{[]string{"bench"}, exitUsage, "usage: dpkit bench"},
 		{[]string{"bench", "hash"}, exitUsage, "unknown benchmark"},
 		{[]string{"bench", "ring", "-nope"}, exitUsage, "flag provided but not defined"},
-		{[]string{"bench", "ring", "-l", "x"}, exitUsage, "bad core list"},
+		{[]string{"bench", "ring", "-l", "x"}, exitUsage, "core list"},
 		{[]string{"bench", "ring", "-filter", "("}, exitUsage, "bad filter"},
 		{[]string{"bench", "ring", "extra"}, exitUsage, "unexpected arguments"},
 		{[]string{"bench", "ring", "-h"}, exitOK, "-quick"},
