@@ -10,14 +10,25 @@ import (
 
 // lcoreCache is one lcore's cache, rte_mempool_cache without the copies of
 // size and flushthresh (they are the pool's). len has a cache line of its
-// own; objs[:len] are free objects, the most recently put on top. objs has
-// room for what the 22.11 algorithm can hold: CacheSize after a refill plus
-// a shortfall of up to MaxCacheSize, or a flush threshold's worth.
+// own; objs[:len] are free objects, the most recently put on top.
+//
+// rte_mempool_cache has room for 2*MaxCacheSize pointers: a refill of
+// CacheSize plus a shortfall of up to MaxCacheSize lands at the bottom, over
+// the objects just handed out. Here the caller's slice must stay untouched
+// until the refill succeeded, so the refill lands above the cached objects
+// (at most a flush threshold's worth): objs has room for that too. The top
+// part is only touched by requests larger than MaxCacheSize, and only then
+// backed by the kernel.
 type lcoreCache struct {
 	len  uint32
 	_    [cacheLine - 4]byte
-	objs [2 * MaxCacheSize]unsafe.Pointer
+	objs [cacheObjs]unsafe.Pointer
 }
+
+// cacheObjs is the largest len+CacheSize+shortfall: a full cache
+// (MaxCacheSize*3/2) plus a refill (MaxCacheSize plus a shortfall of up to
+// MaxCacheSize).
+const cacheObjs = MaxCacheSize*3/2 + 2*MaxCacheSize
 
 const cacheStride = unsafe.Sizeof(lcoreCache{})
 

@@ -18,7 +18,7 @@ func (p *Pool) GetBulk(lcore uint, objs []unsafe.Pointer) bool {
 		}
 		return p.getRefill(c, objs)
 	}
-	return p.ring.DequeueBulk(objs) == len(objs)
+	return len(objs) == 0 || p.ring.DequeueBulk(objs) == len(objs)
 }
 
 // getRefill serves a request the cache cannot: as DPDK 22.11, it takes what
@@ -30,7 +30,8 @@ func (p *Pool) getRefill(c *lcoreCache, objs []unsafe.Pointer) bool {
 	short := n - l
 	// DPDK dequeues over the objects it has just copied out of the cache;
 	// objs must stay untouched until success, so the refill lands above
-	// them: objs[:l] of the cache, then size+short new ones.
+	// them: objs[:l] of the cache, then size+short new ones. (l is at most
+	// the flush threshold, so size+n always fits.)
 	if short <= MaxCacheSize && size+n <= uint(len(c.objs)) {
 		fill := c.objs[l : size+n]
 		if p.ring.DequeueBulk(fill) == len(fill) {
@@ -80,7 +81,9 @@ func (p *Pool) putFlush(c *lcoreCache, objs []unsafe.Pointer) {
 // enqueue puts objs in the common ring, which has room for every object of
 // the pool: if it is full, objects were put back twice.
 func (p *Pool) enqueue(objs []unsafe.Pointer) {
-	if p.ring.EnqueueBulk(objs) != len(objs) {
+	// An empty MP enqueue must not reach the ring: it would publish its
+	// (empty) reservation after a later one and move the tail back.
+	if len(objs) != 0 && p.ring.EnqueueBulk(objs) != len(objs) {
 		p.overflow(len(objs))
 	}
 }

@@ -184,12 +184,13 @@ func eltSize(objSize int) int { return (objSize + ObjAlign - 1) &^ (ObjAlign - 1
 // New creates a pool as cfg describes: it maps (or carves) the objects,
 // calls ObjInit on each and puts them all in the common ring, so the pool
 // starts full. Errors wrap ErrInvalid (naming the bad field) or ErrNoMemory.
-func New(cfg Config) (p *Pool, err error) {
+func New(cfg Config) (*Pool, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	elt := eltSize(cfg.ObjSize)
-	p = &Pool{
+	var err error
+	p := &Pool{
 		name:      cfg.Name,
 		objSize:   cfg.ObjSize,
 		flags:     cfg.Flags,
@@ -205,7 +206,8 @@ func New(cfg Config) (p *Pool, err error) {
 		}
 	}()
 
-	rflags := ring.ExactSize
+	// The ring holds only pointers into arenas: OffHeap moves them as raw words.
+	rflags := ring.ExactSize | ring.OffHeap
 	if cfg.Flags&SingleProducer != 0 {
 		rflags |= ring.SingleProducer
 	}
