@@ -527,7 +527,7 @@ func TestFlushThreshold(t *testing.T) {
 // shortfall alone comes from the ring; when it has not even that, nothing
 // changes.
 func TestGetFallsBackToRing(t *testing.T) {
-	p := newPool(t, Config{N: 30, ObjSize: 8, CacheSize: 16})     // threshold 24
+	p := newPool(t, Config{N: 30, ObjSize: 8, CacheSize: 16}) // threshold 24
 	all := make([]unsafe.Pointer, 30)
 	if !p.GetBulk(LcoreAny, all) {
 		t.Fatal("GetBulk(all)")
