@@ -3,13 +3,3 @@ package bench
 // TEMPORARY: placeholders so that cmd/dpkit builds before ring.go and
 // mempool.go exist. The owners of app/bench/ring.go and app/bench/mempool.go
 // delete this file when they add the real Ring and Mempool.
-
-import (
-	"errors"
-	"io"
-)
-
-// Mempool is replaced by app/bench/mempool.go.
-func Mempool(w io.Writer, opt Options) error {
-	return errors.New("not yet implemented (app/bench/mempool.go)")
-}
