@@ -87,7 +87,10 @@ func (m *Mbuf) checkSeg() error {
 		if dp == nil {
 			return m.corrupt("indirect buffer %p is in no pool", m.buf)
 		}
-		if dp.id != d.pool || !d.IsDirect() || d.refcnt == 0 || d.buf != m.buf {
+		if d.refcnt == 0 {
+			return m.corrupt("direct mbuf %p of its buffer has refcnt 0: freed while attached (reference count underflow)", d)
+		}
+		if dp.id != d.pool || !d.IsDirect() || d.buf != m.buf {
 			return m.corrupt("indirect buffer %p: direct mbuf %p of pool %q is not live and direct", m.buf, d, dp.name)
 		}
 		if m.bufLen != d.bufLen {

@@ -12,6 +12,10 @@ func debugAlloc(m *Mbuf, p *Pool) {
 	if m.refcnt != 0 {
 		panicf("mbuf: %p allocated from pool %q with reference count %d: it was still in use while in the pool", m, p.name, m.refcnt)
 	}
+	if m.next != nil || m.nbSegs != 1 || !m.IsDirect() || !m.bufIsOwn() {
+		panicf("mbuf: %p allocated from pool %q not reset (next %p, nb_segs %d, flags %s): written after free?",
+			m, p.name, m.next, m.nbSegs, FlagsString(m.olFlags))
+	}
 }
 
 func debugFree(m *Mbuf) {
@@ -44,4 +48,10 @@ func debugRawFree(m *Mbuf, p *Pool) {
 			m, p.name, m.refcnt, m.next, m.nbSegs, FlagsString(m.olFlags))
 	}
 	m.refcnt = 0
+}
+
+func debugRefcnt(m *Mbuf, v uint32) {
+	if v > 0xffff {
+		panicf("mbuf: reference count underflow or overflow on %p: %d", m, int32(v))
+	}
 }

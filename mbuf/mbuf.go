@@ -178,6 +178,21 @@ func (m *Mbuf) readSlow(off int, dst []byte) []byte {
 	return dst
 }
 
+// copyOut copies len(dst) bytes of the packet m, from byte off, into dst;
+// the range must be valid.
+func copyOut(m *Mbuf, off int, dst []byte) {
+	for s := m; s != nil && len(dst) > 0; s = s.next {
+		l := int(s.dataLen)
+		if off >= l {
+			off -= l
+			continue
+		}
+		n := copy(dst, s.bytesAt(int(s.dataOff)+off, l-off))
+		dst = dst[n:]
+		off = 0
+	}
+}
+
 // CopyTo copies the packet's data, every segment in order, into dst and
 // returns the number of bytes copied: min(len(dst), PktLen()).
 func (m *Mbuf) CopyTo(dst []byte) int {

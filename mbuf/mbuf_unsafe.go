@@ -128,21 +128,25 @@ func (m *Mbuf) SetRefcnt(v uint16) { m.refcnt = uint32(v) }
 func (m *Mbuf) RefcntUpdate(delta int) uint16 {
 	if atomic.LoadUint32(&m.refcnt) == 1 {
 		v := uint32(1 + delta)
+		if debug {
+			debugRefcnt(m, v)
+		}
 		m.refcnt = v
 		return uint16(v)
 	}
-	return uint16(atomic.AddUint32(&m.refcnt, uint32(delta)))
+	v := atomic.AddUint32(&m.refcnt, uint32(delta))
+	if debug {
+		debugRefcnt(m, v)
+	}
+	return uint16(v)
 }
 
 // decref is the atomic decrement of the free path; it returns the new count
 // (as a 32-bit value, so that underflow shows as 0xffffffff).
 func (m *Mbuf) decref() uint32 { return atomic.AddUint32(&m.refcnt, ^uint32(0)) }
 
-// mbufs reinterprets a slice of object pointers as mbufs, and back.
-func mbufs(p []unsafe.Pointer) []*Mbuf {
-	return unsafe.Slice((**Mbuf)(unsafe.Pointer(unsafe.SliceData(p))), len(p))
-}
-
+// objs reinterprets a slice of mbufs as the object pointers of mempool
+// calls (an *Mbuf is the address of its object).
 func objs(ms []*Mbuf) []unsafe.Pointer {
 	return unsafe.Slice((*unsafe.Pointer)(unsafe.Pointer(unsafe.SliceData(ms))), len(ms))
 }
@@ -167,26 +171,8 @@ func initObj(o unsafe.Pointer, poolID uint16, privSize, dataRoom int) {
 	clear(m.Priv())
 }
 
-// copySeg copies the data of every segment, from byte off of the packet,
-// into dst; the range must be valid.
-func copyOut(m *Mbuf, off int, dst []byte) {
-	for s := m; s != nil && len(dst) > 0; s = s.next {
-		l := int(s.dataLen)
-		if off >= l {
-			off -= l
-			continue
-		}
-		n := copy(dst, s.bytesAt(int(s.dataOff)+off, l-off))
-		dst = dst[n:]
-		off = 0
-	}
-}
-
-// inside reports whether m's buffer lies inside the object it belongs to
-// (its own object, or for an indirect mbuf the direct mbuf's object).
+// bufIsOwn reports whether m's buffer is the one in its own object.
 func (m *Mbuf) bufIsOwn() bool { return m.buf == m.ownBuf() }
-
-func (m *Mbuf) addr() uintptr { return uintptr(unsafe.Pointer(m)) }
 
 // objInit returns the mempool ObjInit of a pool; it records the pool id it
 // saw in *id.

@@ -137,8 +137,7 @@ func (p *Pool) Alloc(lcore uint) *Mbuf {
 	if debug {
 		debugAlloc(m, p)
 	}
-	m.refcnt = 1
-	m.Reset()
+	m.allocReset()
 	return m
 }
 
@@ -153,8 +152,7 @@ func (p *Pool) AllocBulk(lcore uint, ms []*Mbuf) bool {
 		if debug {
 			debugAlloc(m, p)
 		}
-		m.refcnt = 1
-		m.Reset()
+		m.allocReset()
 	}
 	return true
 }
@@ -205,9 +203,31 @@ func (m *Mbuf) prefreeSeg(lcore uint) *Mbuf {
 	if m.olFlags&attachFlags != 0 {
 		m.detach(lcore)
 	}
-	m.next = nil
-	m.nbSegs = 1
+	// Only write what changed: the second cache line stays clean for a
+	// one-segment packet.
+	if m.next != nil {
+		m.next = nil
+	}
+	if m.nbSegs != 1 {
+		m.nbSegs = 1
+	}
 	return m
+}
+
+// allocReset is Reset plus refcnt 1 for an mbuf just taken from its pool,
+// where next is nil already (prefreeSeg and initObj see to it).
+func (m *Mbuf) allocReset() {
+	m.refcnt = 1
+	m.dataOff = uint16(min(Headroom, int(m.bufLen)))
+	m.nbSegs = 1
+	m.olFlags = 0
+	m.packetType = 0
+	m.pktLen = 0
+	m.dataLen = 0
+	m.vlanTCI = 0
+	m.vlanTCIOuter = 0
+	m.port = PortInvalid
+	m.txOffload = 0
 }
 
 // rawFree puts a segment ready for reuse back into its pool.
