@@ -66,4 +66,9 @@ func (p *Pool) cacheOf(lcore uint) *lcoreCache {
 	return (*lcoreCache)(unsafe.Add(p.caches, lcore*uint(cacheStride)))
 }
 
+// slot returns &c.objs[i] without a bounds check; i <= len(c.objs).
+func (c *lcoreCache) slot(i uint) unsafe.Pointer {
+	return unsafe.Add(unsafe.Pointer(&c.objs), i*8)
+}
+
 func sliceAddr(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
