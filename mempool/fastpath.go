@@ -18,7 +18,12 @@ func (p *Pool) GetBulk(lcore uint, objs []unsafe.Pointer) bool {
 		if l := uint(c.len) - uint(len(objs)); l <= uint(p.flushThresh) {
 			// The whole request from the top of the cache.
 			c.len = uint32(l)
-			copyObjs(unsafe.Pointer(unsafe.SliceData(objs)), c.slot(l), uint(len(objs)))
+			d, s, n := unsafe.Pointer(unsafe.SliceData(objs)), c.slot(l), uint(len(objs))
+			if n >= 16 {
+				copyLarge(d, s, n)
+				return true
+			}
+			copySmall(d, s, n)
 			return true
 		}
 		// Only tail calls on the other paths: nothing is live across a
@@ -73,8 +78,13 @@ func (p *Pool) PutBulk(lcore uint, objs []unsafe.Pointer) {
 		c := p.cacheOf(lcore)
 		l := uint(c.len)
 		if m := l + uint(len(objs)); m <= uint(p.flushThresh) {
-			copyObjs(c.slot(l), unsafe.Pointer(unsafe.SliceData(objs)), uint(len(objs)))
 			c.len = uint32(m)
+			d, s, n := c.slot(l), unsafe.Pointer(unsafe.SliceData(objs)), uint(len(objs))
+			if n >= 16 {
+				copyLarge(d, s, n)
+				return
+			}
+			copySmall(d, s, n)
 			return
 		}
 		p.putFlush(c, objs)
@@ -181,13 +191,19 @@ func (p *Pool) fill() {
 
 // copyObjs copies n object pointers from s to d (which do not overlap) as
 // raw words: they point into arenas, so the garbage collector needs no
-// write barrier. Pairs of 16-byte moves, inlined, beat a call to memmove
-// for the burst sizes of the fast path.
+// write barrier. Small bursts are copied inline; from 16 on, copyLarge
+// uses the widest moves the CPU has. (The fast paths spell it out, as
+// copyObjs itself is too big to inline.)
 func copyObjs(d, s unsafe.Pointer, n uint) {
 	if n >= 16 {
-		copy(unsafe.Slice((*uint64)(d), n), unsafe.Slice((*uint64)(s), n))
+		copyLarge(d, s, n)
 		return
 	}
+	copySmall(d, s, n)
+}
+
+// copySmall copies n words in 16-byte pairs of moves, then one by one.
+func copySmall(d, s unsafe.Pointer, n uint) {
 	i, end := uintptr(0), uintptr(n)*8
 	for ; i+32 <= end; i += 32 {
 		*(*[2]uint64)(unsafe.Add(d, i)) = *(*[2]uint64)(unsafe.Add(s, i))
