@@ -15,6 +15,7 @@ var useAVX2 = cpu.X86.HasAVX2
 
 // copyLarge copies n >= 16 words: AVX2 moves where the CPU has them (Go's
 // memmove uses 16-byte moves below 2 KiB), else memmove.
+//
 //go:noinline
 func copyLarge(d, s unsafe.Pointer, n uint) {
 	if useAVX2 {

@@ -6,6 +6,7 @@ import "unsafe"
 
 // copyLarge copies n >= 16 words with memmove. Not inlined: copyObjs,
 // which calls it, must stay small enough to inline.
+//
 //go:noinline
 func copyLarge(d, s unsafe.Pointer, n uint) {
 	copy(unsafe.Slice((*uint64)(d), n), unsafe.Slice((*uint64)(s), n))
