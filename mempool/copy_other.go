@@ -4,8 +4,8 @@ package mempool
 
 import "unsafe"
 
-// copyLarge copies n >= 16 words with memmove. Not inlined: copyObjs,
-// which calls it, must stay small enough to inline.
+// copyLarge copies n >= 16 words with memmove. Not inlined: the fast paths
+// that call it keep a smaller frame.
 //
 //go:noinline
 func copyLarge(d, s unsafe.Pointer, n uint) {
