@@ -34,7 +34,7 @@ func BenchmarkRing(b *testing.B) {
 	}{{"spsc", SingleProducer | SingleConsumer}, {"mpmc", 0}}
 	for _, m := range modes {
 		b.Run(m.name+"/single", func(b *testing.B) {
-			r, _ := New[*int]("b", 4096, m.flags)
+			r, _ := New[*int]("b", 4096, m.flags|OffHeap)
 			x := new(int)
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
@@ -44,14 +44,12 @@ func BenchmarkRing(b *testing.B) {
 		})
 		for _, size := range []int{8, 32} {
 			s := strconv.Itoa(size)
-			b.Run(m.name+"/burst"+s, func(b *testing.B) { benchBurst[*int](b, m.flags, size, false) })
-			b.Run(m.name+"/bulk"+s, func(b *testing.B) { benchBurst[*int](b, m.flags, size, true) })
-			b.Run(m.name+"/offheap_burst"+s, func(b *testing.B) { benchBurst[*int](b, m.flags|OffHeap, size, false) })
-			b.Run(m.name+"/offheap_bulk"+s, func(b *testing.B) { benchBurst[*int](b, m.flags|OffHeap, size, true) })
+			b.Run(m.name+"/burst"+s, func(b *testing.B) { benchBurst[*int](b, m.flags|OffHeap, size, false) })
+			b.Run(m.name+"/bulk"+s, func(b *testing.B) { benchBurst[*int](b, m.flags|OffHeap, size, true) })
 			b.Run(m.name+"/elem16_bulk"+s, func(b *testing.B) { benchBurst[[2]uint64](b, m.flags, size, true) })
 		}
 		b.Run(m.name+"/empty_deq8", func(b *testing.B) {
-			r, _ := New[*int]("b", 4096, m.flags)
+			r, _ := New[*int]("b", 4096, m.flags|OffHeap)
 			buf := make([]*int, 8)
 			for i := 0; i < b.N; i++ {
 				r.DequeueBulk(buf)

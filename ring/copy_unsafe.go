@@ -1,30 +1,24 @@
 package ring
 
 import (
+	"fmt"
 	"reflect"
 	"unsafe"
 )
 
-// Elements are moved either as raw 64-bit words (wpe > 0, "words per
-// element") or with Go's typed copy. Raw words are used when T holds no
-// pointers, or when the ring was created OffHeap (its pointers lead only to
-// memory the garbage collector does not manage, so skipping the write
-// barrier is safe). Generic code cannot give the compiler a constant size,
-// so the word copies live in non-generic functions where fixed-size block
-// moves become inline vector instructions.
-
-// rawWords returns the number of 64-bit words per element when T may be
-// moved as raw words, or 0.
-func rawWords[T any](offHeap bool) int {
+// elemSize checks that a ring may carry T and returns its size. Elements
+// are moved as raw memory (see OffHeap), in steps of at least 4 bytes.
+func elemSize[T any](offHeap bool) (uintptr, error) {
 	var zero T
 	size, align := unsafe.Sizeof(zero), unsafe.Alignof(zero)
-	if size == 0 || size%8 != 0 || align%8 != 0 {
-		return 0
+	t := reflect.TypeFor[T]()
+	if size == 0 || size%4 != 0 || align%4 != 0 {
+		return 0, fmt.Errorf("%w: %v is %d bytes aligned to %d; want a multiple of 4 bytes, aligned to 4", ErrElem, t, size, align)
 	}
-	if !offHeap && hasPointers(reflect.TypeFor[T]()) {
-		return 0
+	if !offHeap && hasPointers(t) {
+		return 0, fmt.Errorf("%w: %v holds pointers; create the ring OffHeap if they point outside the Go heap (arenas), or pass Go objects over a channel", ErrElem, t)
 	}
-	return int(size / 8)
+	return size, nil
 }
 
 func hasPointers(t reflect.Type) bool {
@@ -44,26 +38,19 @@ func hasPointers(t reflect.Type) bool {
 	return false
 }
 
-// copyPairs copies n 64-bit words from s to d. The compiler moves a
-// [2]uint64 as one 16-byte vector load and store (larger unsafe block moves
-// become runtime.memmove calls); two of them a turn keeps the loop within
-// the inlining budget, and inlined into the burst functions is where it
-// must be for 8..32 elements.
-func copyPairs(d, s unsafe.Pointer, n uint) {
-	// Offsets, not advancing pointers: a pointer one past the end of an
-	// allocation is invalid even if never dereferenced (checkptr).
-	i, end := uintptr(0), uintptr(n)*8
-	for ; i+32 <= end; i += 32 {
-		*(*[2]uint64)(unsafe.Add(d, i)) = *(*[2]uint64)(unsafe.Add(s, i))
-		*(*[2]uint64)(unsafe.Add(d, i+16)) = *(*[2]uint64)(unsafe.Add(s, i+16))
+// putElem copies one element of size bytes (a multiple of 4) from s to
+// d: a single load and store for the common sizes.
+func putElem(d, s unsafe.Pointer, size uintptr) {
+	switch size {
+	case 8:
+		*(*uint64)(d) = *(*uint64)(s)
+	case 16:
+		*(*[2]uint64)(d) = *(*[2]uint64)(s)
+	case 4:
+		*(*uint32)(d) = *(*uint32)(s)
+	default:
+		for i := uintptr(0); i < size; i += 4 {
+			*(*uint32)(unsafe.Add(d, i)) = *(*uint32)(unsafe.Add(s, i))
+		}
 	}
-	for ; i < end; i += 8 {
-		*(*uint64)(unsafe.Add(d, i)) = *(*uint64)(unsafe.Add(s, i))
-	}
-}
-
-// peekOut copies len(objs) elements starting at index idx into objs
-// without consuming them (control path: Peek).
-func (r *Ring[T]) peekOut(objs []T, idx uint32) {
-	r.typedOut(objs, idx)
 }

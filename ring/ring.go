@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/dpkit/dpkit/eal"
 )
 
 // Flags choose the ring's synchronisation modes at creation.
@@ -17,12 +19,13 @@ const (
 	SingleProducer Flags = 1 << iota
 	// SingleConsumer: only one goroutine at a time dequeues (RING_F_SC_DEQ).
 	SingleConsumer
-	// OffHeap declares that elements hold no pointers into the Go heap:
-	// pointers into dpkit arenas (mbufs, mempool objects) are fine. Bursts
-	// are then moved as raw words, skipping the garbage collector's write
-	// barriers. Storing a Go heap pointer in an OffHeap ring can let the
-	// collector free an object that is still in use. Rings of pointer-free
-	// element types get the raw path without this flag.
+	// OffHeap declares that the elements' pointers lead only outside the Go
+	// heap: into dpkit arenas (mbufs, mempool objects) or other memory the
+	// garbage collector does not manage. A ring moves elements as raw
+	// memory, without the collector's write barriers, so New refuses an
+	// element type that holds pointers unless this flag vouches for them.
+	// Storing a Go heap pointer in an OffHeap ring can let the collector
+	// free an object that is still in use: pass Go objects over channels.
 	OffHeap Flags = 1 << 3
 	// ExactSize: count need not be a power of two and the ring holds exactly
 	// count elements (RING_F_EXACT_SZ). Without it count must be a power of
@@ -41,6 +44,10 @@ var (
 	ErrSize = errors.New("ring: invalid size")
 	// ErrFlags reports unknown flag bits.
 	ErrFlags = errors.New("ring: invalid flags")
+	// ErrElem reports an element type a ring cannot carry: one whose size is
+	// not a non-zero multiple of 4 bytes (as rte_ring_elem requires), or
+	// one holding pointers without OffHeap.
+	ErrElem = errors.New("ring: invalid element type")
 )
 
 // side is one end of the ring. Head is where the next reservation starts,
@@ -59,8 +66,8 @@ type side struct {
 type Ring[T any] struct {
 	_        [cacheLine]byte
 	slots    []T
-	base     unsafe.Pointer // &slots[0], for raw word copies
-	wpe      int            // 64-bit words per element for raw copies, or 0
+	base     unsafe.Pointer // &slots[0]
+	esz      uintptr        // element size in bytes, a multiple of 4
 	size     uint32         // len(slots)
 	mask     uint32
 	capacity uint32
@@ -97,7 +104,12 @@ func New[T any](name string, count int, flags Flags) (*Ring[T], error) {
 		size = uint64(count)
 		capacity = size - 1
 	}
+	esz, err := elemSize[T](flags&OffHeap != 0)
+	if err != nil {
+		return nil, err
+	}
 	r := &Ring[T]{
+		esz:      esz,
 		slots:    make([]T, size),
 		size:     uint32(size),
 		mask:     uint32(size - 1),
@@ -105,7 +117,6 @@ func New[T any](name string, count int, flags Flags) (*Ring[T], error) {
 		flags:    flags,
 		name:     name,
 	}
-	r.wpe = rawWords[T](flags&OffHeap != 0)
 	r.base = unsafe.Pointer(unsafe.SliceData(r.slots))
 	r.prod.single = flags&SingleProducer != 0
 	r.cons.single = flags&SingleConsumer != 0
@@ -167,8 +178,10 @@ func (r *Ring[T]) DequeueBurst(objs []T) int { return r.dequeue(objs, false) }
 
 // enqueue is the whole producer side: reserve (SP: no atomics; MP: CAS on
 // the head), copy, wait for earlier MP reservations, publish the tail. It
-// is one function on purpose: a call per step would cost more than the
-// work for small bursts.
+// is one function that calls nothing, on purpose: the compiler then
+// builds it as a leaf without a stack frame, and for small bursts the
+// frame, the stack check and the spills around a call cost more than the
+// work (TestInlining holds the parts that must inline into it).
 func (r *Ring[T]) enqueue(objs []T, bulk bool) int {
 	n := uint32(len(objs))
 	var head uint32
@@ -198,24 +211,41 @@ func (r *Ring[T]) enqueue(objs []T, bulk bool) int {
 			n = uint32(len(objs))
 		}
 	}
-	if w := uint(r.wpe); w > 0 {
-		// Raw words; the accounting above guarantees n <= capacity < size.
-		i := head & r.mask
-		nw := uint(n) * w
-		first := uint(r.size-i) * w
-		src := unsafe.Pointer(unsafe.SliceData(objs))
-		dst := unsafe.Add(r.base, uintptr(i)*uintptr(w)*8)
-		if nw <= first {
-			copyPairs(dst, src, nw)
-		} else {
-			copyPairs(dst, src, first)
-			copyPairs(r.base, unsafe.Add(src, first*8), nw-first)
+	// Copy in at most two segments (the second after the wrap). The
+	// accounting above guarantees n <= capacity < size. Written out here
+	// rather than called: see the function comment.
+	i := head & r.mask
+	nb := uintptr(n) * r.esz
+	seg := min(nb, uintptr(r.size-i)*r.esz)
+	src := unsafe.Pointer(unsafe.SliceData(objs))
+	dst := unsafe.Add(r.base, uintptr(i)*r.esz)
+	for done := uintptr(0); ; {
+		o := uintptr(0)
+		for ; o+64 <= seg; o += 64 {
+			*(*[2]uint64)(unsafe.Add(dst, o)) = *(*[2]uint64)(unsafe.Add(src, done+o))
+			*(*[2]uint64)(unsafe.Add(dst, o+16)) = *(*[2]uint64)(unsafe.Add(src, done+o+16))
+			*(*[2]uint64)(unsafe.Add(dst, o+32)) = *(*[2]uint64)(unsafe.Add(src, done+o+32))
+			*(*[2]uint64)(unsafe.Add(dst, o+48)) = *(*[2]uint64)(unsafe.Add(src, done+o+48))
 		}
-	} else {
-		r.typedIn(objs[:n], head)
+		for ; o+16 <= seg; o += 16 {
+			*(*[2]uint64)(unsafe.Add(dst, o)) = *(*[2]uint64)(unsafe.Add(src, done+o))
+		}
+		if o+8 <= seg {
+			*(*uint64)(unsafe.Add(dst, o)) = *(*uint64)(unsafe.Add(src, done+o))
+			o += 8
+		}
+		if o < seg {
+			*(*uint32)(unsafe.Add(dst, o)) = *(*uint32)(unsafe.Add(src, done+o))
+		}
+		if done += seg; done == nb {
+			break
+		}
+		dst, seg = r.base, nb-done
 	}
-	if !r.prod.single && atomic.LoadUint32(&r.prod.tail) != head {
-		waitTail(&r.prod.tail, head)
+	if !r.prod.single {
+		// Wait for earlier reservations to publish (see spinning below).
+		for atomic.LoadUint32(&r.prod.tail) != head {
+		}
 	}
 	storeRelease(&r.prod.tail, head+n)
 	return int(n)
@@ -251,23 +281,37 @@ func (r *Ring[T]) dequeue(objs []T, bulk bool) int {
 			n = uint32(len(objs))
 		}
 	}
-	if w := uint(r.wpe); w > 0 {
-		i := head & r.mask
-		nw := uint(n) * w
-		first := uint(r.size-i) * w
-		dst := unsafe.Pointer(unsafe.SliceData(objs))
-		src := unsafe.Add(r.base, uintptr(i)*uintptr(w)*8)
-		if nw <= first {
-			copyPairs(dst, src, nw)
-		} else {
-			copyPairs(dst, src, first)
-			copyPairs(unsafe.Add(dst, first*8), r.base, nw-first)
+	i := head & r.mask
+	nb := uintptr(n) * r.esz
+	seg := min(nb, uintptr(r.size-i)*r.esz)
+	dst := unsafe.Pointer(unsafe.SliceData(objs))
+	src := unsafe.Add(r.base, uintptr(i)*r.esz)
+	for done := uintptr(0); ; {
+		o := uintptr(0)
+		for ; o+64 <= seg; o += 64 {
+			*(*[2]uint64)(unsafe.Add(dst, done+o)) = *(*[2]uint64)(unsafe.Add(src, o))
+			*(*[2]uint64)(unsafe.Add(dst, done+o+16)) = *(*[2]uint64)(unsafe.Add(src, o+16))
+			*(*[2]uint64)(unsafe.Add(dst, done+o+32)) = *(*[2]uint64)(unsafe.Add(src, o+32))
+			*(*[2]uint64)(unsafe.Add(dst, done+o+48)) = *(*[2]uint64)(unsafe.Add(src, o+48))
 		}
-	} else {
-		r.typedOut(objs[:n], head)
+		for ; o+16 <= seg; o += 16 {
+			*(*[2]uint64)(unsafe.Add(dst, done+o)) = *(*[2]uint64)(unsafe.Add(src, o))
+		}
+		if o+8 <= seg {
+			*(*uint64)(unsafe.Add(dst, done+o)) = *(*uint64)(unsafe.Add(src, o))
+			o += 8
+		}
+		if o < seg {
+			*(*uint32)(unsafe.Add(dst, done+o)) = *(*uint32)(unsafe.Add(src, o))
+		}
+		if done += seg; done == nb {
+			break
+		}
+		src, seg = r.base, nb-done
 	}
-	if !r.cons.single && atomic.LoadUint32(&r.cons.tail) != head {
-		waitTail(&r.cons.tail, head)
+	if !r.cons.single {
+		for atomic.LoadUint32(&r.cons.tail) != head {
+		}
 	}
 	storeRelease(&r.cons.tail, head+n)
 	return int(n)
@@ -282,7 +326,7 @@ func (r *Ring[T]) Enqueue(obj T) bool {
 	if r.capacity+r.prod.cached == head && !r.refreshProd(head) {
 		return false
 	}
-	r.slots[head&r.mask] = obj
+	putElem(unsafe.Add(r.base, uintptr(head&r.mask)*r.esz), unsafe.Pointer(&obj), r.esz)
 	storeRelease(&r.prod.tail, head+1)
 	return true
 }
@@ -296,7 +340,7 @@ func (r *Ring[T]) Dequeue() (obj T, ok bool) {
 	if r.cons.cached == tail && !r.refreshCons(tail) {
 		return obj, false
 	}
-	obj = r.slots[tail&r.mask]
+	putElem(unsafe.Pointer(&obj), unsafe.Add(r.base, uintptr(tail&r.mask)*r.esz), r.esz)
 	storeRelease(&r.cons.tail, tail+1)
 	return obj, true
 }
@@ -325,7 +369,7 @@ func (r *Ring[T]) enqueueOneMP(obj T) bool {
 			break
 		}
 	}
-	r.slots[head&r.mask] = obj
+	putElem(unsafe.Add(r.base, uintptr(head&r.mask)*r.esz), unsafe.Pointer(&obj), r.esz)
 	if atomic.LoadUint32(&r.prod.tail) != head {
 		waitTail(&r.prod.tail, head)
 	}
@@ -344,7 +388,7 @@ func (r *Ring[T]) dequeueOneMC() (obj T, ok bool) {
 			break
 		}
 	}
-	obj = r.slots[head&r.mask]
+	putElem(unsafe.Pointer(&obj), unsafe.Add(r.base, uintptr(head&r.mask)*r.esz), r.esz)
 	if atomic.LoadUint32(&r.cons.tail) != head {
 		waitTail(&r.cons.tail, head)
 	}
@@ -366,7 +410,9 @@ func (r *Ring[T]) Peek(objs []T) int {
 	if avail < n {
 		n = avail
 	}
-	r.peekOut(objs[:n], tail)
+	for k := uint32(0); k < n; k++ {
+		putElem(unsafe.Pointer(&objs[k]), unsafe.Add(r.base, uintptr((tail+k)&r.mask)*r.esz), r.esz)
+	}
 	return int(n)
 }
 
@@ -400,30 +446,28 @@ func (r *Ring[T]) Reset() {
 	atomic.StoreUint32(&r.prod.tail, 0)
 }
 
-func (r *Ring[T]) typedIn(objs []T, idx uint32) {
-	i := int(idx & r.mask)
-	if n := copy(r.slots[i:], objs); n < len(objs) {
-		copy(r.slots, objs[n:])
-	}
-}
+// # Spinning
+//
+// An MP/MC operation publishes its tail only after every earlier
+// reservation of the same side has published, so it waits for them, as
+// rte_ring does. The burst functions must call nothing (see enqueue), so
+// they spin without PAUSE or yielding: like rte_ring, an MP/MC ring
+// assumes that a producer or consumer is not descheduled between its
+// reservation and its publication, which holds for lcores that each own a
+// CPU. A goroutine preempted there stalls the others of its side until it
+// runs again (Go's asynchronous preemption guarantees that it does, within
+// a scheduler slice); use SP/SC rings, one per producer, where threads
+// outnumber CPUs. The single-element paths, which are not leaves anyway,
+// pause and yield while they wait.
 
-func (r *Ring[T]) typedOut(objs []T, idx uint32) {
-	i := int(idx & r.mask)
-	if n := copy(objs, r.slots[i:]); n < len(objs) {
-		copy(objs[n:], r.slots)
-	}
-}
-
-// waitTail waits until the earlier reservations of the same side have
-// published (tail reaches want). An lcore that holds its CPU gets there in
-// a few pauses; a goroutine preempted mid-operation makes the others yield
-// rather than burn their time slice.
+// waitTail waits until *tail == want, pausing, and yielding the processor
+// now and then so that a preempted goroutine can finish its operation.
 func waitTail(tail *uint32, want uint32) {
 	for spins := 0; atomic.LoadUint32(tail) != want; spins++ {
 		if spins&127 == 127 {
 			runtime.Gosched()
 		} else {
-			pause()
+			eal.Pause()
 		}
 	}
 }
