@@ -51,29 +51,42 @@ func BenchmarkGetPutSingle(b *testing.B) {
 
 // BenchmarkKeep is mempool_perf_autotest's inner loop on one lcore: get
 // keep objects in bulks of bulk, put them back in bulks of bulk. ns/obj is
-// per object got and put back.
+// per object got and put back. The try_ cases use the inlinable
+// TryGetBulk/TryPutBulk first, as a hot loop with small bursts should.
 func BenchmarkKeep(b *testing.B) {
-	for _, cache := range []int{0, 512} {
-		for _, keep := range []int{32, 128} {
-			for _, bulk := range []int{1, 4, 32} {
-				b.Run(fmt.Sprintf("cache%d_keep%d_bulk%d", cache, keep, bulk), func(b *testing.B) {
-					p := newPool(b, Config{N: 2047, ObjSize: 2048, CacheSize: cache})
-					objs := make([]unsafe.Pointer, keep)
-					b.ReportAllocs()
-					for range b.N {
-						for i := 0; i < keep; i += bulk {
-							if !p.GetBulk(0, objs[i:i+bulk]) {
-								b.Fatal("GetBulk failed")
-							}
-						}
-						for i := 0; i < keep; i += bulk {
-							p.PutBulk(0, objs[i:i+bulk])
-						}
+	for _, try := range []bool{false, true} {
+		for _, cache := range []int{0, 512} {
+			for _, keep := range []int{32, 128} {
+				for _, bulk := range []int{1, 4, 32} {
+					name := fmt.Sprintf("cache%d_keep%d_bulk%d", cache, keep, bulk)
+					if try {
+						name = "try_" + name
 					}
-					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(keep), "ns/obj")
-					p.FlushCache(0)
-				})
+					b.Run(name, func(b *testing.B) { benchKeep(b, try, cache, keep, bulk) })
+				}
 			}
 		}
 	}
+}
+
+func benchKeep(b *testing.B, try bool, cache, keep, bulk int) {
+	p := newPool(b, Config{N: 2047, ObjSize: 2048, CacheSize: cache})
+	objs := make([]unsafe.Pointer, keep)
+	b.ReportAllocs()
+	for range b.N {
+		for i := 0; i < keep; i += bulk {
+			o := objs[i : i+bulk]
+			if !(try && p.TryGetBulk(0, o)) && !p.GetBulk(0, o) {
+				b.Fatal("GetBulk failed")
+			}
+		}
+		for i := 0; i < keep; i += bulk {
+			o := objs[i : i+bulk]
+			if !(try && p.TryPutBulk(0, o)) {
+				p.PutBulk(0, o)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(keep), "ns/obj")
+	p.FlushCache(0)
 }

@@ -32,8 +32,13 @@ const cacheObjs = MaxCacheSize*3/2 + 2*MaxCacheSize
 
 const cacheStride = unsafe.Sizeof(lcoreCache{})
 
-// The caches are laid end to end and each must start a cache line.
-var _ [0]struct{} = [cacheStride % cacheLine]struct{}{}
+// The caches are laid end to end and each must start a cache line; the
+// Try fast paths count on len at offset 0 and objs at cacheLine.
+var (
+	_ [0]struct{} = [cacheStride % cacheLine]struct{}{}
+	_ [0]struct{} = [unsafe.Offsetof(lcoreCache{}.objs) - cacheLine]struct{}{}
+	_ [0]struct{} = [unsafe.Offsetof(lcoreCache{}.len)]struct{}{}
+)
 
 // mapCaches maps the per-lcore caches: anonymous memory, not prefaulted,
 // so the kernel backs an lcore's pages only once that lcore uses the pool.

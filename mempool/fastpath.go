@@ -213,3 +213,59 @@ func copySmall(d, s unsafe.Pointer, n uint) {
 		*(*uint64)(unsafe.Add(d, i)) = *(*uint64)(unsafe.Add(s, i))
 	}
 }
+
+// TryGetBulk is GetBulk's fast path alone, small enough to be inlined into
+// the caller's loop: it fills objs from the top of lcore's cache if the
+// cache holds at least len(objs) objects and reports whether it did;
+// otherwise it changes nothing and the caller falls back to GetBulk:
+//
+//	if !p.TryGetBulk(lcore, objs) && !p.GetBulk(lcore, objs) {
+//		// not enough free objects
+//	}
+//
+// Why: a Go call costs the calling loop its registers (Go has no
+// callee-saved ones), which for a burst of one to a few objects is as much
+// as the work itself; DPDK's fast path is an inline function for the same
+// reason. TryGetBulk copies a word at a time: for bursts larger than about
+// eight objects GetBulk, which copies with vector moves, is faster.
+func (p *Pool) TryGetBulk(lcore uint, objs []unsafe.Pointer) bool {
+	if lcore >= p.cacheLcores {
+		return false
+	}
+	c := unsafe.Add(p.caches, lcore*uint(cacheStride)) // *lcoreCache, spelled out to stay inlinable
+	l := uint(*(*uint32)(c)) - uint(len(objs))
+	if l > uint(p.flushThresh) {
+		return false
+	}
+	*(*uint32)(c) = uint32(l)
+	s := unsafe.Add(c, cacheLine+l*8)
+	for i := range uintptr(len(objs)) {
+		*(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(objs)), i*8)) = *(*uint64)(unsafe.Add(s, i*8))
+	}
+	return true
+}
+
+// TryPutBulk is PutBulk's fast path alone, inlinable like TryGetBulk: it
+// puts objs on top of lcore's cache if they fit below the flush threshold
+// and reports whether it did; otherwise it changes nothing and the caller
+// falls back to PutBulk:
+//
+//	if !p.TryPutBulk(lcore, objs) {
+//		p.PutBulk(lcore, objs)
+//	}
+func (p *Pool) TryPutBulk(lcore uint, objs []unsafe.Pointer) bool {
+	if lcore >= p.cacheLcores {
+		return false
+	}
+	c := unsafe.Add(p.caches, lcore*uint(cacheStride))
+	l := uint(*(*uint32)(c))
+	if l+uint(len(objs)) > uint(p.flushThresh) {
+		return false
+	}
+	*(*uint32)(c) = uint32(l + uint(len(objs)))
+	d := unsafe.Add(c, cacheLine+l*8)
+	for i := range uintptr(len(objs)) {
+		*(*uint64)(unsafe.Add(d, i*8)) = *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(objs)), i*8))
+	}
+	return true
+}

@@ -423,7 +423,12 @@ func TestCacheModel(t *testing.T) {
 				k = 1 + rng.IntN(4)
 			}
 			if rng.IntN(2) == 0 {
-				ok := p.GetBulk(l, buf[:k])
+				var ok bool
+				if rng.IntN(2) == 0 {
+					ok = p.TryGetBulk(l, buf[:k]) || p.GetBulk(l, buf[:k])
+				} else {
+					ok = p.GetBulk(l, buf[:k])
+				}
 				if want := m.get(l, k); ok != want {
 					t.Fatalf("step %d: GetBulk(lcore %d, %d) = %v, model says %v", step, l, k, ok, want)
 				}
@@ -443,9 +448,14 @@ func TestCacheModel(t *testing.T) {
 						}
 					}
 				}
-				if k == 1 && rng.IntN(2) == 0 {
+				switch r := rng.IntN(3); {
+				case k == 1 && r == 0:
 					p.Put(l, h[len(h)-1])
-				} else {
+				case r == 1:
+					if !p.TryPutBulk(l, h[len(h)-k:]) {
+						p.PutBulk(l, h[len(h)-k:])
+					}
+				default:
 					p.PutBulk(l, h[len(h)-k:])
 				}
 				m.put(l, k)
@@ -650,6 +660,14 @@ func TestNoAllocs(t *testing.T) {
 					p.Put(4, o)
 				}
 				p.FlushCache(4)
+			},
+			"TryGetBulk/TryPutBulk": func() {
+				if !p.TryGetBulk(5, buf[:4]) && !p.GetBulk(5, buf[:4]) {
+					panic("get")
+				}
+				if !p.TryPutBulk(5, buf[:4]) {
+					p.PutBulk(5, buf[:4])
+				}
 			},
 			"ByID": func() { _ = ByID(p.ID()).Size() },
 		} {
