@@ -38,19 +38,23 @@ func hasPointers(t reflect.Type) bool {
 	return false
 }
 
-// putElem copies one element of size bytes (a multiple of 4) from s to
-// d: a single load and store for the common sizes.
-func putElem(d, s unsafe.Pointer, size uintptr) {
-	switch size {
-	case 8:
-		*(*uint64)(d) = *(*uint64)(s)
-	case 16:
-		*(*[2]uint64)(d) = *(*[2]uint64)(s)
-	case 4:
-		*(*uint32)(d) = *(*uint32)(s)
-	default:
-		for i := uintptr(0); i < size; i += 4 {
-			*(*uint32)(unsafe.Add(d, i)) = *(*uint32)(unsafe.Add(s, i))
-		}
+// copyBytes copies n bytes (a multiple of 4) from s to d. The compiler
+// moves a [2]uint64 as one 16-byte vector load and store but turns larger
+// unsafe block moves into runtime.memmove calls, and a call would cost
+// the burst functions their frameless leaf form; two 16-byte moves a turn
+// keeps this within the inlining budget.
+func copyBytes(d, s unsafe.Pointer, n uintptr) {
+	// Offsets, not advancing pointers: a pointer one past the end of an
+	// allocation is invalid even if never dereferenced (checkptr).
+	i := uintptr(0)
+	for ; i+32 <= n; i += 32 {
+		*(*[2]uint64)(unsafe.Add(d, i)) = *(*[2]uint64)(unsafe.Add(s, i))
+		*(*[2]uint64)(unsafe.Add(d, i+16)) = *(*[2]uint64)(unsafe.Add(s, i+16))
+	}
+	for ; i+8 <= n; i += 8 {
+		*(*uint64)(unsafe.Add(d, i)) = *(*uint64)(unsafe.Add(s, i))
+	}
+	if i < n {
+		*(*uint32)(unsafe.Add(d, i)) = *(*uint32)(unsafe.Add(s, i))
 	}
 }

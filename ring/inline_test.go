@@ -21,8 +21,8 @@ func TestInlining(t *testing.T) {
 	}
 	got := string(out)
 	for _, fn := range []string{
-		"putElem",
 		"storeRelease",
+		"copyBytes",
 		"(*Ring[go.shape.*uint8]).EnqueueBulk",
 		"(*Ring[go.shape.*uint8]).EnqueueBurst",
 		"(*Ring[go.shape.*uint8]).DequeueBulk",

@@ -4,11 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"runtime"
 	"sync/atomic"
 	"unsafe"
-
-	"github.com/dpkit/dpkit/eal"
 )
 
 // Flags choose the ring's synchronisation modes at creation.
@@ -212,35 +209,15 @@ func (r *Ring[T]) enqueue(objs []T, bulk bool) int {
 		}
 	}
 	// Copy in at most two segments (the second after the wrap). The
-	// accounting above guarantees n <= capacity < size. Written out here
-	// rather than called: see the function comment.
+	// accounting above guarantees n <= capacity < size.
 	i := head & r.mask
 	nb := uintptr(n) * r.esz
 	seg := min(nb, uintptr(r.size-i)*r.esz)
 	src := unsafe.Pointer(unsafe.SliceData(objs))
 	dst := unsafe.Add(r.base, uintptr(i)*r.esz)
-	for done := uintptr(0); ; {
-		o := uintptr(0)
-		for ; o+64 <= seg; o += 64 {
-			*(*[2]uint64)(unsafe.Add(dst, o)) = *(*[2]uint64)(unsafe.Add(src, done+o))
-			*(*[2]uint64)(unsafe.Add(dst, o+16)) = *(*[2]uint64)(unsafe.Add(src, done+o+16))
-			*(*[2]uint64)(unsafe.Add(dst, o+32)) = *(*[2]uint64)(unsafe.Add(src, done+o+32))
-			*(*[2]uint64)(unsafe.Add(dst, o+48)) = *(*[2]uint64)(unsafe.Add(src, done+o+48))
-		}
-		for ; o+16 <= seg; o += 16 {
-			*(*[2]uint64)(unsafe.Add(dst, o)) = *(*[2]uint64)(unsafe.Add(src, done+o))
-		}
-		if o+8 <= seg {
-			*(*uint64)(unsafe.Add(dst, o)) = *(*uint64)(unsafe.Add(src, done+o))
-			o += 8
-		}
-		if o < seg {
-			*(*uint32)(unsafe.Add(dst, o)) = *(*uint32)(unsafe.Add(src, done+o))
-		}
-		if done += seg; done == nb {
-			break
-		}
-		dst, seg = r.base, nb-done
+	copyBytes(dst, src, seg)
+	if seg < nb {
+		copyBytes(r.base, unsafe.Add(src, seg), nb-seg)
 	}
 	if !r.prod.single {
 		// Wait for earlier reservations to publish (see spinning below).
@@ -286,28 +263,9 @@ func (r *Ring[T]) dequeue(objs []T, bulk bool) int {
 	seg := min(nb, uintptr(r.size-i)*r.esz)
 	dst := unsafe.Pointer(unsafe.SliceData(objs))
 	src := unsafe.Add(r.base, uintptr(i)*r.esz)
-	for done := uintptr(0); ; {
-		o := uintptr(0)
-		for ; o+64 <= seg; o += 64 {
-			*(*[2]uint64)(unsafe.Add(dst, done+o)) = *(*[2]uint64)(unsafe.Add(src, o))
-			*(*[2]uint64)(unsafe.Add(dst, done+o+16)) = *(*[2]uint64)(unsafe.Add(src, o+16))
-			*(*[2]uint64)(unsafe.Add(dst, done+o+32)) = *(*[2]uint64)(unsafe.Add(src, o+32))
-			*(*[2]uint64)(unsafe.Add(dst, done+o+48)) = *(*[2]uint64)(unsafe.Add(src, o+48))
-		}
-		for ; o+16 <= seg; o += 16 {
-			*(*[2]uint64)(unsafe.Add(dst, done+o)) = *(*[2]uint64)(unsafe.Add(src, o))
-		}
-		if o+8 <= seg {
-			*(*uint64)(unsafe.Add(dst, done+o)) = *(*uint64)(unsafe.Add(src, o))
-			o += 8
-		}
-		if o < seg {
-			*(*uint32)(unsafe.Add(dst, done+o)) = *(*uint32)(unsafe.Add(src, o))
-		}
-		if done += seg; done == nb {
-			break
-		}
-		src, seg = r.base, nb-done
+	copyBytes(dst, src, seg)
+	if seg < nb {
+		copyBytes(unsafe.Add(dst, seg), r.base, nb-seg)
 	}
 	if !r.cons.single {
 		for atomic.LoadUint32(&r.cons.tail) != head {
@@ -326,7 +284,7 @@ func (r *Ring[T]) Enqueue(obj T) bool {
 	if r.capacity+r.prod.cached == head && !r.refreshProd(head) {
 		return false
 	}
-	putElem(unsafe.Add(r.base, uintptr(head&r.mask)*r.esz), unsafe.Pointer(&obj), r.esz)
+	*(*T)(unsafe.Add(r.base, uintptr(head&r.mask)*r.esz)) = obj
 	storeRelease(&r.prod.tail, head+1)
 	return true
 }
@@ -340,7 +298,7 @@ func (r *Ring[T]) Dequeue() (obj T, ok bool) {
 	if r.cons.cached == tail && !r.refreshCons(tail) {
 		return obj, false
 	}
-	putElem(unsafe.Pointer(&obj), unsafe.Add(r.base, uintptr(tail&r.mask)*r.esz), r.esz)
+	obj = *(*T)(unsafe.Add(r.base, uintptr(tail&r.mask)*r.esz))
 	storeRelease(&r.cons.tail, tail+1)
 	return obj, true
 }
@@ -369,9 +327,8 @@ func (r *Ring[T]) enqueueOneMP(obj T) bool {
 			break
 		}
 	}
-	putElem(unsafe.Add(r.base, uintptr(head&r.mask)*r.esz), unsafe.Pointer(&obj), r.esz)
-	if atomic.LoadUint32(&r.prod.tail) != head {
-		waitTail(&r.prod.tail, head)
+	*(*T)(unsafe.Add(r.base, uintptr(head&r.mask)*r.esz)) = obj
+	for atomic.LoadUint32(&r.prod.tail) != head {
 	}
 	storeRelease(&r.prod.tail, head+1)
 	return true
@@ -388,9 +345,8 @@ func (r *Ring[T]) dequeueOneMC() (obj T, ok bool) {
 			break
 		}
 	}
-	putElem(unsafe.Pointer(&obj), unsafe.Add(r.base, uintptr(head&r.mask)*r.esz), r.esz)
-	if atomic.LoadUint32(&r.cons.tail) != head {
-		waitTail(&r.cons.tail, head)
+	obj = *(*T)(unsafe.Add(r.base, uintptr(head&r.mask)*r.esz))
+	for atomic.LoadUint32(&r.cons.tail) != head {
 	}
 	storeRelease(&r.cons.tail, head+1)
 	return obj, true
@@ -411,7 +367,7 @@ func (r *Ring[T]) Peek(objs []T) int {
 		n = avail
 	}
 	for k := uint32(0); k < n; k++ {
-		putElem(unsafe.Pointer(&objs[k]), unsafe.Add(r.base, uintptr((tail+k)&r.mask)*r.esz), r.esz)
+		objs[k] = *(*T)(unsafe.Add(r.base, uintptr((tail+k)&r.mask)*r.esz))
 	}
 	return int(n)
 }
@@ -457,17 +413,9 @@ func (r *Ring[T]) Reset() {
 // CPU. A goroutine preempted there stalls the others of its side until it
 // runs again (Go's asynchronous preemption guarantees that it does, within
 // a scheduler slice); use SP/SC rings, one per producer, where threads
-// outnumber CPUs. The single-element paths, which are not leaves anyway,
-// pause and yield while they wait.
-
-// waitTail waits until *tail == want, pausing, and yielding the processor
-// now and then so that a preempted goroutine can finish its operation.
-func waitTail(tail *uint32, want uint32) {
-	for spins := 0; atomic.LoadUint32(tail) != want; spins++ {
-		if spins&127 == 127 {
-			runtime.Gosched()
-		} else {
-			eal.Pause()
-		}
-	}
-}
+// outnumber CPUs. (A leaf cannot be preempted by Go at all: the compiler
+// makes frameless functions nosplit, which are not asynchronous safe
+// points, so only the operating system can deschedule a thread there.)
+//
+// Single elements are stored with a typed store: its write barrier is
+// harmless for OffHeap values, and loads need none.

@@ -20,8 +20,7 @@ import (
 //
 // "legacy" rings hold pointers (DPDK's void * ring); dpkit's are created
 // OffHeap, the configuration mbuf and mempool rings use. "elem16" rings
-// hold 16-byte values. The gcptr_ figures, with no DPDK counterpart, are
-// the same pointer cases on a ring without OffHeap (GC write barriers on).
+// hold 16-byte values.
 //
 // Single-core figures enqueue then dequeue a burst on one lcore; two-core
 // figures run a producer and a consumer on two lcores and add the cycles
@@ -51,7 +50,7 @@ func Ring(w io.Writer, opt Options) error {
 	}
 	b := ringBench{w: w, opt: opt, shift: shift}
 	workers := eal.WorkerLcores()
-	for _, kind := range []string{"legacy", "gcptr", "elem16"} {
+	for _, kind := range []string{"legacy", "elem16"} {
 		for _, mode := range []string{"spsc", "mpmc"} {
 			var flags ring.Flags
 			if mode == "spsc" {
@@ -61,8 +60,6 @@ func Ring(w io.Writer, opt Options) error {
 			switch kind {
 			case "legacy":
 				err = runRingCases[unsafe.Pointer](&b, "ring_legacy_"+mode, flags|ring.OffHeap, workers)
-			case "gcptr":
-				err = runRingCases[unsafe.Pointer](&b, "ring_gcptr_"+mode, flags, workers)
 			case "elem16":
 				err = runRingCases[[2]uint64](&b, "ring_elem16_"+mode, flags, workers)
 			}
