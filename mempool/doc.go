@@ -31,6 +31,14 @@
 //
 // The fast path (Get, Put, GetBulk, PutBulk) never allocates, never blocks
 // and holds no lock; it keeps no statistics (DPDK's are off by default).
+// Objects are moved as raw words, without write barriers: slices passed to
+// it must not hold pointers into the Go heap. None of these calls inlines
+// (each has a slow path to call), and a Go call costs the calling loop its
+// registers; TryGetBulk and TryPutBulk are the cache fast path alone,
+// inlinable, for loops that move a few objects at a time:
+//
+//	if !p.TryGetBulk(lcore, objs) && !p.GetBulk(lcore, objs) { ... }
+//	if !p.TryPutBulk(lcore, objs) { p.PutBulk(lcore, objs) }
 //
 // # Registry
 //
