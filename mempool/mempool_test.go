@@ -103,8 +103,7 @@ func TestLayout(t *testing.T) {
 	for _, objSize := range []int{1, 64, 100, 2048, 2176} {
 		calls := map[int]int{}
 		var order []unsafe.Pointer
-		var p *Pool
-		p = newPool(t, Config{N: 37, ObjSize: objSize, ObjInit: func(q *Pool, idx int, obj unsafe.Pointer) {
+		p := newPool(t, Config{N: 37, ObjSize: objSize, ObjInit: func(q *Pool, idx int, obj unsafe.Pointer) {
 			if q.ID() == 0 || ByID(q.ID()) != q {
 				t.Errorf("ObjInit: pool not registered yet")
 			}
