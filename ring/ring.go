@@ -13,9 +13,9 @@ type Flags uint32
 
 const (
 	// SingleProducer: only one goroutine at a time enqueues (RING_F_SP_ENQ).
-	SingleProducer Flags = 1 << iota
+	SingleProducer Flags = 1 << 0
 	// SingleConsumer: only one goroutine at a time dequeues (RING_F_SC_DEQ).
-	SingleConsumer
+	SingleConsumer Flags = 1 << 1
 	// OffHeap declares that the elements' pointers lead only outside the Go
 	// heap: into dpkit arenas (mbufs, mempool objects) or other memory the
 	// garbage collector does not manage. A ring moves elements as raw
@@ -27,7 +27,7 @@ const (
 	// ExactSize: count need not be a power of two and the ring holds exactly
 	// count elements (RING_F_EXACT_SZ). Without it count must be a power of
 	// two and the ring holds count-1 elements, as rte_ring does.
-	ExactSize
+	ExactSize Flags = 1 << 2
 )
 
 // MaxSize is the largest slot array a ring may have (RTE_RING_SZ_MASK+1).
@@ -181,6 +181,11 @@ func (r *Ring[T]) DequeueBurst(objs []T) int { return r.dequeue(objs, false) }
 // work (TestInlining holds the parts that must inline into it).
 func (r *Ring[T]) enqueue(objs []T, bulk bool) int {
 	n := uint32(len(objs))
+	if n == 0 {
+		// An empty MP/MC reservation would share its head with the next
+		// one and could publish after it, moving the tail backwards.
+		return 0
+	}
 	var head uint32
 	if r.prod.single {
 		head = r.prod.tail // only this producer writes it
@@ -231,6 +236,11 @@ func (r *Ring[T]) enqueue(objs []T, bulk bool) int {
 // dequeue is the whole consumer side, the mirror of enqueue.
 func (r *Ring[T]) dequeue(objs []T, bulk bool) int {
 	n := uint32(len(objs))
+	if n == 0 {
+		// An empty MP/MC reservation would share its head with the next
+		// one and could publish after it, moving the tail backwards.
+		return 0
+	}
 	var head uint32
 	if r.cons.single {
 		head = r.cons.tail // only this consumer writes it

@@ -31,6 +31,25 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
+func TestFlagsDistinct(t *testing.T) {
+	all := []Flags{SingleProducer, SingleConsumer, ExactSize, OffHeap}
+	var seen Flags
+	for _, f := range all {
+		if f == 0 || f&(f-1) != 0 || seen&f != 0 {
+			t.Fatalf("flag %#x is not a distinct single bit (seen %#x)", f, seen)
+		}
+		seen |= f
+	}
+	// ExactSize must not be mistaken for OffHeap: a pointer ring with only
+	// ExactSize is refused, a 1000-slot ring without ExactSize too.
+	if _, err := New[*int]("x", 1000, ExactSize); !errors.Is(err, ErrElem) {
+		t.Errorf("ExactSize accepted GC pointers: %v", err)
+	}
+	if _, err := New[int]("x", 1000, OffHeap); !errors.Is(err, ErrSize) {
+		t.Errorf("OffHeap acted as ExactSize: %v", err)
+	}
+}
+
 func TestElemTypes(t *testing.T) {
 	if _, err := New[*int]("p", 16, 0); !errors.Is(err, ErrElem) {
 		t.Errorf("pointer elements without OffHeap: %v, want ErrElem", err)
@@ -386,7 +405,13 @@ func stress(t *testing.T, flags Flags, producers, consumers, perProducer int) {
 					buf[i] = uint64(p)<<32 | uint64(seq+i)
 				}
 				var k int
-				switch rng.IntN(3) {
+				switch rng.IntN(4) {
+				case 3:
+					// Empty operations must not disturb the others.
+					if r.EnqueueBulk(buf[:0])+r.EnqueueBurst(nil) != 0 {
+						t.Error("empty enqueue moved elements")
+						return
+					}
 				case 0:
 					k = r.EnqueueBulk(buf[:n])
 				case 1:
@@ -415,7 +440,12 @@ func stress(t *testing.T, flags Flags, producers, consumers, perProducer int) {
 			buf := make([]uint64, 32)
 			for {
 				var n int
-				switch rng.IntN(3) {
+				switch rng.IntN(4) {
+				case 3:
+					if r.DequeueBulk(buf[:0])+r.DequeueBurst(nil) != 0 {
+						t.Error("empty dequeue moved elements")
+						return
+					}
 				case 0:
 					n = r.DequeueBulk(buf[:1+rng.IntN(32)])
 				case 1:
