@@ -7,6 +7,7 @@
 # Usage: bench/vs-dpdk.sh [--quick] [--ring-only | --mempool-only] [--out FILE.md]
 #                         [--lcores 0-1] [--keep DIR] [--dpdk-only]
 #                         [--mempool-timeout SECONDS] [--runs N]
+#                         [--mempool-time DURATION] [--mempool-autotest]
 #
 #   --quick            short runs: dpkit -quick, and DPDK's mempool test is
 #                      stopped after its first sweep (no cache, 1 core: ~5 min;
@@ -19,6 +20,13 @@
 #   --dpdk-only        run only the DPDK half and print its figures (debugging)
 #   --mempool-timeout  stop DPDK's mempool test after this many seconds
 #                      (default 3900, 900 with --quick; ~60 min in full)
+#   --mempool-time D   how long each mempool case runs on both sides
+#                      (default 1s, 0.2s with --quick)
+#   --mempool-autotest DPDK side of the mempool figures from dpdk-test's own
+#                      mempool_perf_autotest (5 s a case, about an hour)
+#                      instead of bench/dpdk/mempool_perf, our small C
+#                      program against Debian's librte_mempool that runs
+#                      the same loop for the same cases for --mempool-time
 #   --runs N           ring: N runs per side, taking turns, best figure kept
 #                      (default 3, 1 with --quick; DPDK's takes ~5 s)
 #
@@ -51,6 +59,7 @@ set -euo pipefail
 here=$PWD
 
 quick=0 ring=1 mempool=1 out="" lcores=0-1 keep="" dpdk_only=0 mp_timeout="" runs=""
+mp_time="" mp_autotest=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
@@ -65,6 +74,9 @@ while [ $# -gt 0 ]; do
 	--dpdk-only) dpdk_only=1 ;;
 	--runs) runs=${2:?--runs needs a number}; shift ;;
 	--runs=*) runs=${1#*=} ;;
+	--mempool-time) mp_time=${2:?--mempool-time needs a duration}; shift ;;
+	--mempool-time=*) mp_time=${1#*=} ;;
+	--mempool-autotest) mp_autotest=1 ;;
 	--mempool-timeout) mp_timeout=${2:?--mempool-timeout needs seconds}; shift ;;
 	--mempool-timeout=*) mp_timeout=${1#*=} ;;
 	-h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
@@ -78,6 +90,9 @@ if [ $ring = 0 ] && [ $mempool = 0 ]; then
 fi
 [ -n "$runs" ] || runs=$([ $quick = 1 ] && echo 1 || echo 3)
 case $runs in '' | *[!0-9]* | 0) echo "vs-dpdk: --runs wants a positive number" >&2; exit 2 ;; esac
+if [ -z "$mp_time" ]; then
+	if [ $quick = 1 ]; then mp_time=0.2s; else mp_time=1s; fi
+fi
 if [ -z "$mp_timeout" ]; then
 	if [ $quick = 1 ]; then mp_timeout=900; else mp_timeout=3900; fi
 fi
@@ -201,11 +216,21 @@ if [ $ring = 1 ]; then
 fi
 if [ $mempool = 1 ]; then
 	if [ $dpdk_only = 0 ]; then
-		step "dpkit bench mempool ${dpkit_flags[*]}"
-		"$work/dpkit" bench mempool "${dpkit_flags[@]}" | tee "$work/dpkit-mempool.txt" >&2
+		mp_flags=("${dpkit_flags[@]}")
+		[ $mp_autotest = 1 ] || mp_flags+=(-time "$mp_time")
+		step "dpkit bench mempool ${mp_flags[*]}"
+		"$work/dpkit" bench mempool "${mp_flags[@]}" | tee "$work/dpkit-mempool.txt" >&2
 		table_args+=(-dpkit "$work/dpkit-mempool.txt")
 	fi
-	run_dpdk mempool_perf_autotest "$work/dpdk-mempool.txt" "$mp_timeout" stop mempool_enough
+	if [ $mp_autotest = 1 ]; then
+		run_dpdk mempool_perf_autotest "$work/dpdk-mempool.txt" "$mp_timeout" stop mempool_enough
+	else
+		secs=${mp_time%s}
+		step "DPDK bench/dpdk/mempool_perf --time $secs (-l $lcores)"
+		rm -f /dev/hugepages/dpkitmpmap_* 2>/dev/null || true
+		LCORES=$lcores bench/dpdk/run.sh --time "$secs" $([ $quick = 1 ] && echo --quick) >"$work/dpdk-mempool.txt" 2>&1 ||
+			{ tail -20 "$work/dpdk-mempool.txt" >&2; die "bench/dpdk/mempool_perf failed"; }
+	fi
 	table_args+=(-dpdk-mempool "$work/dpdk-mempool.txt")
 fi
 

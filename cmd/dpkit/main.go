@@ -94,6 +94,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opt.Lcores, "l", bench.DefaultLcores, "DPDK-style core `list` to run on, e.g. 0-1 or 2,4")
 	fs.BoolVar(&opt.Quick, "quick", false, "fewer iterations: a smoke run, figures are noisier")
 	fs.StringVar(&opt.Filter, "filter", "", "only run figures whose name matches this `regexp`")
+	fs.DurationVar(&opt.Time, "time", 0, "how long each time-based case (mempool) runs, e.g. 1s; 0 = the default (5s, 0.2s with -quick)")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
