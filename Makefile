@@ -2,6 +2,7 @@
 #
 #   make check     everything CI runs: deps, gofmt, vet, staticcheck, tests, race tests
 #   make test      go test ./...
+#   make debug     the mbuf/mempool tests again with -tags dpkit_debug
 #   make race      go test -race on the concurrent packages ($(RACE_DIRS))
 #   make vet | lint | fmt (rewrite) | fmt-check (verify)
 #   make fuzz      every Fuzz* target for $(FUZZTIME) each
@@ -35,9 +36,9 @@ STATICCHECK = $(GOBIN_DIR)/staticcheck
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: check deps fmt fmt-check vet lint test race fuzz bench vs-dpdk build clean
+.PHONY: check deps fmt fmt-check vet lint test debug race fuzz bench vs-dpdk build clean
 
-check: deps fmt-check vet lint test race
+check: deps fmt-check vet lint test debug race
 	@echo "==> check: all passed"
 
 deps:
@@ -69,6 +70,12 @@ lint:
 test:
 	@echo "==> go test"
 	$(GO) test -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./...
+
+# Debug builds (rte_mbuf's RTE_LIBRTE_MBUF_DEBUG): sanity checks on every
+# alloc and free, double frees and refcount underflows panic.
+debug:
+	@echo "==> go test -tags dpkit_debug"
+	$(GO) test -tags dpkit_debug -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./mbuf/... ./mempool/...
 
 race:
 	@echo "==> go test -race"

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/dpkit/dpkit/eal"
-	"github.com/dpkit/dpkit/mempool"
+	"github.com/dpkit/dpkit/internal/testutil"
 )
 
 // lc is the lcore id the single-goroutine tests use.
@@ -31,7 +31,7 @@ func newPool(t testing.TB, cfg PoolConfig) *Pool {
 			t.Error(err)
 		}
 	})
-	checkPool(t, p.Mempool()) // runs before Close (cleanups are LIFO)
+	testutil.CheckPool(t, p.Mempool()) // runs before Close (cleanups are LIFO)
 	return p
 }
 
@@ -97,18 +97,5 @@ func checkPkt(t testing.TB, m *Mbuf, want []byte) {
 	}
 }
 
-// checkPool is testutil.CheckPool until that lands: at the end of the test
-// every object must be back and the pool must pass its audit.
-func checkPool(t testing.TB, pools ...*mempool.Pool) {
-	t.Helper()
-	t.Cleanup(func() {
-		for _, p := range pools {
-			if n := p.InUse(); n != 0 {
-				t.Errorf("mempool %s: %d objects still in use", p.Name(), n)
-			}
-			if err := p.Audit(); err != nil {
-				t.Error(err)
-			}
-		}
-	})
-}
+// TestMain fails the run when a pool still has mbufs out after the tests.
+func TestMain(m *testing.M) { testutil.Main(m) }
