@@ -265,6 +265,7 @@ func (t *table) footnotes() []string {
 	}
 	if t.twoCoreKind != "" {
 		notes = append(notes, fmt.Sprintf("DPDK's two-core figures are from its \"%s\" section, on the same two lcores dpkit used.", t.twoCoreKind))
+		notes = append(notes, "Two-core figures depend on where the host places the two vCPUs at that moment (their cross-core cost varied about tenfold over a day here, for DPDK and dpkit alike): compare them only within one run.")
 	}
 	notes = append(notes, "Mempool figures are objects got and put back per second, summed over all cores (shown in millions); DPDK's are rate_persec lines in mempool_perf_autotest's format, from bench/dpdk/mempool_perf (the autotest's loop on Debian's librte_mempool, same time per case as dpkit) or, with --mempool-autotest, from dpdk-test itself; cache0 from the \"without cache\" pool, cache512 from the \"with cache\" pool.")
 	return notes
