@@ -102,3 +102,27 @@ func Report(w io.Writer, name string, value float64, unit string) {
 func Notice(w io.Writer, format string, args ...any) {
 	fmt.Fprintf(w, "# "+format+"\n", args...)
 }
+
+// startLcores validates opt, starts the EAL on its CPUs (the first one the
+// main lcore) and pins the calling goroutine to the main lcore's CPU.
+// stop undoes both.
+func startLcores(opt Options) (stop func(), err error) {
+	if err := opt.Validate(); err != nil {
+		return nil, err
+	}
+	cpus, err := opt.CPUs()
+	if err != nil {
+		return nil, err
+	}
+	if err := eal.Init(eal.Config{Lcores: cpus, MainLcore: -1}); err != nil {
+		return nil, fmt.Errorf("starting lcores: %w", err)
+	}
+	if err := eal.PinCurrent(eal.MainLcore()); err != nil {
+		eal.Cleanup()
+		return nil, err
+	}
+	return func() {
+		eal.Unpin()
+		eal.Cleanup()
+	}, nil
+}

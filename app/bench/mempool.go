@@ -31,22 +31,12 @@ import (
 // rte_mempool_generic_get/put are inline functions too), larger ones
 // straight to GetBulk/PutBulk, whose vector copy is faster for them.
 func Mempool(w io.Writer, opt Options) error {
-	if err := opt.Validate(); err != nil {
-		return err
-	}
-	cpus, err := opt.CPUs()
+	stop, err := startLcores(opt)
 	if err != nil {
 		return err
 	}
-	if err := eal.Init(eal.Config{Lcores: cpus, MainLcore: -1}); err != nil {
-		return fmt.Errorf("starting lcores: %w", err)
-	}
-	defer eal.Cleanup()
+	defer stop()
 	main := eal.MainLcore()
-	if err := eal.PinCurrent(main); err != nil {
-		return err
-	}
-	defer eal.Unpin()
 
 	d := opt.Time
 	if d <= 0 {
@@ -60,7 +50,7 @@ func Mempool(w io.Writer, opt Options) error {
 	Notice(w, "mempool_perf: lcores %v, main lcore %d, pool of %d x %d bytes, %v per case, TSC %.3f GHz",
 		eal.Lcores(), main, size, mempoolEltSize, d, float64(eal.TSCHz())/1e9)
 	if len(workers) == 0 {
-		Notice(w, "two-core cases skipped: only one lcore (%v) is available", cpus)
+		Notice(w, "two-core cases skipped: only one lcore (%v) is available", eal.Lcores())
 	}
 
 	b := mempoolBench{cycles: uint64(d.Seconds() * float64(eal.TSCHz())), main: main, workers: workers}

@@ -26,22 +26,12 @@ import (
 // figures run a producer and a consumer on two lcores and add the cycles
 // per element of both sides, as DPDK does.
 func Ring(w io.Writer, opt Options) error {
-	if err := opt.Validate(); err != nil {
-		return err
-	}
-	cpus, err := opt.CPUs()
+	stop, err := startLcores(opt)
 	if err != nil {
 		return err
 	}
-	if err := eal.Init(eal.Config{Lcores: cpus, MainLcore: -1}); err != nil {
-		return fmt.Errorf("starting lcores: %w", err)
-	}
-	defer eal.Cleanup()
+	defer stop()
 	main := eal.MainLcore()
-	if err := eal.PinCurrent(main); err != nil {
-		return err
-	}
-	defer eal.Unpin()
 	Notice(w, "ring_perf: lcores %v, main lcore %d, TSC %.3f GHz", eal.Lcores(), main, float64(eal.TSCHz())/1e9)
 
 	shift := uint(0) // Quick divides the iteration counts by 64
@@ -69,7 +59,7 @@ func Ring(w io.Writer, opt Options) error {
 		}
 	}
 	if len(workers) == 0 {
-		Notice(w, "two-core cases skipped: only one lcore (%v) is available", cpus)
+		Notice(w, "two-core cases skipped: only one lcore (%v) is available", eal.Lcores())
 	}
 	return nil
 }
