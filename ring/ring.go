@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"runtime"
 	"sync/atomic"
 	"unsafe"
 )
@@ -227,6 +228,9 @@ func (r *Ring[T]) enqueue(objs []T, bulk bool) int {
 	if !r.prod.single {
 		// Wait for earlier reservations to publish (see spinning below).
 		for atomic.LoadUint32(&r.prod.tail) != head {
+			if raceEnabled {
+				runtime.Gosched()
+			}
 		}
 	}
 	storeRelease(&r.prod.tail, head+n)
@@ -279,6 +283,9 @@ func (r *Ring[T]) dequeue(objs []T, bulk bool) int {
 	}
 	if !r.cons.single {
 		for atomic.LoadUint32(&r.cons.tail) != head {
+			if raceEnabled {
+				runtime.Gosched()
+			}
 		}
 	}
 	storeRelease(&r.cons.tail, head+n)
@@ -339,6 +346,9 @@ func (r *Ring[T]) enqueueOneMP(obj T) bool {
 	}
 	*(*T)(unsafe.Add(r.base, uintptr(head&r.mask)*r.esz)) = obj
 	for atomic.LoadUint32(&r.prod.tail) != head {
+		if raceEnabled {
+			runtime.Gosched()
+		}
 	}
 	storeRelease(&r.prod.tail, head+1)
 	return true
@@ -357,6 +367,9 @@ func (r *Ring[T]) dequeueOneMC() (obj T, ok bool) {
 	}
 	obj = *(*T)(unsafe.Add(r.base, uintptr(head&r.mask)*r.esz))
 	for atomic.LoadUint32(&r.cons.tail) != head {
+		if raceEnabled {
+			runtime.Gosched()
+		}
 	}
 	storeRelease(&r.cons.tail, head+1)
 	return obj, true
@@ -423,7 +436,9 @@ func (r *Ring[T]) Reset() {
 // CPU. A goroutine preempted there stalls the others of its side until it
 // runs again (Go's asynchronous preemption guarantees that it does, within
 // a scheduler slice); use SP/SC rings, one per producer, where threads
-// outnumber CPUs. (A leaf cannot be preempted by Go at all: the compiler
+// outnumber CPUs. (Race-detector builds instrument these functions with
+// calls, so they can be preempted anywhere; there the spin yields.)
+// (A leaf cannot be preempted by Go at all: the compiler
 // makes frameless functions nosplit, which are not asynchronous safe
 // points, so only the operating system can deschedule a thread there.)
 //
