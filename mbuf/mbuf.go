@@ -282,16 +282,21 @@ func (m *Mbuf) ResetHeadroom() { m.dataOff = uint16(min(Headroom, int(m.bufLen))
 // private area, and it drops (does not free) any next segment.
 func (m *Mbuf) Reset() {
 	m.next = nil
-	m.pktLen = 0
-	m.txOffload = 0
-	m.vlanTCI = 0
-	m.vlanTCIOuter = 0
+	m.resetFields()
+}
+
+// resetFields is the part of Reset that allocation repeats (allocReset).
+func (m *Mbuf) resetFields() {
+	m.dataOff = uint16(min(Headroom, int(m.bufLen)))
 	m.nbSegs = 1
-	m.port = PortInvalid
 	m.olFlags = 0
 	m.packetType = 0
-	m.dataOff = uint16(min(Headroom, int(m.bufLen)))
+	m.pktLen = 0
 	m.dataLen = 0
+	m.vlanTCI = 0
+	m.vlanTCIOuter = 0
+	m.port = PortInvalid
+	m.txOffload = 0
 }
 
 // Port returns the input port (PortInvalid if none).

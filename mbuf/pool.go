@@ -218,16 +218,7 @@ func (m *Mbuf) prefreeSeg(lcore uint) *Mbuf {
 // where next is nil already (prefreeSeg and initObj see to it).
 func (m *Mbuf) allocReset() {
 	m.refcnt = 1
-	m.dataOff = uint16(min(Headroom, int(m.bufLen)))
-	m.nbSegs = 1
-	m.olFlags = 0
-	m.packetType = 0
-	m.pktLen = 0
-	m.dataLen = 0
-	m.vlanTCI = 0
-	m.vlanTCIOuter = 0
-	m.port = PortInvalid
-	m.txOffload = 0
+	m.resetFields()
 }
 
 // rawFree puts a segment ready for reuse back into its pool.
