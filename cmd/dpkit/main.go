@@ -1,8 +1,7 @@
 // Command dpkit is dpkit's one binary: one subcommand per application.
 // It only parses flags and wires things together; the logic lives in app/*.
 //
-//	dpkit bench ring [-l lcores] [-quick] [-filter regexp]
-//	dpkit bench mempool [-l lcores] [-quick] [-filter regexp]
+//	dpkit bench <name> [-l lcores] [-quick] [-filter regexp] [flags]
 //	dpkit version
 //	dpkit help
 //
@@ -16,6 +15,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/dpkit/dpkit/app/bench"
 )
@@ -32,8 +32,8 @@ const (
 const usage = `dpkit: a Data Plane Development Kit in Go
 
 Usage:
-  dpkit bench ring    [-l lcores] [-quick] [-filter regexp]   rte_ring figures (cycles)
-  dpkit bench mempool [-l lcores] [-quick] [-filter regexp]   rte_mempool figures (objs/s)
+  dpkit bench <name>  [-l lcores] [-quick] [-filter regexp]   micro-benchmarks beside DPDK's
+                                                              (dpkit bench help lists them)
   dpkit version                                               print the version
   dpkit help                                                  print this help
 
@@ -66,11 +66,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// benchmarks maps `dpkit bench <name>` to its implementation.
-var benchmarks = map[string]func(io.Writer, bench.Options) error{
-	"ring":    bench.Ring,
-	"mempool": bench.Mempool,
+// benchUsage lists the registered benchmarks.
+func benchUsage() string {
+	var b strings.Builder
+	b.WriteString("usage: dpkit bench <name> [-l lcores] [-quick] [-filter regexp] [-time d] [benchmark flags]\n\nbenchmarks:\n")
+	for _, bm := range bench.All() {
+		fmt.Fprintf(&b, "  %-10s %s\n", bm.Name, bm.Summary)
+	}
+	return b.String()
 }
+
+// lookupBench is a variable so tests can substitute a benchmark.
+var lookupBench = bench.Lookup
 
 func runBench(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
@@ -78,13 +85,13 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		if len(args) > 0 {
 			w, code = stdout, exitOK
 		}
-		fmt.Fprint(w, "usage: dpkit bench ring|mempool [-l lcores] [-quick] [-filter regexp]\n")
+		fmt.Fprint(w, benchUsage())
 		return code
 	}
 	name := args[0]
-	fn, ok := benchmarks[name]
+	bm, ok := lookupBench(name)
 	if !ok {
-		fmt.Fprintf(stderr, "dpkit bench: unknown benchmark %q (want ring or mempool)\n", name)
+		fmt.Fprintf(stderr, "dpkit bench: unknown benchmark %q\n\n%s", name, benchUsage())
 		return exitUsage
 	}
 
@@ -95,6 +102,9 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&opt.Quick, "quick", false, "fewer iterations: a smoke run, figures are noisier")
 	fs.StringVar(&opt.Filter, "filter", "", "only run figures whose name matches this `regexp`")
 	fs.DurationVar(&opt.Time, "time", 0, "how long each time-based case (mempool) runs, e.g. 1s; 0 = the default (5s, 0.2s with -quick)")
+	if bm.Flags != nil {
+		bm.Flags(fs)
+	}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -110,7 +120,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dpkit bench %s: %v\n", name, err)
 		return exitUsage
 	}
-	if err := fn(stdout, opt); err != nil {
+	if err := bm.Run(stdout, opt); err != nil {
 		fmt.Fprintf(stderr, "dpkit bench %s: %v\n", name, err)
 		return exitError
 	}

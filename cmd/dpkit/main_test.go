@@ -16,11 +16,12 @@ func TestRunExitCodes(t *testing.T) {
 		out  string // substring of stdout+stderr
 	}{
 		{nil, exitUsage, "Usage:"},
-		{[]string{"help"}, exitOK, "dpkit bench ring"},
+		{[]string{"help"}, exitOK, "dpkit bench <name>"},
 		{[]string{"version"}, exitOK, "dpkit "},
 		{[]string{"frobnicate"}, exitUsage, "unknown command"},
 		{[]string{"bench"}, exitUsage, "usage: dpkit bench"},
-		{[]string{"bench", "hash"}, exitUsage, "unknown benchmark"},
+		{[]string{"bench", "help"}, exitOK, "mempool"},
+		{[]string{"bench", "nosuch"}, exitUsage, "unknown benchmark"},
 		{[]string{"bench", "ring", "-nope"}, exitUsage, "flag provided but not defined"},
 		{[]string{"bench", "ring", "-l", "x"}, exitUsage, "core list"},
 		{[]string{"bench", "ring", "-filter", "("}, exitUsage, "bad filter"},
@@ -37,12 +38,14 @@ func TestRunExitCodes(t *testing.T) {
 
 func TestRunBenchPassesOptions(t *testing.T) {
 	var got bench.Options
-	saved := benchmarks["ring"]
-	defer func() { benchmarks["ring"] = saved }()
-	benchmarks["ring"] = func(w io.Writer, opt bench.Options) error {
-		got = opt
-		bench.Report(w, "x", 1, "cycles")
-		return nil
+	saved := lookupBench
+	defer func() { lookupBench = saved }()
+	lookupBench = func(string) (bench.Benchmark, bool) {
+		return bench.Benchmark{Name: "ring", Run: func(w io.Writer, opt bench.Options) error {
+			got = opt
+			bench.Report(w, "x", 1, "cycles")
+			return nil
+		}}, true
 	}
 	var out bytes.Buffer
 	if code := run([]string{"bench", "ring", "-l", "0", "-quick", "-filter", "spsc"}, &out, &out); code != exitOK {
