@@ -10,7 +10,7 @@ import (
 // Protocol constants (memif version 2.0).
 const (
 	Cookie   = 0x3E31F20 // in every ring header
-	Version  = 2<<8 | 0  // major<<8 | minor
+	Version  = 0x0200    // major 2 <<8 | minor 0
 	NameSize = 32        // names in HELLO, INIT, CONNECT, CONNECTED
 	// SecretSize is the room for the secret in INIT.
 	SecretSize = 24
