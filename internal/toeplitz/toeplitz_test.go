@@ -246,7 +246,6 @@ func runDPDKRef(t testing.TB, ref string, lines []string) []uint32 {
 	return hs
 }
 
-
 func BenchmarkHash(b *testing.B) {
 	for _, n := range []int{12, 36} {
 		b.Run(fmt.Sprintf("table/%dB", n), func(b *testing.B) {
