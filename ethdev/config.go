@@ -130,7 +130,7 @@ type DevInfo struct {
 	// Driver is the driver name ("net_null").
 	Driver string
 	// IfIndex is the kernel interface behind the port, 0 if none.
-	IfIndex int
+	IfIndex                  int
 	MaxRxQueues, MaxTxQueues int
 	MinMTU, MaxMTU           int
 	// MaxRxPktLen is the largest frame the device receives.

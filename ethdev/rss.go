@@ -13,24 +13,24 @@ import (
 type RSSHash uint64
 
 const (
-	RSSIPv4            RSSHash = 1 << 2
-	RSSFragIPv4        RSSHash = 1 << 3
-	RSSNonfragIPv4TCP  RSSHash = 1 << 4
-	RSSNonfragIPv4UDP  RSSHash = 1 << 5
-	RSSNonfragIPv4Oth  RSSHash = 1 << 7
-	RSSIPv6            RSSHash = 1 << 8
-	RSSFragIPv6        RSSHash = 1 << 9
-	RSSNonfragIPv6TCP  RSSHash = 1 << 10
-	RSSNonfragIPv6UDP  RSSHash = 1 << 11
-	RSSNonfragIPv6Oth  RSSHash = 1 << 13
-	RSSIP                      = RSSIPv4 | RSSFragIPv4 | RSSNonfragIPv4Oth | RSSIPv6 | RSSFragIPv6 | RSSNonfragIPv6Oth
-	RSSTCP                     = RSSNonfragIPv4TCP | RSSNonfragIPv6TCP
-	RSSUDP                     = RSSNonfragIPv4UDP | RSSNonfragIPv6UDP
-	SoftRSSOffloads            = RSSIP | RSSTCP | RSSUDP
-	RSSKeySize                 = 40  // bytes of a Toeplitz key
-	SoftRETASize               = 128 // entries of the software RETA
-	rssTupleMax                = 36  // IPv6 addresses + ports
-	rssDefaultTypes    RSSHash = RSSIP | RSSTCP | RSSUDP
+	RSSIPv4           RSSHash = 1 << 2
+	RSSFragIPv4       RSSHash = 1 << 3
+	RSSNonfragIPv4TCP RSSHash = 1 << 4
+	RSSNonfragIPv4UDP RSSHash = 1 << 5
+	RSSNonfragIPv4Oth RSSHash = 1 << 7
+	RSSIPv6           RSSHash = 1 << 8
+	RSSFragIPv6       RSSHash = 1 << 9
+	RSSNonfragIPv6TCP RSSHash = 1 << 10
+	RSSNonfragIPv6UDP RSSHash = 1 << 11
+	RSSNonfragIPv6Oth RSSHash = 1 << 13
+	RSSIP                     = RSSIPv4 | RSSFragIPv4 | RSSNonfragIPv4Oth | RSSIPv6 | RSSFragIPv6 | RSSNonfragIPv6Oth
+	RSSTCP                    = RSSNonfragIPv4TCP | RSSNonfragIPv6TCP
+	RSSUDP                    = RSSNonfragIPv4UDP | RSSNonfragIPv6UDP
+	SoftRSSOffloads           = RSSIP | RSSTCP | RSSUDP
+	RSSKeySize                = 40  // bytes of a Toeplitz key
+	SoftRETASize              = 128 // entries of the software RETA
+	rssTupleMax               = 36  // IPv6 addresses + ports
+	rssDefaultTypes   RSSHash = RSSIP | RSSTCP | RSSUDP
 )
 
 // RSSConf is the RSS hash configuration (rte_eth_rss_conf).
