@@ -96,6 +96,28 @@ func Open(devargs string) (*Port, error) {
 	if err := d.validate(drv.Name, drv.Params); err != nil {
 		return nil, err
 	}
+	return register(drv, d.Name, d.String(), func() (Device, error) { return drv.Probe(d) })
+}
+
+// OpenDevice makes a port of a device that a registered driver built
+// through its own Go API rather than from devargs (net_ring's pairs of
+// ports over rings, like rte_eth_from_rings). The device is then run by
+// ethdev exactly like a probed one.
+func OpenDevice(driver, name string, dev Device) (*Port, error) {
+	if _, err := ParseDevargs(name); err != nil {
+		return nil, err
+	}
+	driversMu.RLock()
+	drv := drivers[driver]
+	driversMu.RUnlock()
+	if drv == nil {
+		return nil, fmt.Errorf("%w: %q is not registered", ErrNoDriver, driver)
+	}
+	return register(drv, name, name, func() (Device, error) { return dev, nil })
+}
+
+// register probes a device and gives it a port id.
+func register(drv *Driver, name, devargs string, probe func() (Device, error)) (*Port, error) {
 	portsMu.Lock()
 	defer portsMu.Unlock()
 	id := -1
@@ -107,18 +129,18 @@ func Open(devargs string) (*Port, error) {
 			}
 			continue
 		}
-		if p.name == d.Name {
-			return nil, fmt.Errorf("%w: %s is port %d", ErrExists, d.Name, p.id)
+		if p.name == name {
+			return nil, fmt.Errorf("%w: %s is port %d", ErrExists, name, p.id)
 		}
 	}
 	if id < 0 {
 		return nil, fmt.Errorf("%w: all %d port ids in use", ErrInvalid, MaxPorts)
 	}
-	dev, err := drv.Probe(d)
+	dev, err := probe()
 	if err != nil {
-		return nil, fmt.Errorf("%s: probe: %w", d.Name, err)
+		return nil, fmt.Errorf("%s: probe: %w", name, err)
 	}
-	p := &Port{id: uint16(id), name: d.Name, devargs: d.String(), drv: drv, dev: dev, mtu: DefaultMTU}
+	p := &Port{id: uint16(id), name: name, devargs: devargs, drv: drv, dev: dev, mtu: DefaultMTU}
 	p.loadInfo()
 	if ma, ok := dev.(MACAddresser); ok {
 		p.mac = ma.MAC()
