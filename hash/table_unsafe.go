@@ -48,25 +48,22 @@ func (t *Table) keyEqual(k uint32, key []byte) bool {
 	p := t.keyPtr(k)
 	q := unsafe.Pointer(unsafe.SliceData(key))
 	n := t.keyLen
-	for n >= 8 {
-		if *(*uint64)(p) != *(*uint64)(q) {
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		if *(*uint64)(unsafe.Add(p, i)) != *(*uint64)(unsafe.Add(q, i)) {
 			return false
 		}
-		p, q = unsafe.Add(p, 8), unsafe.Add(q, 8)
-		n -= 8
 	}
-	if n >= 4 {
-		if *(*uint32)(p) != *(*uint32)(q) {
+	if i+4 <= n {
+		if *(*uint32)(unsafe.Add(p, i)) != *(*uint32)(unsafe.Add(q, i)) {
 			return false
 		}
-		p, q = unsafe.Add(p, 4), unsafe.Add(q, 4)
-		n -= 4
+		i += 4
 	}
-	for ; n > 0; n-- {
-		if *(*byte)(p) != *(*byte)(q) {
+	for ; i < n; i++ {
+		if *(*byte)(unsafe.Add(p, i)) != *(*byte)(unsafe.Add(q, i)) {
 			return false
 		}
-		p, q = unsafe.Add(p, 1), unsafe.Add(q, 1)
 	}
 	return true
 }
