@@ -55,9 +55,56 @@ func (b IPv6) Dst() netip.Addr { return netip.AddrFrom16([16]byte(b[24:40])) }
 func (b IPv6) Payload() []byte { return b[IPv6Len : IPv6Len+b.PayloadLen()] }
 
 // PseudoHeaderSum returns the sum of the upper-layer pseudo-header for
-// protocol proto and l4len bytes of upper-layer data.
+// protocol proto and l4len bytes of upper-layer data. Its destination is
+// the final one (FinalDst): with a routing header, not the Dst field.
 func (b IPv6) PseudoHeaderSum(proto uint8, l4len int) uint16 {
+	if isIPv6Ext(b[6]) {
+		dst := b.FinalDst()
+		return PseudoHeaderSum6((*[16]byte)(b[8:24]), &dst, proto, l4len)
+	}
 	return PseudoHeaderSum6((*[16]byte)(b[8:24]), (*[16]byte)(b[24:40]), proto, l4len)
+}
+
+// Routing header types whose final destination FinalDst knows.
+const (
+	IPv6RoutingType0   uint8 = 0 // deprecated source route (RFC 5095)
+	IPv6RoutingType2   uint8 = 2 // mobile IPv6
+	IPv6RoutingTypeSRH uint8 = 4 // segment routing (RFC 8754)
+)
+
+// FinalDst returns the address the packet is finally bound for, which
+// upper-layer checksums use (RFC 8200 §8.1): the Dst field, unless a
+// routing header with segments left names a later one (the last address
+// of a type 0 or 2 header, the first segment of an SRH).
+func (b IPv6) FinalDst() [16]byte {
+	dst := [16]byte(b[24:40])
+	proto, ext := b[6], b[IPv6Len:]
+	if IPv6Len+b.PayloadLen() <= len(b) {
+		ext = b[IPv6Len : IPv6Len+b.PayloadLen()]
+	}
+	for range 8 {
+		if !isIPv6Ext(proto) || proto == IPProtoFragment {
+			break
+		}
+		l := ExtLen(proto, ext)
+		if l == 0 || l > len(ext) {
+			break
+		}
+		if e := IPv6Ext(ext[:l]); proto == IPProtoRouting && e.SegmentsLeft() > 0 {
+			switch e.RoutingType() {
+			case IPv6RoutingType0, IPv6RoutingType2:
+				if l >= 24 {
+					dst = [16]byte(ext[l-16 : l])
+				}
+			case IPv6RoutingTypeSRH:
+				if l >= 24 {
+					dst = [16]byte(ext[8:24])
+				}
+			}
+		}
+		proto, ext = ext[0], ext[l:]
+	}
+	return dst
 }
 
 // SetPayloadLen sets the payload length.
