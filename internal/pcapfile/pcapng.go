@@ -201,7 +201,7 @@ func (rd *Reader) ngBlock() error {
 		switch code {
 		case optTSResol:
 			if n != 1 || !f.setResol(v[0]) {
-				return formatErr(start, ErrUnsupported, "if_tsresol %#02x", v[0])
+				return formatErr(start, ErrUnsupported, "if_tsresol % x", v)
 			}
 		case optTSOffset:
 			if n != 8 {

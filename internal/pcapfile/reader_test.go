@@ -136,7 +136,7 @@ func TestPcapNG(t *testing.T) {
 		}
 		want = append(want, testPkt{ts: nsOf(ts, res[id].r, res[id].off), data: p.data, origLen: orig, iface: id, link: links[id]})
 		if i == 10 {
-			g.block(5, make([]byte, 20)) // an Interface Statistics Block
+			g.block(5, make([]byte, 20))   // an Interface Statistics Block
 			g.block(4, []byte{0, 0, 0, 0}) // a Name Resolution Block
 		}
 	}
