@@ -20,7 +20,6 @@ type input struct {
 	buf      []byte
 	pos, end int
 	off      int64 // file offset of buf[pos]
-	eof      bool
 }
 
 func (in *input) reset(r io.Reader) {
@@ -28,7 +27,7 @@ func (in *input) reset(r io.Reader) {
 	if in.buf == nil {
 		in.buf = make([]byte, initialBufSize)
 	}
-	in.pos, in.end, in.off, in.eof = 0, 0, 0, false
+	in.pos, in.end, in.off = 0, 0, 0
 }
 
 // avail is the number of unread bytes in the buffer.
@@ -37,6 +36,7 @@ func (in *input) avail() int { return in.end - in.pos }
 // fill makes n unread bytes available at buf[pos:pos+n]. It returns
 // errShort when the reader ends first (avail then tells how many there
 // are) and the reader's error for anything else. The caller bounds n.
+// After an end, a later fill reads again: a file that grows is followed.
 func (in *input) fill(n int) error {
 	if in.end-in.pos >= n {
 		return nil
@@ -50,9 +50,6 @@ func (in *input) fill(n int) error {
 		in.end = copy(in.buf, in.buf[in.pos:in.end])
 		in.pos = 0
 	}
-	if in.eof {
-		return errShort
-	}
 	for empty := 0; in.end-in.pos < n; {
 		k, err := in.r.Read(in.buf[in.end:])
 		in.end += k
@@ -61,7 +58,6 @@ func (in *input) fill(n int) error {
 				if in.end-in.pos >= n {
 					return nil
 				}
-				in.eof = true
 				return errShort
 			}
 			if in.end-in.pos >= n {

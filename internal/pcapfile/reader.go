@@ -189,7 +189,7 @@ func (rd *Reader) record() (info PacketInfo, hdr, size int, err error) {
 	} else {
 		info, hdr, size, err = rd.pcapRecord()
 	}
-	if err != nil {
+	if err != nil && err != io.EOF {
 		rd.err = err
 	}
 	return info, hdr, size, err
@@ -197,8 +197,10 @@ func (rd *Reader) record() (info PacketInfo, hdr, size int, err error) {
 
 // Next returns the next packet's bytes and description. The bytes are
 // the Reader's: they stay valid until the next call on rd. At the end of
-// the file the error is io.EOF; after bad input it is a *FormatError, and
-// every later call returns the same error.
+// the file the error is io.EOF, and a later call tries again (so a file
+// that another process appends whole records to is followed). After bad
+// input the error is a *FormatError, and every later call returns the
+// same error.
 func (rd *Reader) Next() ([]byte, PacketInfo, error) {
 	info, hdr, size, err := rd.record()
 	if err != nil {

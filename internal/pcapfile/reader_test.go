@@ -474,3 +474,25 @@ func BenchmarkRead(b *testing.B) {
 		})
 	}
 }
+
+// TestFollow: after io.EOF, records appended to the file are read.
+func TestFollow(t *testing.T) {
+	pk := randPkts(rand.New(rand.NewPCG(15, 16)), 4, 200)
+	file := buildPcap(binary.LittleEndian, true, 0, 1, pk)
+	var b bytes.Buffer
+	b.Write(file[:24+16+len(pk[0].data)])
+	r, err := NewReader(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readAll(t, r)
+	if err != io.EOF || len(got) != 1 {
+		t.Fatalf("%d packets, %v", len(got), err)
+	}
+	b.Write(file[24+16+len(pk[0].data):])
+	more, err := readAll(t, r)
+	if err != io.EOF {
+		t.Fatal(err)
+	}
+	comparePkts(t, append(got, more...), pk)
+}
