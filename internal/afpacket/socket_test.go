@@ -362,7 +362,7 @@ func TestPromiscAndLink(t *testing.T) {
 		t.Errorf("LinkUp = %v, %v; want up", up, err)
 	}
 	p.b.Run(t, "ip", "link", "set", p.vb, "down") // the peer down: no carrier here
-	deadline := time.Now().Add(3 * time.Second) // operstate follows the carrier via linkwatch
+	deadline := time.Now().Add(3 * time.Second)   // operstate follows the carrier via linkwatch
 	for up, _ := s.LinkUp(); up; up, _ = s.LinkUp() {
 		if time.Now().After(deadline) {
 			t.Error("LinkUp with the peer down")
