@@ -1,0 +1,10 @@
+// Package all registers every dpkit network driver. Import it for its side
+// effect in programs that open ports by devargs:
+//
+//	import _ "github.com/dpkit/dpkit/driver/net/all"
+package all
+
+import (
+	_ "github.com/dpkit/dpkit/driver/net/null" // net_null
+	_ "github.com/dpkit/dpkit/driver/net/ring" // net_ring
+)

@@ -1,0 +1,132 @@
+package ethdev
+
+import (
+	"sync/atomic"
+
+	"github.com/dpkit/dpkit/mbuf"
+)
+
+// This file is the fast path (DPDK's rte_eth_rx_burst / rte_eth_tx_burst,
+// inline in rte_ethdev.h): one slice index and one interface call per
+// burst, a few counter updates, and the queue's callbacks if it has any.
+// Nothing here allocates, blocks or returns an error.
+
+// rxQueue is what RxBurst reads for one queue; it is written by the
+// control path only while the port is stopped.
+type rxQueue struct {
+	q    RxQueue // the driver's queue, or stoppedQueue
+	cbs  atomic.Pointer[[]*RxCallbackHandle]
+	port uint16
+	id   uint16
+	_    [64 - 16 - 8 - 4]byte
+	c    counters // written by the polling goroutine only
+}
+
+// txQueue is what TxBurst reads for one queue.
+type txQueue struct {
+	q    TxQueue
+	prep TxPreparer // q's, or nil
+	cbs  atomic.Pointer[[]*TxCallbackHandle]
+	port uint16
+	id   uint16
+	_    [64 - 32 - 8 - 4]byte
+	c    counters
+}
+
+// counters are one queue's packet and byte counts, on their own cache
+// line; one goroutine writes them (see counter_*.go), any goroutine reads.
+type counters struct {
+	packets, bytes uint64
+	_              [48]byte
+}
+
+func (r *rxQueue) init(port, id uint16) { r.q, r.port, r.id = stoppedQueue{}, port, id }
+func (t *txQueue) init(port, id uint16) { t.setQueue(stoppedQueue{}); t.port, t.id = port, id }
+
+func (t *txQueue) setQueue(q TxQueue) {
+	t.q = q
+	t.prep, _ = q.(TxPreparer)
+}
+
+// stoppedQueue stands in for the driver's queues while the port is
+// stopped, as DPDK's dummy burst functions do: nothing is received and
+// nothing is taken.
+type stoppedQueue struct{}
+
+func (stoppedQueue) RxBurst([]*mbuf.Mbuf) int { return 0 }
+func (stoppedQueue) TxBurst([]*mbuf.Mbuf) int { return 0 }
+
+// TxPreparer is an optional TxQueue interface: TxPrepare checks and
+// prepares the packets' tx offload requests (rte_eth_tx_prepare) and
+// returns how many of pkts, from the front, are ready to send.
+type TxPreparer interface {
+	TxPrepare(pkts []*mbuf.Mbuf) int
+}
+
+// RxBurst receives up to len(pkts) packets from queue q into pkts and
+// returns how many (rte_eth_rx_burst). The caller owns the received
+// mbufs. A stopped port returns 0. q must be a configured queue (else it
+// panics, like an out-of-range slice index) and only one goroutine at a
+// time may poll it.
+func (p *Port) RxBurst(q uint16, pkts []*mbuf.Mbuf) int {
+	rq := &p.rxq[q]
+	n := rq.q.RxBurst(pkts)
+	if n > 0 {
+		var b uint64
+		for _, m := range pkts[:n] {
+			b += uint64(m.PktLen())
+		}
+		addCounter(&rq.c.packets, uint64(n))
+		addCounter(&rq.c.bytes, b)
+	}
+	if cbs := rq.cbs.Load(); cbs != nil {
+		for _, cb := range *cbs {
+			n = cb.fn(rq.port, q, pkts, n)
+		}
+	}
+	return n
+}
+
+// TxBurst sends packets on queue q and returns how many it took, from the
+// front (rte_eth_tx_burst): the port owns pkts[:n] from then on, and the
+// caller still owns (and must free or retry) pkts[n:]. A stopped port
+// takes nothing. Only one goroutine at a time may use a queue.
+func (p *Port) TxBurst(q uint16, pkts []*mbuf.Mbuf) int {
+	tq := &p.txq[q]
+	if cbs := tq.cbs.Load(); cbs != nil {
+		n := len(pkts)
+		for _, cb := range *cbs {
+			n = cb.fn(tq.port, q, pkts[:n])
+		}
+		pkts = pkts[:n]
+	}
+	// Count the bytes before the driver owns (and maybe frees) them.
+	var b uint64
+	for _, m := range pkts {
+		b += uint64(m.PktLen())
+	}
+	n := tq.q.TxBurst(pkts)
+	if n < len(pkts) {
+		for _, m := range pkts[n:] {
+			b -= uint64(m.PktLen())
+		}
+	}
+	if n > 0 {
+		addCounter(&tq.c.packets, uint64(n))
+		addCounter(&tq.c.bytes, b)
+	}
+	return n
+}
+
+// TxPrepare checks the tx offload requests of pkts for queue q and returns
+// how many, from the front, may be given to TxBurst
+// (rte_eth_tx_prepare); a packet the port cannot send as asked stops it.
+// Drivers without a TxPreparer accept every packet whose offload flags the
+// port was configured for.
+func (p *Port) TxPrepare(q uint16, pkts []*mbuf.Mbuf) int {
+	tq := &p.txq[q]
+	if tq.prep != nil {
+		return tq.prep.TxPrepare(pkts)
+	}
+	return len(pkts)
+}
