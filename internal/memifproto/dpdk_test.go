@@ -108,20 +108,45 @@ func (p *testpmd) expect(s string, d time.Duration) {
 
 var statRe = regexp.MustCompile(`(RX-packets|RX-bytes|TX-packets|TX-bytes):\s+(\d+)`)
 
-// portStats runs "show port stats 0" and parses the newest block.
+// stop stops forwarding and waits until testpmd says it is done.
+func (p *testpmd) stop() {
+	p.t.Helper()
+	from := len(p.output())
+	p.send("stop")
+	p.waitAfter(from, 10*time.Second, "Done.")
+}
+
+// waitAfter waits until the output past offset from contains all of want,
+// in order, and returns that part of the output.
+func (p *testpmd) waitAfter(from int, d time.Duration, want ...string) string {
+	p.t.Helper()
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		out := p.output()[from:]
+		rest, ok := out, true
+		for _, w := range want {
+			i := strings.Index(rest, w)
+			if i < 0 {
+				ok = false
+				break
+			}
+			rest = rest[i+len(w):]
+		}
+		if ok {
+			return out
+		}
+	}
+	p.t.Fatalf("testpmd: no %q within %v", want, d)
+	return ""
+}
+
+// portStats runs "show port stats 0" and parses what it prints.
 func (p *testpmd) portStats() map[string]uint64 {
 	p.t.Helper()
-	mark := fmt.Sprintf("mark-%d", time.Now().UnixNano())
+	from := len(p.output())
 	p.send("show port stats 0")
-	p.send("echo " + mark) // not a command: testpmd answers "Bad arguments", after the stats
-	p.expect(mark, 10*time.Second)
-	out := p.output()
-	i := strings.LastIndex(out, "NIC statistics for port 0")
-	if i < 0 {
-		p.t.Fatal("testpmd printed no port stats")
-	}
+	out := p.waitAfter(from, 10*time.Second, "NIC statistics for port 0", "Tx-bps")
 	st := map[string]uint64{}
-	for _, m := range statRe.FindAllStringSubmatch(out[i:], -1) {
+	for _, m := range statRe.FindAllStringSubmatch(out[strings.Index(out, "NIC statistics for port 0"):], -1) {
 		if _, seen := st[m[1]]; !seen {
 			st[m[1]], _ = strconv.ParseUint(m[2], 10, 64)
 		}
@@ -133,12 +158,9 @@ func (p *testpmd) portStats() map[string]uint64 {
 func (p *testpmd) linkUp() {
 	p.t.Helper()
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
-		mark := fmt.Sprintf("mark-%d", time.Now().UnixNano())
+		from := len(p.output())
 		p.send("show port info 0")
-		p.send("echo " + mark)
-		p.expect(mark, 10*time.Second)
-		out := p.output()
-		if i := strings.LastIndex(out, "Link status:"); i >= 0 && strings.HasPrefix(out[i:], "Link status: up") {
+		if strings.Contains(p.waitAfter(from, 10*time.Second, "Link status:", "\n"), "Link status: up") {
 			return
 		}
 	}
@@ -230,8 +252,7 @@ func TestDPDKServer(t *testing.T) {
 	p.send("set fwd txonly")
 	p.send("start")
 	time.Sleep(500 * time.Millisecond)
-	p.send("stop")
-	p.expect("Done.", 10*time.Second)
+	p.stop()
 	close(stop)
 	r := <-res
 	res <- r
@@ -279,8 +300,7 @@ func TestDPDKServer(t *testing.T) {
 			break
 		}
 	}
-	p.send("stop")
-	p.expect("Done.", 10*time.Second)
+	p.stop()
 	st = p.portStats()
 	if st["RX-packets"] != 5000 || st["RX-bytes"] != want {
 		t.Errorf("DPDK received %d packets / %d bytes, we sent 5000 / %d", st["RX-packets"], st["RX-bytes"], want)
@@ -362,8 +382,7 @@ func TestDPDKClient(t *testing.T) {
 		}
 	}
 	time.Sleep(200 * time.Millisecond)
-	p.send("stop")
-	p.expect("Done.", 10*time.Second)
+	p.stop()
 	st := p.portStats()
 	if st["RX-packets"] != 3000 || st["RX-bytes"] != want {
 		t.Errorf("DPDK received %d packets / %d bytes, we sent 3000 / %d", st["RX-packets"], st["RX-bytes"], want)
@@ -393,8 +412,7 @@ func TestDPDKClient(t *testing.T) {
 	for end := time.Now().Add(500 * time.Millisecond); time.Now().Before(end); {
 		drain()
 	}
-	p.send("stop")
-	p.expect("Done.", 10*time.Second)
+	p.stop()
 	for range 50 {
 		drain()
 		time.Sleep(2 * time.Millisecond)
