@@ -24,6 +24,8 @@ type Testpmd struct {
 	stdin io.WriteCloser
 	mu    sync.Mutex
 	out   bytes.Buffer
+	// exited is closed when the process has ended.
+	exited chan struct{}
 }
 
 // Write collects testpmd's output (it is the process's stdout and stderr).
@@ -81,16 +83,16 @@ func StartArgs(t *testing.T, prefix string, vdevs, appArgs []string) *Testpmd {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	p.exited = make(chan struct{})
+	go func() { p.cmd.Wait(); close(p.exited) }()
 	t.Cleanup(func() {
 		p.stdin.Write([]byte("quit\n"))
 		p.stdin.Close()
-		done := make(chan struct{})
-		go func() { p.cmd.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-p.exited:
 		case <-time.After(10 * time.Second):
 			p.cmd.Process.Kill()
-			<-done
+			<-p.exited
 		}
 		if t.Failed() {
 			t.Logf("testpmd output:\n%s", p.Output())
@@ -98,6 +100,12 @@ func StartArgs(t *testing.T, prefix string, vdevs, appArgs []string) *Testpmd {
 	})
 	p.Expect("testpmd> ", 30*time.Second)
 	return p
+}
+
+// Kill ends testpmd at once (SIGKILL), as a crash would, and waits for it.
+func (p *Testpmd) Kill() {
+	p.cmd.Process.Kill()
+	<-p.exited
 }
 
 // Send writes a command line.
@@ -115,8 +123,13 @@ func (p *Testpmd) Expect(s string, d time.Duration) {
 		if strings.Contains(p.Output(), s) {
 			return
 		}
-		if p.cmd.ProcessState != nil {
-			break
+		select {
+		case <-p.exited:
+			if strings.Contains(p.Output(), s) {
+				return
+			}
+			p.t.Fatalf("testpmd exited before printing %q", s)
+		default:
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
