@@ -92,6 +92,7 @@ type fake struct {
 func (f *fake) Info(di *ethdev.DevInfo) {
 	di.MaxRxQueues, di.MaxTxQueues = 2, 2
 	di.RxOffloadCapa = ethdev.RxOffloadVLANStrip
+	di.TxOffloadCapa = ethdev.TxOffloadIPv4Cksum | ethdev.TxOffloadTCPCksum
 	di.MinMTU, di.MaxMTU = 100, 2000
 }
 func (f *fake) Configure(cfg *ethdev.Config) error {
@@ -384,6 +385,7 @@ func TestNoAllocsRing(t *testing.T) {
 	allocs := testing.AllocsPerRun(1000, func() {
 		n := b.RxBurst(0, pkts)
 		s := b.TxBurst(0, pkts[:n])
+		mbuf.FreeBulk(lc, pkts[s:n])
 		n = a.RxBurst(0, pkts)
 		s = a.TxBurst(0, pkts[:n])
 		mbuf.FreeBulk(lc, pkts[s:n])
@@ -417,5 +419,53 @@ func TestPortsRegistry(t *testing.T) {
 	}
 	if m := p.MAC(); m.IsZero() || m.IsMulticast() || m[0]&2 == 0 {
 		t.Errorf("random MAC %v is not locally administered unicast", m)
+	}
+}
+
+func TestTxPrepare(t *testing.T) {
+	mp := newPool(t, 255)
+	p := open(t, "net_fake_prep")
+	if err := p.Configure(ethdev.Config{RxQueues: 1, TxQueues: 2, TxOffloads: ethdev.TxOffloadIPv4Cksum}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.TxQueueSetup(0, 0, &ethdev.TxQueueConf{Offloads: ethdev.TxOffloadVLANInsert}); !errors.Is(err, ethdev.ErrNotSupported) {
+		t.Errorf("tx queue offload the port lacks: %v", err)
+	}
+	if err := p.RxQueueSetup(0, 0, mp, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.TxQueueSetup(0, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.TxQueueSetup(1, 0, &ethdev.TxQueueConf{Offloads: ethdev.TxOffloadTCPCksum}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	mk := func(flags uint64, l2, l3 int) *mbuf.Mbuf {
+		m := mp.Alloc(lc)
+		m.Append(64)
+		m.SetOlFlags(flags)
+		m.SetL2Len(l2)
+		m.SetL3Len(l3)
+		return m
+	}
+	ipck := mbuf.TxIPv4 | mbuf.TxIPCksum
+	for _, c := range []struct {
+		q    uint16
+		pkts []*mbuf.Mbuf
+		want int
+	}{
+		{0, []*mbuf.Mbuf{mk(0, 0, 0), mk(ipck, 14, 20)}, 2},
+		{0, []*mbuf.Mbuf{mk(ipck, 14, 20), mk(ipck, 0, 20), mk(0, 0, 0)}, 1},                           // no L2 length
+		{0, []*mbuf.Mbuf{mk(ipck, 14, 20), mk(ipck|mbuf.TxTCPCksum, 14, 20)}, 1},                       // TCP checksum not on queue 0
+		{1, []*mbuf.Mbuf{mk(ipck|mbuf.TxTCPCksum, 14, 20), mk(mbuf.TxIPv6|mbuf.TxIPCksum, 14, 40)}, 1}, // IPv4 checksum of IPv6
+		{1, []*mbuf.Mbuf{mk(mbuf.TxVLAN, 0, 0)}, 0},                                                    // VLAN insert not offered
+	} {
+		if got := p.TxPrepare(c.q, c.pkts); got != c.want {
+			t.Errorf("TxPrepare(queue %d, %d packets) = %d, want %d", c.q, len(c.pkts), got, c.want)
+		}
+		mbuf.FreeBulk(lc, c.pkts)
 	}
 }

@@ -196,6 +196,9 @@ func (s *suite) lifecycle(t *testing.T) {
 	if ethdev.PortByID(id) == p {
 		t.Errorf("closed port still registered as %d", id)
 	}
+	if n := p.RxBurst(0, make([]*mbuf.Mbuf, 4)); n != 0 {
+		t.Fatalf("RxBurst on a closed port gave %d", n)
+	}
 	wantState(t, p.Close(), "Close twice")
 	wantState(t, p.Start(), "Start after Close")
 	wantState(t, p.Configure(ethdev.Config{RxQueues: 1, TxQueues: 1}), "Configure after Close")
