@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -573,6 +574,35 @@ func TestForwardTwoLcores(t *testing.T) {
 			}
 		}
 	}()
+	// A control goroutine reads and resets statistics and adds and removes
+	// a callback while the lcores run.
+	wg.Add(1)
+	var cbSeen atomic.Uint64
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			_ = b.Stats()
+			_ = a.XStats()
+			if i%10 == 0 {
+				a.ResetStats()
+			}
+			h, err := b.AddRxCallback(0, func(_, _ uint16, _ []*mbuf.Mbuf, n int) int { cbSeen.Add(uint64(n)); return n })
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			time.Sleep(100 * time.Microsecond)
+			if err := b.RemoveRxCallback(0, h); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
 	pkts := make([]*mbuf.Mbuf, 32)
 	rx := make([]*mbuf.Mbuf, 32)
 	next, got := 0, 0
@@ -606,6 +636,7 @@ func TestForwardTwoLcores(t *testing.T) {
 	if got != total {
 		t.Fatalf("received %d of %d", got, total)
 	}
+	t.Logf("the rx callback saw %d packets while it was installed", cbSeen.Load())
 	if st := b.Stats(); st.IPackets != total || st.OPackets != total {
 		t.Errorf("forwarder stats: %d in, %d out, want %d", st.IPackets, st.OPackets, total)
 	}
