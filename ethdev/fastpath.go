@@ -66,7 +66,7 @@ type TxPreparer interface {
 
 // RxBurst receives up to len(pkts) packets from queue q into pkts and
 // returns how many (rte_eth_rx_burst). The caller owns the received
-// mbufs. A stopped port returns 0. q must be a configured queue (else it
+// mbufs; their Port() is p's id. A stopped port returns 0. q must be a configured queue (else it
 // panics, like an out-of-range slice index) and only one goroutine at a
 // time may poll it.
 func (p *Port) RxBurst(q uint16, pkts []*mbuf.Mbuf) int {
@@ -74,7 +74,8 @@ func (p *Port) RxBurst(q uint16, pkts []*mbuf.Mbuf) int {
 	n := rq.q.RxBurst(pkts)
 	if n > 0 {
 		var b uint64
-		for _, m := range pkts[:n] {
+		for _, m := range pkts[:n] { // one pass: the port and the byte count
+			m.SetPort(rq.port)
 			b += uint64(m.PktLen())
 		}
 		addCounter(&rq.c.packets, uint64(n))

@@ -263,7 +263,7 @@ func (d *device) UseSoftRSS(r *ethdev.RSS) {
 }
 
 func (d *device) RxQueueSetup(q uint16, conf *ethdev.RxQueueConf) (ethdev.RxQueue, error) {
-	rq := &rxQueue{r: d.rx.rings[q].r, port: conf.Port}
+	rq := &rxQueue{r: d.rx.rings[q].r}
 	d.rxqs[q] = rq
 	return rq, nil
 }
@@ -346,16 +346,11 @@ func signal(efd int32) {
 }
 
 type rxQueue struct {
-	r    *ring.Ring[*mbuf.Mbuf]
-	port uint16
+	r *ring.Ring[*mbuf.Mbuf]
 }
 
 func (q *rxQueue) RxBurst(pkts []*mbuf.Mbuf) int {
-	n := q.r.DequeueBurst(pkts)
-	for _, m := range pkts[:n] {
-		m.SetPort(q.port)
-	}
-	return n
+	return q.r.DequeueBurst(pkts) // ethdev sets the mbufs' port
 }
 
 type txQueue struct {
