@@ -163,4 +163,3 @@ func (t *Table) lookupBulk(keys [][]byte, hashes []uint32, idx *[BulkMax]uint32)
 	}
 	return hits
 }
-

@@ -113,4 +113,3 @@ func (t *Table) bucketAddr(b uint32) uintptr {
 func (t *Table) keyAddr(k uint32) uintptr {
 	return uintptr(unsafe.Pointer(unsafe.SliceData(t.keys))) + uintptr(k*t.stride+1)*8
 }
-
