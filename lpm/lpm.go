@@ -213,7 +213,7 @@ func (t *Table) AddIP(ip uint32, depth int, nextHop uint32) error {
 			}
 			g = t.groups[gi*groupSize : (gi+1)*groupSize]
 			for i := range g {
-				atomic.StoreUint32(&g[i], cur)
+				g[i] = cur // not linked yet: no reader sees it
 			}
 			defer atomic.StoreUint32(slot, extBit|gi)
 		}
@@ -244,7 +244,7 @@ func (t *Table) fill(slot *uint32, depth int, e uint32) {
 		return
 	}
 	if cur&validBit == 0 || int(cur>>depthSh&depthMask) <= depth {
-		atomic.StoreUint32(slot, e)
+		setEntry(slot, e)
 	}
 }
 
@@ -305,7 +305,7 @@ func (t *Table) unfill(slot *uint32, depth int, repl uint32) {
 		return
 	}
 	if cur&validBit != 0 && int(cur>>depthSh&depthMask) == depth {
-		atomic.StoreUint32(slot, repl)
+		setEntry(slot, repl)
 	}
 }
 
@@ -337,3 +337,12 @@ func (t *Table) Routes(fn func(p netip.Prefix, nextHop uint32) bool) {
 		}
 	}
 }
+
+// setEntry rewrites a live entry that holds a route (never a link to a
+// group). An aligned 32-bit store is single-copy atomic on every platform
+// Go supports, so a reader sees the old or the new route; the order among
+// such stores does not matter, as each entry is right on its own. A plain
+// store avoids the full barrier of atomic.StoreUint32 (XCHG on amd64),
+// which made filling a /16 cost 256 barriers. Links to groups, whose
+// contents must be visible first, use atomic.StoreUint32.
+func setEntry(p *uint32, v uint32) { *p = v }

@@ -212,7 +212,7 @@ func (t *Table6) add(arr []uint32, k int, ip *[16]byte, depth int, e uint32) {
 	}
 	g := t.groups[int(gi)*groupSize : int(gi+1)*groupSize]
 	for i := range g {
-		atomic.StoreUint32(&g[i], cur)
+		g[i] = cur // not linked yet: no reader sees it
 	}
 	t.add(g, k+1, ip, depth, e)
 	atomic.StoreUint32(slot, extBit|gi) // link the complete group
@@ -228,7 +228,7 @@ func (t *Table6) fill(slot *uint32, depth int, e uint32) {
 		return
 	}
 	if cur&validBit == 0 || int(cur>>depthSh6&depthMask6) <= depth {
-		atomic.StoreUint32(slot, e)
+		setEntry(slot, e)
 	}
 }
 
@@ -288,7 +288,7 @@ func (t *Table6) unfill(slot *uint32, k, depth int, repl uint32) {
 		return
 	}
 	if cur&validBit != 0 && int(cur>>depthSh6&depthMask6) == depth {
-		atomic.StoreUint32(slot, repl)
+		setEntry(slot, repl)
 	}
 }
 
