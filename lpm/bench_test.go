@@ -45,3 +45,62 @@ func BenchmarkAdd6(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(routes)), "ns/route")
 }
+
+// bigTable4 is a 500k-route table (random routes, a BGP-like depth mix)
+// and addresses inside them, in random order.
+func bigTable4(b *testing.B) (*Table, []uint32) {
+	routes := benchRoutes(500000, 32)
+	t, err := New(Config{NumGroups: 200000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { t.Close() })
+	if err := t.LoadRoutes(routes); err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	ips := make([]uint32, 1<<20)
+	for i := range ips {
+		p := routes[rng.IntN(len(routes))].Prefix
+		a := p.Addr().As4()
+		v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+		ips[i] = v | rng.Uint32()&^mask4(p.Bits())
+	}
+	return t, ips
+}
+
+func BenchmarkLookup4(b *testing.B) {
+	t, ips := bigTable4(b)
+	hops := make([]uint32, len(ips))
+	var sink uint32
+	b.Run("single", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, ip := range ips {
+				v, _ := t.LookupIP(ip)
+				sink += v
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ips)), "ns/lookup")
+	})
+	b.Run("bulk64", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for i := 0; i+64 <= len(ips); i += 64 {
+				t.LookupBulk(ips[i:i+64], hops[i:i+64], 0)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ips)), "ns/lookup")
+	})
+	b.Run("x4", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for i := 0; i+4 <= len(ips); i += 4 {
+				r := t.LookupX4([4]uint32(ips[i:i+4]), 0)
+				sink += r[0] + r[3]
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ips)), "ns/lookup")
+	})
+	_ = sink
+}
