@@ -251,6 +251,17 @@ func runLPM4(w io.Writer, opt Options, o lpmFlags, routes []lpm.Route, addrs []n
 			return eal.Rdtsc() - start
 		}), "cycles")
 	}
+	if opt.Want("lpm_lookup_netip_cycles") {
+		// The same through the netip.Addr API, as bart is called.
+		Report(w, "lpm_lookup_netip_cycles", best(o.rounds, len(addrs), func() uint64 {
+			start := eal.Rdtsc()
+			for _, a := range addrs {
+				v, _ := t.Lookup(a)
+				sink += v
+			}
+			return eal.Rdtsc() - start
+		}), "cycles")
+	}
 	if opt.Want("lpm_bulk_cycles") {
 		// As dpdk-test-fib: bursts of 64, each timed on its own.
 		n := len(ips) / o.burst * o.burst
@@ -329,6 +340,16 @@ func runLPM6(w io.Writer, opt Options, o lpmFlags, routes []lpm.Route, addrs []n
 			start := eal.Rdtsc()
 			for i := range ips {
 				v, _ := t.LookupIP(&ips[i])
+				sink += v
+			}
+			return eal.Rdtsc() - start
+		}), "cycles")
+	}
+	if opt.Want("lpm6_lookup_netip_cycles") {
+		Report(w, "lpm6_lookup_netip_cycles", best(o.rounds, len(addrs), func() uint64 {
+			start := eal.Rdtsc()
+			for _, a := range addrs {
+				v, _ := t.Lookup(a)
 				sink += v
 			}
 			return eal.Rdtsc() - start
