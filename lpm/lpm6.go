@@ -22,7 +22,6 @@ const (
 // MaxNextHop6 is the largest IPv6 next hop (22 bits; rte_lpm6 has 21).
 const MaxNextHop6 = nhMask6
 
-
 // levelEnd6 is the prefix length covered once level k is resolved.
 func levelEnd6(k int) int { return 24 + 8*k }
 
