@@ -89,6 +89,9 @@ type Table struct {
 	mem    tableMem
 	pool   groupPool
 	rules  map[uint64]uint32 // ip<<8 | depth -> next hop
+	// depths[d] counts the rules of depth d: Delete looks for the covering
+	// rule only at depths that have rules.
+	depths [33]int32
 	cfg    Config
 }
 
@@ -222,6 +225,9 @@ func (t *Table) AddIP(ip uint32, depth int, nextHop uint32) error {
 			t.fill(&g[i], depth, e)
 		}
 	}
+	if _, ok := t.rules[key]; !ok {
+		t.depths[depth]++
+	}
 	t.rules[key] = nextHop
 	return nil
 }
@@ -263,10 +269,14 @@ func (t *Table) DeleteIP(ip uint32, depth int) error {
 		return fmt.Errorf("%w: %d.%d.%d.%d/%d", ErrNotFound, ip>>24, ip>>16&0xff, ip>>8&0xff, ip&0xff, depth)
 	}
 	delete(t.rules, key)
+	t.depths[depth]--
 	// The entries the route wrote are those in its range that still carry
 	// its depth; they get the covering route (or become invalid).
 	var repl uint32
 	for d := depth - 1; d >= 0; d-- {
+		if t.depths[d] == 0 {
+			continue
+		}
 		if nh, ok := t.rules[ruleKey4(ip&mask4(d), d)]; ok {
 			repl = validBit | uint32(d)<<depthSh | nh
 			break

@@ -34,6 +34,7 @@ type Table6 struct {
 	mem    tableMem
 	pool   groupPool
 	rules  map[ruleKey6]uint32
+	depths [129]int32 // rules per depth, as Table.depths
 	cfg    Config
 }
 
@@ -184,6 +185,9 @@ func (t *Table6) AddIP(ip [16]byte, depth int, nextHop uint32) error {
 		return fmt.Errorf("%w: %d groups, %d in use, route needs %d more", ErrNoGroups, t.cfg.NumGroups, t.pool.inUse, need)
 	}
 	t.add(t.tbl24[:], 0, &ip, depth, validBit|uint32(depth)<<depthSh6|nextHop)
+	if _, ok := t.rules[key]; !ok {
+		t.depths[depth]++
+	}
 	t.rules[key] = nextHop
 	return nil
 }
@@ -243,8 +247,12 @@ func (t *Table6) DeleteIP(ip [16]byte, depth int) error {
 		return fmt.Errorf("%w: %v/%d", ErrNotFound, netip.AddrFrom16(ip), depth)
 	}
 	delete(t.rules, key)
+	t.depths[depth]--
 	var repl uint32
 	for d := depth - 1; d >= 0; d-- {
+		if t.depths[d] == 0 {
+			continue
+		}
 		if nh, ok := t.rules[key6(masked6(ip, d), d)]; ok {
 			repl = validBit | uint32(d)<<depthSh6 | nh
 			break
