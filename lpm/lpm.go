@@ -123,6 +123,9 @@ func (t *Table) Close() error {
 // Len returns the number of rules.
 func (t *Table) Len() int { return len(t.rules) }
 
+// Hugepages reports whether the table's memory is on hugepages.
+func (t *Table) Hugepages() bool { return t.mem.arena != nil && t.mem.arena.Huge() }
+
 // GroupsInUse returns the number of second-level groups linked in.
 func (t *Table) GroupsInUse() int { return t.pool.inUse }
 

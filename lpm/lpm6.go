@@ -72,6 +72,9 @@ func (t *Table6) Close() error {
 // Len returns the number of rules.
 func (t *Table6) Len() int { return len(t.rules) }
 
+// Hugepages reports whether the table's memory is on hugepages.
+func (t *Table6) Hugepages() bool { return t.mem.arena != nil && t.mem.arena.Huge() }
+
 // GroupsInUse returns the number of groups linked in.
 func (t *Table6) GroupsInUse() int { return t.pool.inUse }
 
@@ -334,38 +337,25 @@ func (t *Table6) Lookup(a netip.Addr) (uint32, bool) {
 }
 
 // LookupBulk writes the next hop of ips[i] to hops[i], or def when no route
-// covers it (rte_lpm6_lookup_bulk_func).
+// covers it (rte_lpm6_lookup_bulk_func), in two passes as Table.LookupBulk.
 func (t *Table6) LookupBulk(ips [][16]byte, hops []uint32, def uint32) {
 	n := min(len(ips), len(hops))
 	ips, hops = ips[:n], hops[:n]
 	l1, l2 := t.tbl24, t.groups
-	i := 0
-	for ; i+bulkChunk <= n; i += bulkChunk {
-		a := (*[bulkChunk][16]byte)(ips[i : i+bulkChunk])
-		h := (*[bulkChunk]uint32)(hops[i : i+bulkChunk])
-		var e [bulkChunk]uint32
-		for j := range e {
-			ip := &a[j]
-			e[j] = atomic.LoadUint32(&l1[uint32(ip[0])<<16|uint32(ip[1])<<8|uint32(ip[2])])
-		}
-		for j := range e {
-			v, ip := e[j], &a[j]
-			for k := 3; v&extBit != 0 && k < 16; k++ {
-				v = atomic.LoadUint32(&l2[uint(v&groupMask)<<8|uint(ip[k])])
-			}
-			r := v & nhMask6
-			if v&validBit == 0 {
-				r = def
-			}
-			h[j] = r
-		}
+	for i := range ips {
+		ip := &ips[i]
+		hops[i] = atomic.LoadUint32(&l1[uint32(ip[0])<<16|uint32(ip[1])<<8|uint32(ip[2])])
 	}
-	for ; i < n; i++ {
-		v, ok := t.LookupIP(&ips[i])
-		if !ok {
-			v = def
+	for i := range ips {
+		e, ip := hops[i], &ips[i]
+		for k := 3; e&extBit != 0 && k < 16; k++ {
+			e = atomic.LoadUint32(&l2[uint(e&groupMask)<<8|uint(ip[k])])
 		}
-		hops[i] = v
+		r := e & nhMask6
+		if e&validBit == 0 {
+			r = def
+		}
+		hops[i] = r
 	}
 }
 

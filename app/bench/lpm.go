@@ -230,8 +230,8 @@ func runLPM4(w io.Writer, opt Options, o lpmFlags, routes []lpm.Route, addrs []n
 	if opt.Want("lpm_add_cycles") {
 		Report(w, "lpm_add_cycles", add, "cycles")
 	}
-	Notice(w, "lpm: %d rules, %d groups in use of %d, table %d MiB, rules %.1f MiB on the Go heap",
-		t.Len(), t.GroupsInUse(), groups, t.TableBytes()>>20, float64(ruleBytes)/(1<<20))
+	Notice(w, "lpm: %d rules, %d groups in use of %d, table %d MiB (hugepages %v), rules %.1f MiB on the Go heap",
+		t.Len(), t.GroupsInUse(), groups, t.TableBytes()>>20, t.Hugepages(), float64(ruleBytes)/(1<<20))
 	reportBytes(w, opt, "lpm", len(routes), t.TableBytes(), t.GroupsInUse(), ruleBytes)
 
 	ips := make([]uint32, len(addrs))
@@ -324,8 +324,8 @@ func runLPM6(w io.Writer, opt Options, o lpmFlags, routes []lpm.Route, addrs []n
 	if opt.Want("lpm6_add_cycles") {
 		Report(w, "lpm6_add_cycles", add, "cycles")
 	}
-	Notice(w, "lpm6: %d rules, %d groups in use of %d, table %d MiB, rules %.1f MiB on the Go heap",
-		t.Len(), t.GroupsInUse(), groups, t.TableBytes()>>20, float64(ruleBytes)/(1<<20))
+	Notice(w, "lpm6: %d rules, %d groups in use of %d, table %d MiB (hugepages %v), rules %.1f MiB on the Go heap",
+		t.Len(), t.GroupsInUse(), groups, t.TableBytes()>>20, t.Hugepages(), float64(ruleBytes)/(1<<20))
 	reportBytes(w, opt, "lpm6", len(routes), t.TableBytes(), t.GroupsInUse(), ruleBytes)
 
 	ips := make([][16]byte, len(addrs))
