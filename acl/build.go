@@ -4,14 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"os"
 	"slices"
 	"sort"
 )
 
 // A chunk is 8 or 16 bits of the key: the unit of the first lookup stage.
 type chunk struct {
-	off  int
-	wide bool
+	off   int
+	wide  bool
+	field int
 }
 
 func (k chunk) max() uint16 {
@@ -62,18 +64,18 @@ func Build(cfg Config, rules []Rule) (*Classifier, error) {
 		b.maxSize = 1 << 30
 	}
 	if b.split == 0 {
-		b.split = 8 << 20
+		b.split = 64 << 20
 	}
 	if b.maxGroups == 0 {
 		b.maxGroups = 8
 	}
-	for _, d := range cfg.Fields {
+	for j, d := range cfg.Fields {
 		if d.Size == 1 {
-			b.chunks = append(b.chunks, chunk{off: d.Offset})
+			b.chunks = append(b.chunks, chunk{off: d.Offset, field: j})
 			continue
 		}
 		for k := 0; k < d.Size; k += 2 {
-			b.chunks = append(b.chunks, chunk{off: d.Offset + k, wide: true})
+			b.chunks = append(b.chunks, chunk{off: d.Offset + k, wide: true, field: j})
 		}
 	}
 
@@ -110,9 +112,14 @@ func Build(cfg Config, rules []Rule) (*Classifier, error) {
 	c.ud[len(rules)] = 0
 
 	b.none = c.none
-	groups, err := b.buildGroups(subs, b.maxGroups)
-	if err != nil {
-		return nil, err
+	var groups []group
+	parts := b.partition(rules, order, subs)
+	for k, p := range parts {
+		gs, err := b.buildGroups(p, b.maxGroups-len(groups)-(len(parts)-1-k))
+		if err != nil {
+			return nil, err
+		}
+		groups = append(groups, gs...)
 	}
 	c.groups = groups
 	for _, g := range groups {
@@ -245,6 +252,8 @@ func splitRange(lo, hi uint64, n int, prefix []cons, emit func([]cons)) {
 	}
 }
 
+var debugBuild = os.Getenv("ACLDEBUG") != ""
+
 var errSplit = errors.New("acl: group too large")
 
 // buildGroups builds subs into at most budget groups.
@@ -254,7 +263,7 @@ func (b *builder) buildGroups(subs []subrule, budget int) ([]group, error) {
 		b.total += g.bytes()
 		return []group{g}, nil
 	}
-	if !errors.Is(err, errSplit) {
+	if err != nil && !errors.Is(err, errSplit) {
 		return nil, err
 	}
 	// Split in two, if the budget allows another group.
@@ -283,6 +292,94 @@ func (b *builder) buildGroups(subs []subrule, budget int) ([]group, error) {
 		return nil, err
 	}
 	return append(gx, gy...), nil
+}
+
+// partition groups the rules by the first of their fields that is narrow:
+// the rules narrow in the field where most rules are narrow, then, of the
+// others, those narrow in the field where most of them are, and so on, at
+// most MaxGroups-1 times. In a group every rule is narrow in one field, so
+// every key's class in that field holds few rules: the list match walks.
+func (b *builder) partition(rules []Rule, order []int, subs []subrule) [][]subrule {
+	narrow := func(s *subrule, f int) bool {
+		d := b.cfg.Fields[f]
+		r := &rules[order[s.rank]]
+		x := r.Fields[f]
+		w := 8 * d.Size
+		var logCover int
+		switch d.Type {
+		case FieldRange:
+			logCover = bits.Len64(x.MaskRange - x.Value)
+		case FieldPrefix:
+			logCover = w - int(x.MaskRange)
+		case FieldExact:
+			logCover = 0
+		default:
+			logCover = w - bits.OnesCount64(x.MaskRange)
+		}
+		return logCover <= w*3/4
+	}
+	// overlap returns how many of the rules in ns (field f) a sample
+	// of them intersects on average.
+	overlap := func(ns []*subrule, f int) float64 {
+		d := b.cfg.Fields[f]
+		step := max(1, len(ns)/128)
+		tot, cnt := 0, 0
+		for i := 0; i < len(ns); i += step {
+			x := rules[order[ns[i].rank]].Fields[f]
+			for _, t := range ns {
+				y := rules[order[t.rank]].Fields[f]
+				if d.Type == FieldRange {
+					if x.Value <= y.MaskRange && y.Value <= x.MaskRange {
+						tot++
+					}
+					continue
+				}
+				xv, xm := x.bitmask(d)
+				yv, ym := y.bitmask(d)
+				if (xv^yv)&xm&ym == 0 {
+					tot++
+				}
+			}
+			cnt++
+		}
+		return float64(tot) / float64(max(cnt, 1))
+	}
+	var parts [][]subrule
+	rest := subs
+	for len(rest) > 0 && len(parts) < b.maxGroups-1 {
+		// The field where the most rules are narrow and the narrow
+		// ones overlap least.
+		bestF, bestN, bestScore := -1, 0, 0.0
+		for f := range b.cfg.Fields {
+			var ns []*subrule
+			for i := range rest {
+				if narrow(&rest[i], f) {
+					ns = append(ns, &rest[i])
+				}
+			}
+			if len(ns) == 0 {
+				continue
+			}
+			score := float64(len(ns)) / overlap(ns, f)
+			if score > bestScore {
+				bestF, bestN, bestScore = f, len(ns), score
+			}
+		}
+		if bestF < 0 || bestN == len(rest) || bestN < len(rest)/16 {
+			break
+		}
+		var in, out []subrule
+		for i := range rest {
+			if narrow(&rest[i], bestF) {
+				in = append(in, rest[i])
+			} else {
+				out = append(out, rest[i])
+			}
+		}
+		parts = append(parts, in)
+		rest = out
+	}
+	return append(parts, rest)
 }
 
 // splitRules cuts subs in two: by whether the rules cover at least half of
@@ -334,16 +431,38 @@ func wide(c cons, ch chunk) bool {
 	return int(c.hi)-int(c.lo)+1 >= (int(ch.max())+1)/2
 }
 
-// group is one compiled rule group: a program of table lookups that ends in
-// a result class, and the rank of the best rule per category of each result
-// class.
+// group is one compiled rule group. Its steps are table lookups that turn
+// a key into one class number per dimension (a field, or fields combined);
+// each class of a dimension has a bit vector of the group's rules that its
+// keys may match. The best rule is the first bit set in all dimensions'
+// vectors (rules are in priority order), found through summary words with
+// one bit per nonzero vector word (the aggregated bit vector scheme).
 type group struct {
 	steps  []step
 	nslots int
-	root   int      // slot holding the result class
-	res    []uint32 // res[class*cats+c]: rank of the best rule in category c
-	cats   int
-	constR bool // no steps: every key is in result class 0
+	dims   []dim
+	sumW   int      // summary words per class
+	words  int      // vector words per class
+	rank   []uint32 // rank[r]: the rank of the group's rule r
+	cats   []uint32 // cats[r]: the category mask of the group's rule r
+	// listDims are the dimensions with rule lists: match walks the
+	// shortest list of a key's classes and tests the rules' bits in the
+	// other dimensions.
+	listDims []int
+	// constRank, when the group has no dimensions (every rule allows
+	// every key), is the rank of the best rule per category.
+	constRank []uint32
+}
+
+// dim is one dimension of a group: the slot holding each key's class and
+// the classes' vectors, sumW+words words each.
+type dim struct {
+	slot int
+	bits []uint64
+	// The rules of each class in order, for the lead dimension:
+	// list[offs[c]:offs[c+1]].
+	offs []uint32
+	list []uint32
 }
 
 // step is one lookup stage over a block of keys: either a chunk load
@@ -359,10 +478,22 @@ type step struct {
 	nb      uint32
 }
 
+// maxDims bounds a group's dimensions; crossLimit is the largest table
+// that combines two different fields (beyond it a field stays a dimension
+// of its own).
+const (
+	maxListAvg = 64
+	maxDims    = 8
+	crossLimit = 1 << 16
+)
+
 func (g *group) bytes() int {
-	n := 4 * len(g.res)
+	n := 4*len(g.rank) + 4*len(g.cats)
 	for _, s := range g.steps {
 		n += 4 * len(s.tbl)
+	}
+	for _, d := range g.dims {
+		n += 8*len(d.bits) + 4*len(d.offs) + 4*len(d.list)
 	}
 	return n
 }
@@ -372,6 +503,7 @@ type pnode struct {
 	sets  *setTab // the rule set of each class
 	n     int     // number of classes
 	chunk int     // chunk index, or -1 for a combination
+	field int     // the field of the chunks below, or -1 if several
 	a, b  *pnode
 	tbl   []uint32
 }
@@ -385,29 +517,15 @@ func (b *builder) limit() int {
 }
 
 func (b *builder) buildGroup(subs []subrule) (group, error) {
-	cats := b.cfg.Categories
-	g := group{cats: cats}
+	g := group{}
 	words := (len(subs) + 63) / 64
-	// Category bitsets (nil if every subrule has every category).
-	allCats := uint32(1)<<cats - 1
-	var catSets [][]uint64
+	g.words = words
+	g.sumW = (words + 63) / 64
 	for i := range subs {
-		if subs[i].cats != allCats {
-			catSets = make([][]uint64, cats)
-			for c := range catSets {
-				catSets[c] = make([]uint64, words)
-			}
-			for i := range subs {
-				for c := range cats {
-					if subs[i].cats&(1<<c) != 0 {
-						catSets[c][i/64] |= 1 << (i % 64)
-					}
-				}
-			}
-			break
-		}
+		g.rank = append(g.rank, subs[i].rank)
+		g.cats = append(g.cats, subs[i].cats)
 	}
-	bytes := 0
+	bytes := g.bytes()
 	var nodes []*pnode
 	for k, ch := range b.chunks {
 		nd := b.phase0(subs, k, ch, words)
@@ -420,104 +538,119 @@ func (b *builder) buildGroup(subs []subrule) (group, error) {
 		}
 		nodes = append(nodes, nd)
 	}
-	results := newSetTab((cats + 1) / 2)
-	resultOf := func(set []uint64, lo, hi int, out []uint64) {
-		for c := range cats {
-			var cs []uint64
-			if catSets != nil {
-				cs = catSets[c]
-			}
-			r := uint32(len(subs)) // none, fixed below
-			for w := lo; w < hi; w++ {
-				x := set[w]
-				if cs != nil {
-					x &= cs[w]
-				}
-				if x != 0 {
-					r = uint32(w*64 + bits.TrailingZeros64(x))
+	if len(nodes) == 0 {
+		// Every key matches every rule of the group: the best rule per
+		// category is the first one that has it.
+		g.constRank = make([]uint32, b.cfg.Categories)
+		for c := range g.constRank {
+			g.constRank[c] = b.none
+			for i := range subs {
+				if subs[i].cats&(1<<c) != 0 {
+					g.constRank[c] = subs[i].rank
 					break
 				}
 			}
-			putRes(out, c, r)
 		}
+		return g, nil
 	}
-	if len(nodes) == 0 {
-		// Every key matches every rule of the group.
-		all := make([]uint64, words)
-		for i := range subs {
-			all[i/64] |= 1 << (i % 64)
-		}
-		out := make([]uint64, results.w)
-		resultOf(all, 0, words, out)
-		results.intern(out)
-		g.constR = true
-	} else {
-		for len(nodes) > 1 {
-			// Combine the pair with the smallest table.
-			bi, bj, best := 0, 1, -1
-			for i := range nodes {
-				for j := i + 1; j < len(nodes); j++ {
-					if p := nodes[i].n * nodes[j].n; best < 0 || p < best {
-						bi, bj, best = i, j, p
-					}
+	for len(nodes) > 1 {
+		// Chunks of one field first (their classes are few: a field's
+		// values), then the pair with the smallest table while it is
+		// small, or while there are too many dimensions.
+		bi, bj, best, bestSame := 0, 1, -1, false
+		for i := range nodes {
+			for j := i + 1; j < len(nodes); j++ {
+				p := nodes[i].n * nodes[j].n
+				same := nodes[i].field == nodes[j].field && nodes[i].field >= 0
+				if best < 0 || same && !bestSame || same == bestSame && p < best {
+					bi, bj, best, bestSame = i, j, p, same
 				}
 			}
-			if bytes+4*best > b.limit() {
-				return g, errSplit
-			}
-			final := len(nodes) == 2
-			nd := combine(nodes[bi], nodes[bj], final, words, results, resultOf)
-			bytes += 4 * len(nd.tbl)
-			nodes[bi] = nd
-			nodes = slices.Delete(nodes, bj, bj+1)
 		}
-		root := nodes[0]
-		if root.chunk >= 0 {
-			// A single chunk: map its classes to result classes.
-			out := make([]uint64, results.w)
-			m := make([]uint32, root.n)
-			for cl := range root.n {
-				s := root.sets.set(cl)
-				resultOf(s, 0, words, out)
-				m[cl] = results.intern(out)
-			}
-			for i, v := range root.tbl {
-				root.tbl[i] = m[v]
-			}
+		if !bestSame && best > crossLimit && len(nodes) <= maxDims {
+			break
 		}
-		g.emit(root, b.chunks)
+		if bytes+4*best > b.limit() {
+			return g, errSplit
+		}
+		if debugBuild {
+			println("combine", nodes[bi].chunk, nodes[bi].field, nodes[bi].n, nodes[bj].chunk, nodes[bj].field, nodes[bj].n, "subs", len(subs))
+		}
+		nd := combine(nodes[bi], nodes[bj], words)
+		bytes += 4 * len(nd.tbl)
+		nodes[bi] = nd
+		nodes = slices.Delete(nodes, bj, bj+1)
 	}
-	// Result table: ranks per category.
-	g.res = make([]uint32, results.len()*cats)
-	for rc := range results.len() {
-		s := results.set(rc)
-		for c := range cats {
-			r := getRes(s, c)
-			rank := b.none
-			if int(r) < len(subs) {
-				rank = subs[r].rank
-			}
-			g.res[rc*cats+c] = rank
-		}
+	stride := g.sumW + words
+	for _, nd := range nodes {
+		bytes += 8 * nd.n * stride
 	}
-	if bytes+4*len(g.res) > b.limit() {
+	if bytes > b.limit() {
 		return g, errSplit
+	}
+	for _, nd := range nodes {
+		d := dim{bits: make([]uint64, nd.n*stride)}
+		for cl := range nd.n {
+			v := d.bits[cl*stride : (cl+1)*stride]
+			copy(v[g.sumW:], nd.sets.set(cl))
+			for w, x := range v[g.sumW:] {
+				if x != 0 {
+					v[w/64] |= 1 << (w % 64)
+				}
+			}
+		}
+		d.slot = g.emit(nd, b.chunks)
+		g.dims = append(g.dims, d)
+	}
+	// Rule lists for the dimensions whose classes hold few rules on
+	// average (at least the one with the fewest): match walks the
+	// shortest list of a key's classes.
+	avgs := make([]float64, len(nodes))
+	minK := 0
+	for k, nd := range nodes {
+		pop := 0
+		for cl := range nd.n {
+			for _, x := range nd.sets.set(cl) {
+				pop += bits.OnesCount64(x)
+			}
+		}
+		avgs[k] = float64(pop) / float64(nd.n)
+		if avgs[k] < avgs[minK] {
+			minK = k
+		}
+		if debugBuild {
+			println("dim", nd.field, nd.n, "avg rules", int(avgs[k]))
+		}
+	}
+	for k, nd := range nodes {
+		if k != minK && avgs[k] > maxListAvg {
+			continue
+		}
+		d := &g.dims[k]
+		d.offs = make([]uint32, nd.n+1)
+		for cl := range nd.n {
+			for w, x := range nd.sets.set(cl) {
+				for x != 0 {
+					d.list = append(d.list, uint32(w*64+bits.TrailingZeros64(x)))
+					x &= x - 1
+				}
+			}
+			d.offs[cl+1] = uint32(len(d.list))
+		}
+		g.listDims = append(g.listDims, k)
+	}
+	if bytes+g.bytes() > b.limit() {
+		return g, errSplit
+	}
+	for _, nd := range nodes {
+		nd.sets = nil
 	}
 	return g, nil
 }
 
-func putRes(out []uint64, c int, r uint32) {
-	sh := uint(32 * (c % 2))
-	out[c/2] = out[c/2]&^(0xffffffff<<sh) | uint64(r)<<sh
-}
-
-func getRes(s []uint64, c int) uint32 {
-	return uint32(s[c/2] >> (32 * (c % 2)))
-}
-
 // emit appends the steps computing nd, in post-order, reusing the slots of
 // consumed values; it returns nd's slot.
-func (g *group) emit(root *pnode, chunks []chunk) {
+func (g *group) emit(root *pnode, chunks []chunk) int {
 	var free []int
 	alloc := func() int {
 		if n := len(free); n > 0 {
@@ -543,7 +676,7 @@ func (g *group) emit(root *pnode, chunks []chunk) {
 		g.steps = append(g.steps, step{tbl: nd.tbl, combine: true, a: a, b: bs, dst: s, nb: uint32(nd.b.n)})
 		return s
 	}
-	g.root = walk(root)
+	return walk(root)
 }
 
 // phase0 computes the classes of chunk k: the distinct sets of subrules
@@ -578,7 +711,7 @@ func (b *builder) phase0(subs []subrule, k int, ch chunk, words int) *pnode {
 		return nil
 	}
 	sort.Slice(evs, func(i, j int) bool { return evs[i].at < evs[j].at })
-	nd := &pnode{sets: newSetTab(words), chunk: k, tbl: make([]uint32, top+1)}
+	nd := &pnode{sets: newSetTab(words), chunk: k, field: ch.field, tbl: make([]uint32, top+1)}
 	cur := make([]uint64, words)
 	tmp := make([]uint64, words)
 	e := 0
@@ -618,15 +751,14 @@ func (b *builder) phase0(subs []subrule, k int, ch chunk, words int) *pnode {
 	return nd
 }
 
-// combine builds the table of a x b. If final, the classes are result
-// classes interned in results (by resultOf) instead of rule sets.
-func combine(a, b *pnode, final bool, words int, results *setTab, resultOf func(set []uint64, lo, hi int, out []uint64)) *pnode {
-	nd := &pnode{chunk: -1, a: a, b: b, tbl: make([]uint32, a.n*b.n)}
-	if !final {
-		nd.sets = newSetTab(words)
+// combine builds the table of a x b: the classes of the combination are
+// the distinct intersections of a class of a and a class of b.
+func combine(a, b *pnode, words int) *pnode {
+	nd := &pnode{chunk: -1, field: -1, a: a, b: b, tbl: make([]uint32, a.n*b.n), sets: newSetTab(words)}
+	if a.field == b.field {
+		nd.field = a.field
 	}
 	tmp := make([]uint64, words)
-	out := make([]uint64, results.w)
 	for i := range a.n {
 		sa := a.sets.set(i)
 		alo, ahi := a.sets.span(i)
@@ -638,14 +770,6 @@ func combine(a, b *pnode, final bool, words int, results *setTab, resultOf func(
 			if lo >= hi {
 				lo, hi = 0, 0
 			}
-			if final {
-				for w := lo; w < hi; w++ {
-					tmp[w] = sa[w] & sb[w]
-				}
-				resultOf(tmp, lo, hi, out)
-				row[j] = results.intern(out)
-				continue
-			}
 			for w := lo; w < hi; w++ {
 				tmp[w] = sa[w] & sb[w]
 			}
@@ -655,9 +779,7 @@ func combine(a, b *pnode, final bool, words int, results *setTab, resultOf func(
 			}
 		}
 	}
-	if !final {
-		nd.n = nd.sets.len()
-	}
+	nd.n = nd.sets.len()
 	// The children's sets are no longer needed.
 	a.sets, b.sets = nil, nil
 	return nd
