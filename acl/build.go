@@ -131,6 +131,7 @@ func Build(cfg Config, rules []Rule) (*Classifier, error) {
 		return nil, fmt.Errorf("%w: %d bytes > %d", ErrTooLarge, c.size, b.maxSize)
 	}
 	c.blk = min(maxBlock, scratchLen/max(1, c.nslots))
+	c.relocate()
 	return c, nil
 }
 

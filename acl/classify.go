@@ -1,5 +1,7 @@
 package acl
 
+import "github.com/dpkit/dpkit/eal"
+
 // Classifier is a compiled rule set. It is immutable and safe for
 // concurrent use.
 type Classifier struct {
@@ -13,6 +15,7 @@ type Classifier struct {
 	nslots int
 	blk    int // keys per block: scratchLen/nslots, at most maxBlock
 	size   int
+	arena  *eal.Arena // the tables' memory, if off the Go heap
 }
 
 const (
