@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"os"
 	"slices"
 	"sort"
 )
@@ -253,8 +252,6 @@ func splitRange(lo, hi uint64, n int, prefix []cons, emit func([]cons)) {
 	}
 }
 
-var debugBuild = os.Getenv("ACLDEBUG") != ""
-
 var errSplit = errors.New("acl: group too large")
 
 // buildGroups builds subs into at most budget groups.
@@ -435,14 +432,14 @@ func wide(c cons, ch chunk) bool {
 // group is one compiled rule group. Its steps are table lookups that turn
 // a key into one class number per dimension (a field, or fields combined);
 // each class of a dimension has a bit vector of the group's rules that its
-// keys may match. The best rule is the first bit set in all dimensions'
-// vectors (rules are in priority order), found through summary words with
-// one bit per nonzero vector word (the aggregated bit vector scheme).
+// keys may match, and the selective dimensions a list of those rules too.
+// The best rule is the first (rules are in priority order) of the shortest
+// list whose bit is set in every dimension.
 type group struct {
 	steps  []step
 	nslots int
 	dims   []dim
-	sumW   int      // summary words per class
+	sumW   int      // words before each class's vector (0: none)
 	words  int      // vector words per class
 	rank   []uint32 // rank[r]: the rank of the group's rule r
 	cats   []uint32 // cats[r]: the category mask of the group's rule r
@@ -521,7 +518,6 @@ func (b *builder) buildGroup(subs []subrule) (group, error) {
 	g := group{}
 	words := (len(subs) + 63) / 64
 	g.words = words
-	g.sumW = (words + 63) / 64
 	for i := range subs {
 		g.rank = append(g.rank, subs[i].rank)
 		g.cats = append(g.cats, subs[i].cats)
@@ -574,9 +570,6 @@ func (b *builder) buildGroup(subs []subrule) (group, error) {
 		if bytes+4*best > b.limit() {
 			return g, errSplit
 		}
-		if debugBuild {
-			println("combine", nodes[bi].chunk, nodes[bi].field, nodes[bi].n, nodes[bj].chunk, nodes[bj].field, nodes[bj].n, "subs", len(subs))
-		}
 		nd := combine(nodes[bi], nodes[bj], words)
 		bytes += 4 * len(nd.tbl)
 		nodes[bi] = nd
@@ -594,11 +587,6 @@ func (b *builder) buildGroup(subs []subrule) (group, error) {
 		for cl := range nd.n {
 			v := d.bits[cl*stride : (cl+1)*stride]
 			copy(v[g.sumW:], nd.sets.set(cl))
-			for w, x := range v[g.sumW:] {
-				if x != 0 {
-					v[w/64] |= 1 << (w % 64)
-				}
-			}
 		}
 		d.slot = g.emit(nd, b.chunks)
 		g.dims = append(g.dims, d)
@@ -618,9 +606,6 @@ func (b *builder) buildGroup(subs []subrule) (group, error) {
 		avgs[k] = float64(pop) / float64(nd.n)
 		if avgs[k] < avgs[minK] {
 			minK = k
-		}
-		if debugBuild {
-			println("dim", nd.field, nd.n, "avg rules", int(avgs[k]))
 		}
 	}
 	for k, nd := range nodes {

@@ -117,7 +117,7 @@ for r in 1 2 3; do
 	s=$(date +%s.%N); dpdk-test-acl "${eal[@]}" -- --rulesf="$dir/one.txt" --bldcat="$bldcat" --verbose=0 >/dev/null 2>&1 || true; e=$(date +%s.%N)
 	t0=$(minof "$t0" "$(echo "($e - $s) * 1000" | bc)")
 done
-dbuild=$(echo "$t1 - $t0" | bc)
+dbuild=$(printf "%.1f" "$(echo "$t1 - $t0" | bc)")
 
 simd="" simdv=""
 for a in $algs; do
