@@ -23,6 +23,7 @@ var aclFlags = struct {
 	iter           int
 	maxsize        int
 	splitsize      int
+	maxgroups      int
 	ipv6           ipv6Flag
 }{tracenum: 0x10000, tracestep: 0x100, bldcat: 3, runcat: 1, iter: 1}
 
@@ -70,6 +71,7 @@ func init() {
 			fs.IntVar(&f.iter, "iter", f.iter, "passes over the trace")
 			fs.IntVar(&f.maxsize, "maxsize", 0, "size limit of the compiled tables in bytes (0: default)")
 			fs.IntVar(&f.splitsize, "splitsize", 0, "table size past which a rule group is split (0: default, -1: never)")
+			fs.IntVar(&f.maxgroups, "maxgroups", 0, "most rule groups (lookup passes per key); 0: default (8)")
 			fs.Var(&f.ipv6, "ipv6", "IPv6 rule and trace files: --ipv6 or --ipv6=4B (4-byte address fields), --ipv6=8B")
 		},
 		Run: ACL,
@@ -109,7 +111,7 @@ func ACL(w io.Writer, opt Options) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.rulesf, err)
 	}
-	cfg := acl.Config{Fields: format.Fields(), Categories: f.bldcat, MaxSize: f.maxsize, SplitSize: f.splitsize}
+	cfg := acl.Config{Fields: format.Fields(), Categories: f.bldcat, MaxSize: f.maxsize, SplitSize: f.splitsize, MaxGroups: f.maxgroups}
 	runtime.GC()
 	t0 := time.Now()
 	c, err := acl.Build(cfg, rules)
