@@ -19,7 +19,7 @@ func (c *Classifier) relocate() {
 	if c.size < hugeMin {
 		return
 	}
-	a, err := eal.NewArena(eal.ArenaConfig{Name: "acl", Size: c.size + 64*64*len(c.groups)*maxDims})
+	a, err := eal.NewArena(eal.ArenaConfig{Name: "acl", Size: c.size + 64*16*len(c.groups)})
 	if err != nil {
 		return
 	}
@@ -56,11 +56,7 @@ func (c *Classifier) relocate() {
 		for i := range g.steps {
 			g.steps[i].tbl = u32(g.steps[i].tbl)
 		}
-		g.dims = append([]dim(nil), g.dims...)
-		for i := range g.dims {
-			d := &g.dims[i]
-			d.bits, d.offs, d.list = u64(d.bits), u32(d.offs), u32(d.list)
-		}
+		g.offs, g.list, g.check32, g.check64 = u32(g.offs), u32(g.list), u32(g.check32), u64(g.check64)
 		g.rank, g.cats = u32(g.rank), u32(g.cats)
 		groups[gi] = g
 	}

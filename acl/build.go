@@ -111,6 +111,7 @@ func Build(cfg Config, rules []Rule) (*Classifier, error) {
 	c.ud[len(rules)] = 0
 
 	b.none = c.none
+	b.rules, b.order = rules, order
 	var groups []group
 	parts := b.partition(rules, order, subs)
 	for k, p := range parts {
@@ -136,6 +137,8 @@ func Build(cfg Config, rules []Rule) (*Classifier, error) {
 
 type builder struct {
 	cfg       Config
+	rules     []Rule
+	order     []int // rank -> index in rules
 	chunks    []chunk
 	maxSize   int
 	split     int
@@ -344,7 +347,7 @@ func (b *builder) partition(rules []Rule, order []int, subs []subrule) [][]subru
 	}
 	var parts [][]subrule
 	rest := subs
-	for len(rest) > 0 && len(parts) < b.maxGroups-1 {
+	for len(rest) > smallGroup && len(parts) < b.maxGroups-1 {
 		// The field where the most rules are narrow and the narrow
 		// ones overlap least.
 		bestF, bestN, bestScore := -1, 0, 0.0
@@ -363,7 +366,7 @@ func (b *builder) partition(rules []Rule, order []int, subs []subrule) [][]subru
 				bestF, bestN, bestScore = f, len(ns), score
 			}
 		}
-		if bestF < 0 || bestN == len(rest) || bestN < len(rest)/16 {
+		if bestF < 0 || bestN == len(rest) || bestN < len(rest)/16 || bestN < smallGroup/2 {
 			break
 		}
 		var in, out []subrule
@@ -430,37 +433,30 @@ func wide(c cons, ch chunk) bool {
 }
 
 // group is one compiled rule group. Its steps are table lookups that turn
-// a key into one class number per dimension (a field, or fields combined);
-// each class of a dimension has a bit vector of the group's rules that its
-// keys may match, and the selective dimensions a list of those rules too.
-// The best rule is the first (rules are in priority order) of the shortest
-// list whose bit is set in every dimension.
+// a key into a class of the group's lead dimension (a field, or fields
+// combined: the one whose classes hold the fewest rules); each class has
+// the list of the group's rules that its keys may match, in priority
+// order. The group's answer is the first rule of the key's list that the
+// key matches, checked field by field.
 type group struct {
 	steps  []step
 	nslots int
-	dims   []dim
-	sumW   int      // words before each class's vector (0: none)
-	words  int      // vector words per class
+	slot   int      // the slot holding the lead class
+	offs   []uint32 // the rules of class c: list[offs[c]:offs[c+1]]
+	list   []uint32
+	// Per rule and field: mask, lo, hi-lo; a key's field x matches when
+	// x&mask-lo <= hi-lo. check32 when every field is at most 4 bytes
+	// (a 5-tuple rule in one 64-byte line), else check64; stride words
+	// a rule.
+	check32 []uint32
+	check64 []uint64
+	stride  int
+	fields  []FieldDef // the key's fields in check record order
 	rank   []uint32 // rank[r]: the rank of the group's rule r
 	cats   []uint32 // cats[r]: the category mask of the group's rule r
-	// listDims are the dimensions with rule lists: match walks the
-	// shortest list of a key's classes and tests the rules' bits in the
-	// other dimensions.
-	listDims []int
-	// constRank, when the group has no dimensions (every rule allows
-	// every key), is the rank of the best rule per category.
+	// constRank, when the group has no steps (every rule allows every
+	// key), is the rank of the best rule per category.
 	constRank []uint32
-}
-
-// dim is one dimension of a group: the slot holding each key's class and
-// the classes' vectors, sumW+words words each.
-type dim struct {
-	slot int
-	bits []uint64
-	// The rules of each class in order, for the lead dimension:
-	// list[offs[c]:offs[c+1]].
-	offs []uint32
-	list []uint32
 }
 
 // step is one lookup stage over a block of keys: either a chunk load
@@ -480,18 +476,16 @@ type step struct {
 // that combines two different fields (beyond it a field stays a dimension
 // of its own).
 const (
-	maxListAvg = 64
+	smallGroup = 64 // partition leaves the last this many rules together
+	leadLimit  = 1 << 21
 	maxDims    = 8
 	crossLimit = 1 << 16
 )
 
 func (g *group) bytes() int {
-	n := 4*len(g.rank) + 4*len(g.cats)
+	n := 4*len(g.rank) + 4*len(g.cats) + 4*len(g.offs) + 4*len(g.list) + 4*len(g.check32) + 8*len(g.check64)
 	for _, s := range g.steps {
 		n += 4 * len(s.tbl)
-	}
-	for _, d := range g.dims {
-		n += 8*len(d.bits) + 4*len(d.offs) + 4*len(d.list)
 	}
 	return n
 }
@@ -502,6 +496,7 @@ type pnode struct {
 	n     int     // number of classes
 	chunk int     // chunk index, or -1 for a combination
 	field int     // the field of the chunks below, or -1 if several
+	fset  uint64  // the fields of the chunks below, a bit each
 	a, b  *pnode
 	tbl   []uint32
 }
@@ -517,10 +512,17 @@ func (b *builder) limit() int {
 func (b *builder) buildGroup(subs []subrule) (group, error) {
 	g := group{}
 	words := (len(subs) + 63) / 64
-	g.words = words
+	// The group's rules: its subrules' rules, once each (the pieces of a
+	// rule are adjacent).
+	ruleOf := make([]uint32, len(subs))
+	var firstSub []int // the first subrule of each of the group's rules
 	for i := range subs {
-		g.rank = append(g.rank, subs[i].rank)
-		g.cats = append(g.cats, subs[i].cats)
+		if i == 0 || subs[i].rank != subs[i-1].rank {
+			g.rank = append(g.rank, subs[i].rank)
+			g.cats = append(g.cats, subs[i].cats)
+			firstSub = append(firstSub, i)
+		}
+		ruleOf[i] = uint32(len(g.rank) - 1)
 	}
 	bytes := g.bytes()
 	var nodes []*pnode
@@ -575,56 +577,69 @@ func (b *builder) buildGroup(subs []subrule) (group, error) {
 		nodes[bi] = nd
 		nodes = slices.Delete(nodes, bj, bj+1)
 	}
-	stride := g.sumW + words
-	for _, nd := range nodes {
-		bytes += 8 * nd.n * stride
-	}
-	if bytes > b.limit() {
-		return g, errSplit
-	}
-	for _, nd := range nodes {
-		d := dim{bits: make([]uint64, nd.n*stride)}
-		for cl := range nd.n {
-			v := d.bits[cl*stride : (cl+1)*stride]
-			copy(v[g.sumW:], nd.sets.set(cl))
-		}
-		d.slot = g.emit(nd, b.chunks)
-		g.dims = append(g.dims, d)
-	}
-	// Rule lists for the dimensions whose classes hold few rules on
-	// average (at least the one with the fewest): match walks the
-	// shortest list of a key's classes.
-	avgs := make([]float64, len(nodes))
-	minK := 0
-	for k, nd := range nodes {
+	// The lead: the dimension whose classes hold the fewest rules on
+	// average, combined further with the other dimension that shortens
+	// its lists most, while that pays and its table stays under
+	// leadLimit entries. Only the lead's tables are kept.
+	avgOf := func(nd *pnode) float64 {
 		pop := 0
 		for cl := range nd.n {
 			for _, x := range nd.sets.set(cl) {
 				pop += bits.OnesCount64(x)
 			}
 		}
-		avgs[k] = float64(pop) / float64(nd.n)
-		if avgs[k] < avgs[minK] {
-			minK = k
+		return float64(pop) / float64(nd.n)
+	}
+	lead, leadAvg := 0, -1.0
+	for k, nd := range nodes {
+		if avg := avgOf(nd); leadAvg < 0 || avg < leadAvg {
+			lead, leadAvg = k, avg
 		}
 	}
-	for k, nd := range nodes {
-		if k != minK && avgs[k] > maxListAvg {
-			continue
+	for len(nodes) > 1 && leadAvg > 2 {
+		var bestNd *pnode
+		bestK, bestAvg := -1, leadAvg*0.75
+		for k, nd := range nodes {
+			p := nodes[lead].n * nd.n
+			if k == lead || p > leadLimit || bytes+4*p > b.limit() {
+				continue
+			}
+			// Try it without consuming the children's sets.
+			x := combineKeep(nodes[lead], nd, words)
+			if avg := avgOf(x); avg < bestAvg {
+				bestNd, bestK, bestAvg = x, k, avg
+			}
 		}
-		d := &g.dims[k]
-		d.offs = make([]uint32, nd.n+1)
-		for cl := range nd.n {
-			for w, x := range nd.sets.set(cl) {
-				for x != 0 {
-					d.list = append(d.list, uint32(w*64+bits.TrailingZeros64(x)))
-					x &= x - 1
+		if bestNd == nil {
+			break
+		}
+		bytes += 4 * len(bestNd.tbl)
+		nodes[lead] = bestNd
+		nodes = slices.Delete(nodes, bestK, bestK+1)
+		if bestK < lead {
+			lead--
+		}
+		leadAvg = bestAvg
+	}
+	nd := nodes[lead]
+	g.offs = make([]uint32, nd.n+1)
+	for cl := range nd.n {
+		last := -1
+		for w, x := range nd.sets.set(cl) {
+			for x != 0 {
+				r := int(ruleOf[w*64+bits.TrailingZeros64(x)])
+				x &= x - 1
+				if r != last {
+					g.list = append(g.list, uint32(r))
+					last = r
 				}
 			}
-			d.offs[cl+1] = uint32(len(d.list))
 		}
-		g.listDims = append(g.listDims, k)
+		g.offs[cl+1] = uint32(len(g.list))
 	}
+	g.slot = g.emit(nd, b.chunks)
+	g.records(b, subs, firstSub, nd.fset)
+	bytes = g.bytes()
 	if bytes+g.bytes() > b.limit() {
 		return g, errSplit
 	}
@@ -665,6 +680,64 @@ func (g *group) emit(root *pnode, chunks []chunk) int {
 	return walk(root)
 }
 
+// records builds the rules' check records, the fields in the order match
+// tests them: the fields the lead does not cover first, widest first (an
+// address rules out more keys than a port, a port more than a protocol),
+// then the lead's (which a key of the list mostly passes).
+func (g *group) records(b *builder, subs []subrule, firstSub []int, leadFields uint64) {
+	nf := len(b.cfg.Fields)
+	perm := make([]int, nf)
+	for i := range perm {
+		perm[i] = i
+	}
+	inLead := func(f int) bool { return leadFields&(1<<f) != 0 }
+	sort.SliceStable(perm, func(i, j int) bool {
+		fi, fj := perm[i], perm[j]
+		if inLead(fi) != inLead(fj) {
+			return !inLead(fi)
+		}
+		return b.cfg.Fields[fi].Size > b.cfg.Fields[fj].Size
+	})
+	g.fields = make([]FieldDef, nf)
+	for j, f := range perm {
+		g.fields[j] = b.cfg.Fields[f]
+	}
+	narrowKey := true
+	for _, d := range b.cfg.Fields {
+		narrowKey = narrowKey && d.Size <= 4
+	}
+	if narrowKey {
+		g.stride = (3*nf + 15) &^ 15
+		g.check32 = make([]uint32, len(firstSub)*g.stride)
+	} else {
+		g.stride = (3*nf + 7) &^ 7
+		g.check64 = make([]uint64, len(firstSub)*g.stride)
+	}
+	for base, si := range firstSub {
+		r := &b.rules[b.order[subs[si].rank]]
+		for j, fi := range perm {
+			d := b.cfg.Fields[fi]
+			f := r.Fields[fi]
+			var m, lo, hi uint64
+			if d.Type == FieldRange {
+				m, lo, hi = sizeMax(d.Size), f.Value, f.MaskRange
+			} else {
+				v, mm := f.bitmask(d)
+				m, lo, hi = mm, v, v
+				if isPrefixMask(mm, 8*d.Size) {
+					// A prefix: the range of its addresses.
+					m, hi = sizeMax(d.Size), v|(sizeMax(d.Size)&^mm)
+				}
+			}
+			if narrowKey {
+				copy(g.check32[base*g.stride+3*j:], []uint32{uint32(m), uint32(lo), uint32(hi - lo)})
+			} else {
+				copy(g.check64[base*g.stride+3*j:], []uint64{m, lo, hi - lo})
+			}
+		}
+	}
+}
+
 // phase0 computes the classes of chunk k: the distinct sets of subrules
 // that its values allow. It returns nil if every subrule allows every
 // value.
@@ -697,7 +770,7 @@ func (b *builder) phase0(subs []subrule, k int, ch chunk, words int) *pnode {
 		return nil
 	}
 	sort.Slice(evs, func(i, j int) bool { return evs[i].at < evs[j].at })
-	nd := &pnode{sets: newSetTab(words), chunk: k, field: ch.field, tbl: make([]uint32, top+1)}
+	nd := &pnode{sets: newSetTab(words), chunk: k, field: ch.field, fset: 1 << ch.field, tbl: make([]uint32, top+1)}
 	cur := make([]uint64, words)
 	tmp := make([]uint64, words)
 	e := 0
@@ -738,9 +811,17 @@ func (b *builder) phase0(subs []subrule, k int, ch chunk, words int) *pnode {
 }
 
 // combine builds the table of a x b: the classes of the combination are
-// the distinct intersections of a class of a and a class of b.
+// the distinct intersections of a class of a and a class of b. a's and b's
+// sets are dropped.
 func combine(a, b *pnode, words int) *pnode {
-	nd := &pnode{chunk: -1, field: -1, a: a, b: b, tbl: make([]uint32, a.n*b.n), sets: newSetTab(words)}
+	nd := combineKeep(a, b, words)
+	a.sets, b.sets = nil, nil
+	return nd
+}
+
+// combineKeep is combine keeping a's and b's sets.
+func combineKeep(a, b *pnode, words int) *pnode {
+	nd := &pnode{chunk: -1, field: -1, fset: a.fset | b.fset, a: a, b: b, tbl: make([]uint32, a.n*b.n), sets: newSetTab(words)}
 	if a.field == b.field {
 		nd.field = a.field
 	}
@@ -766,8 +847,6 @@ func combine(a, b *pnode, words int) *pnode {
 		}
 	}
 	nd.n = nd.sets.len()
-	// The children's sets are no longer needed.
-	a.sets, b.sets = nil, nil
 	return nd
 }
 

@@ -1,6 +1,10 @@
 package acl
 
-import "github.com/dpkit/dpkit/eal"
+import (
+	"sync/atomic"
+
+	"github.com/dpkit/dpkit/eal"
+)
 
 // Classifier is a compiled rule set. It is immutable and safe for
 // concurrent use.
@@ -16,6 +20,8 @@ type Classifier struct {
 	blk    int // keys per block: scratchLen/nslots, at most maxBlock
 	size   int
 	arena  *eal.Arena // the tables' memory, if off the Go heap
+
+	sinkHits atomic.Uint64 // see classifyBlock
 }
 
 const (

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/dpkit/dpkit/acl"
 	"github.com/dpkit/dpkit/eal"
 )
@@ -151,6 +153,8 @@ func ACL(w io.Writer, opt Options) error {
 	}
 	results := make([]uint32, f.tracestep*f.runcat)
 	runtime.GC()
+	var ts0, ts1 unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts0)
 	start := eal.Rdtsc()
 	for range f.iter {
 		for i := 0; i < n; i += f.tracestep {
@@ -161,7 +165,10 @@ func ACL(w io.Writer, opt Options) error {
 		}
 	}
 	cycles := eal.Rdtsc() - start
+	_ = unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts1)
 	pkts := uint64(n) * uint64(f.iter)
+	cpu := float64(ts1.Nano()-ts0.Nano()) / 1e9 * float64(eal.TSCHz())
+	Notice(w, "acl: %.2f TSC cycles/pkt of this thread's CPU time (excludes time the thread was descheduled)", cpu/float64(pkts))
 	Notice(w, "acl: %d iterations, %d pkts, %d categories, %d cycles, burst %d", f.iter, pkts, f.runcat, cycles, f.tracestep)
 	Report(w, "acl_classify_cycles_per_pkt", float64(cycles)/float64(pkts), "cycles")
 	return nil
