@@ -452,8 +452,8 @@ type group struct {
 	check64 []uint64
 	stride  int
 	fields  []FieldDef // the key's fields in check record order
-	rank   []uint32 // rank[r]: the rank of the group's rule r
-	cats   []uint32 // cats[r]: the category mask of the group's rule r
+	rank    []uint32   // rank[r]: the rank of the group's rule r
+	cats    []uint32   // cats[r]: the category mask of the group's rule r
 	// constRank, when the group has no steps (every rule allows every
 	// key), is the rank of the best rule per category.
 	constRank []uint32
