@@ -37,6 +37,19 @@ func (c *Classifier) relocate() {
 		copy(d, s)
 		return d
 	}
+	u16 := func(s []uint16) []uint16 {
+		if len(s) == 0 || !ok {
+			return s
+		}
+		b, err := a.Alloc(2*len(s), 64)
+		if err != nil {
+			ok = false
+			return s
+		}
+		d := unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(b))), len(s))
+		copy(d, s)
+		return d
+	}
 	u64 := func(s []uint64) []uint64 {
 		if len(s) == 0 || !ok {
 			return s
@@ -55,8 +68,10 @@ func (c *Classifier) relocate() {
 		g.steps = append([]step(nil), g.steps...)
 		for i := range g.steps {
 			g.steps[i].tbl = u32(g.steps[i].tbl)
+			g.steps[i].tbl16 = u16(g.steps[i].tbl16)
 		}
 		g.offs, g.list, g.check32, g.check64 = u32(g.offs), u32(g.list), u32(g.check32), u64(g.check64)
+		g.ents = u32(g.ents)
 		g.rank, g.cats = u32(g.rank), u32(g.cats)
 		groups[gi] = g
 	}

@@ -444,6 +444,9 @@ type group struct {
 	slot   int      // the slot holding the lead class
 	offs   []uint32 // the rules of class c: list[offs[c]:offs[c+1]]
 	list   []uint32
+	// ents, with check32, is list with 4 words an entry: rule, rank, and
+	// the lowest and highest value of the first checked field it allows.
+	ents []uint32
 	// Per rule and field: mask, lo, hi-lo; a key's field x matches when
 	// x&mask-lo <= hi-lo. check32 when every field is at most 4 bytes
 	// (a 5-tuple rule in one 64-byte line), else check64; stride words
@@ -463,7 +466,8 @@ type group struct {
 // (slot[dst] = tbl[chunk value]) or a combination
 // (slot[dst] = tbl[slot[a]*nb + slot[b]]).
 type step struct {
-	tbl     []uint32
+	tbl     []uint32 // or tbl16, when every class number fits
+	tbl16   []uint16
 	off     int
 	wide    bool
 	combine bool
@@ -483,9 +487,9 @@ const (
 )
 
 func (g *group) bytes() int {
-	n := 4*len(g.rank) + 4*len(g.cats) + 4*len(g.offs) + 4*len(g.list) + 4*len(g.check32) + 8*len(g.check64)
+	n := 4*len(g.rank) + 4*len(g.cats) + 4*len(g.offs) + 4*len(g.list) + 4*len(g.ents) + 4*len(g.check32) + 8*len(g.check64)
 	for _, s := range g.steps {
-		n += 4 * len(s.tbl)
+		n += 4*len(s.tbl) + 2*len(s.tbl16)
 	}
 	return n
 }
@@ -639,6 +643,20 @@ func (b *builder) buildGroup(subs []subrule) (group, error) {
 	}
 	g.slot = g.emit(nd, b.chunks)
 	g.records(b, subs, firstSub, nd.fset)
+	if g.check32 != nil {
+		// The list again, each entry with the rule's rank and the range
+		// of the first field match tests, so that most rules of a list
+		// are passed over without touching their records.
+		g.ents = make([]uint32, 4*len(g.list))
+		for j, r := range g.list {
+			ck := g.check32[int(r)*g.stride:]
+			lo, hi := uint32(0), ^uint32(0)
+			if ck[0] == uint32(sizeMax(g.fields[0].Size)) {
+				lo, hi = ck[1], ck[1]+ck[2]
+			}
+			copy(g.ents[4*j:], []uint32{r, g.rank[r], lo, hi})
+		}
+	}
 	bytes = g.bytes()
 	if bytes+g.bytes() > b.limit() {
 		return g, errSplit
@@ -667,14 +685,14 @@ func (g *group) emit(root *pnode, chunks []chunk) int {
 		if nd.chunk >= 0 {
 			s := alloc()
 			ch := chunks[nd.chunk]
-			g.steps = append(g.steps, step{tbl: nd.tbl, dst: s, off: ch.off, wide: ch.wide})
+			g.steps = append(g.steps, tableStep(step{dst: s, off: ch.off, wide: ch.wide}, nd))
 			return s
 		}
 		a := walk(nd.a)
 		bs := walk(nd.b)
 		free = append(free, a, bs)
 		s := alloc()
-		g.steps = append(g.steps, step{tbl: nd.tbl, combine: true, a: a, b: bs, dst: s, nb: uint32(nd.b.n)})
+		g.steps = append(g.steps, tableStep(step{combine: true, a: a, b: bs, dst: s, nb: uint32(nd.b.n)}, nd))
 		return s
 	}
 	return walk(root)
@@ -736,6 +754,19 @@ func (g *group) records(b *builder, subs []subrule, firstSub []int, leadFields u
 			}
 		}
 	}
+}
+
+// tableStep sets st's table to nd's, in 16 bits if nd's class numbers fit.
+func tableStep(st step, nd *pnode) step {
+	if nd.n > 1<<16 {
+		st.tbl = nd.tbl
+		return st
+	}
+	st.tbl16 = make([]uint16, len(nd.tbl))
+	for i, v := range nd.tbl {
+		st.tbl16[i] = uint16(v)
+	}
+	return st
 }
 
 // phase0 computes the classes of chunk k: the distinct sets of subrules

@@ -26,7 +26,7 @@ type Classifier struct {
 
 const (
 	maxBlock   = 64
-	scratchLen = 4096
+	scratchLen = 1024
 )
 
 // Categories returns the number of categories the classifier was built for.

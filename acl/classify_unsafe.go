@@ -41,31 +41,10 @@ func (c *Classifier) classifyBlock(data [][]byte, results []uint32, cats int) {
 		for si := range g.steps {
 			s := &g.steps[si]
 			dst := scratch[s.dst*blk : s.dst*blk+n]
-			tbl := unsafe.Pointer(unsafe.SliceData(s.tbl))
-			switch {
-			case s.combine:
-				a := scratch[s.a*blk : s.a*blk+n]
-				b := scratch[s.b*blk : s.b*blk+n]
-				a, b = a[:len(dst)], b[:len(dst)]
-				nb := uintptr(s.nb)
-				for i := range dst {
-					dst[i] = *(*uint32)(unsafe.Add(tbl, (uintptr(a[i])*nb+uintptr(b[i]))*4))
-				}
-			case s.wide:
-				off := uintptr(s.off)
-				k := keys[:len(dst)]
-				for i := range dst {
-					p := unsafe.Add(k[i], off)
-					v := uintptr(*(*byte)(p))<<8 | uintptr(*(*byte)(unsafe.Add(p, 1)))
-					dst[i] = *(*uint32)(unsafe.Add(tbl, v*4))
-				}
-			default:
-				off := uintptr(s.off)
-				k := keys[:len(dst)]
-				for i := range dst {
-					v := uintptr(*(*byte)(unsafe.Add(k[i], off)))
-					dst[i] = *(*uint32)(unsafe.Add(tbl, v*4))
-				}
+			if s.tbl16 != nil {
+				runStep(s, s.tbl16, dst, scratch[:], blk, keys[:n])
+			} else {
+				runStep(s, s.tbl, dst, scratch[:], blk, keys[:n])
 			}
 		}
 		if g.constRank != nil {
@@ -95,6 +74,38 @@ func (c *Classifier) classifyBlock(data [][]byte, results []uint32, cats int) {
 	}
 }
 
+// runStep runs step s for the keys of a block: dst[i] is the table entry
+// for key i's chunk, or for the classes of key i in slots a and b.
+func runStep[T uint16 | uint32](s *step, tab []T, dst []uint32, scratch []uint32, blk int, keys []unsafe.Pointer) {
+	tbl := unsafe.Pointer(unsafe.SliceData(tab))
+	size := unsafe.Sizeof(T(0))
+	switch {
+	case s.combine:
+		a := scratch[s.a*blk : s.a*blk+len(dst)]
+		b := scratch[s.b*blk : s.b*blk+len(dst)]
+		a, b = a[:len(dst)], b[:len(dst)]
+		nb := uintptr(s.nb)
+		for i := range dst {
+			dst[i] = uint32(*(*T)(unsafe.Add(tbl, (uintptr(a[i])*nb+uintptr(b[i]))*size)))
+		}
+	case s.wide:
+		off := uintptr(s.off)
+		k := keys[:len(dst)]
+		for i := range dst {
+			p := unsafe.Add(k[i], off)
+			v := uintptr(*(*byte)(p))<<8 | uintptr(*(*byte)(unsafe.Add(p, 1)))
+			dst[i] = uint32(*(*T)(unsafe.Add(tbl, v*size)))
+		}
+	default:
+		off := uintptr(s.off)
+		k := keys[:len(dst)]
+		for i := range dst {
+			v := uintptr(*(*byte)(unsafe.Add(k[i], off)))
+			dst[i] = uint32(*(*T)(unsafe.Add(tbl, v*size)))
+		}
+	}
+}
+
 // match finds, for each of the n keys whose lead classes are in scratch,
 // the first rule of its class's list that the key matches, per category,
 // and lowers best to its rank.
@@ -109,10 +120,14 @@ func (g *group) match(c *Classifier, keys []unsafe.Pointer, scratch []uint32, bl
 			lo, hi := offs[cl], offs[cl+1]
 			rng[i] = uint64(lo) | uint64(hi)<<32
 			if lo < hi {
-				sink += uint64(g.check32[int(list[lo])*g.stride])
+				sink += uint64(g.ents[4*lo])
 			}
 		}
-		matchRules(g, g.check32, keys, rng[:n], best, cats)
+		if len(g.fields) <= 5 {
+			matchRules5(g, keys, rng[:n], best, cats)
+		} else {
+			matchRules(g, g.check32, keys, rng[:n], best, cats)
+		}
 		return sink
 	}
 	for i, cl := range cls {
@@ -168,6 +183,75 @@ func matchRules[W uint32 | uint64](g *group, check []W, keys []unsafe.Pointer, r
 			}
 			left &^= rc
 			rk := rank[r]
+			for rc != 0 {
+				k := bits.TrailingZeros32(rc)
+				rc &= rc - 1
+				b[k] = min(b[k], rk)
+			}
+			if left == 0 {
+				break
+			}
+		}
+	}
+}
+
+// matchRules5 is matchRules for keys of at most 5 fields of at most 4
+// bytes (the IPv4 5-tuple): the field tests unrolled, the key's fields in
+// registers. Absent fields have a record (0, 0, 0) that every key passes.
+func matchRules5(g *group, keys []unsafe.Pointer, rng []uint64, best []uint32, cats int) {
+	all := uint32(1)<<cats - 1
+	gcats, ents := g.cats, g.ents
+	check := unsafe.Pointer(unsafe.SliceData(g.check32))
+	stride := uintptr(g.stride) * 4
+	var fd [5]FieldDef
+	nf := copy(fd[:], g.fields)
+	for i, rg := range rng {
+		es := ents[4*uint32(rg) : 4*uint32(rg>>32)]
+		if len(es) == 0 {
+			continue
+		}
+		p := keys[i]
+		var f0, f1, f2, f3, f4 uint32
+		switch nf {
+		case 5:
+			f4 = uint32(loadField(p, &fd[4]))
+			fallthrough
+		case 4:
+			f3 = uint32(loadField(p, &fd[3]))
+			fallthrough
+		case 3:
+			f2 = uint32(loadField(p, &fd[2]))
+			fallthrough
+		case 2:
+			f1 = uint32(loadField(p, &fd[1]))
+			fallthrough
+		default:
+			f0 = uint32(loadField(p, &fd[0]))
+		}
+		left := all
+		b := best[i*cats : i*cats+cats]
+		worst := b[0]
+		for _, x := range b[1:] {
+			worst = max(worst, x)
+		}
+		for ; len(es) >= 4; es = es[4:] {
+			r, rk := es[0], es[1]
+			if rk >= worst {
+				break // ranks only grow along the list
+			}
+			if f0-es[2] > es[3]-es[2] {
+				continue
+			}
+			ck := (*[15]uint32)(unsafe.Add(check, uintptr(r)*stride))
+			if f0&ck[0]-ck[1] > ck[2] || f1&ck[3]-ck[4] > ck[5] || f2&ck[6]-ck[7] > ck[8] ||
+				f3&ck[9]-ck[10] > ck[11] || f4&ck[12]-ck[13] > ck[14] {
+				continue
+			}
+			rc := gcats[r] & left
+			if rc == 0 {
+				continue
+			}
+			left &^= rc
 			for rc != 0 {
 				k := bits.TrailingZeros32(rc)
 				rc &= rc - 1
