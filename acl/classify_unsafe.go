@@ -120,7 +120,9 @@ func (g *group) match(c *Classifier, keys []unsafe.Pointer, scratch []uint32, bl
 			lo, hi := offs[cl], offs[cl+1]
 			rng[i] = uint64(lo) | uint64(hi)<<32
 			if lo < hi {
-				sink += uint64(g.ents[4*lo])
+				// The first entry and its rule's record.
+				r := g.ents[4*lo]
+				sink += uint64(g.check32[int(r)*g.stride])
 			}
 		}
 		if len(g.fields) <= 5 {
