@@ -447,6 +447,8 @@ type group struct {
 	// ents, with check32, is list with 4 words an entry: rule, rank, and
 	// the lowest and highest value of the first checked field it allows.
 	ents []uint32
+	// linear: no steps, one class listing all the group's rules.
+	linear bool
 	// Per rule and field: mask, lo, hi-lo; a key's field x matches when
 	// x&mask-lo <= hi-lo. check32 when every field is at most 4 bytes
 	// (a 5-tuple rule in one 64-byte line), else check64; stride words
@@ -480,6 +482,7 @@ type step struct {
 // that combines two different fields (beyond it a field stays a dimension
 // of its own).
 const (
+	linearMax  = 16 // a group of at most this many rules is walked whole
 	smallGroup = 64 // partition leaves the last this many rules together
 	leadLimit  = 1 << 21
 	maxDims    = 8
@@ -554,6 +557,16 @@ func (b *builder) buildGroup(subs []subrule) (group, error) {
 				}
 			}
 		}
+		return g, nil
+	}
+	if len(g.rank) <= linearMax {
+		// So few rules that walking them all beats the table lookups.
+		g.linear = true
+		g.offs = []uint32{0, uint32(len(g.rank))}
+		for r := range g.rank {
+			g.list = append(g.list, uint32(r))
+		}
+		g.finishLists(b, subs, firstSub, 0)
 		return g, nil
 	}
 	for len(nodes) > 1 {
@@ -642,7 +655,19 @@ func (b *builder) buildGroup(subs []subrule) (group, error) {
 		g.offs[cl+1] = uint32(len(g.list))
 	}
 	g.slot = g.emit(nd, b.chunks)
-	g.records(b, subs, firstSub, nd.fset)
+	g.finishLists(b, subs, firstSub, nd.fset)
+	if g.bytes() > b.limit() {
+		return g, errSplit
+	}
+	for _, nd := range nodes {
+		nd.sets = nil
+	}
+	return g, nil
+}
+
+// finishLists builds the check records and the list entries.
+func (g *group) finishLists(b *builder, subs []subrule, firstSub []int, leadFields uint64) {
+	g.records(b, subs, firstSub, leadFields)
 	if g.check32 != nil {
 		// The list again, each entry with the rule's rank and the range
 		// of the first field match tests, so that most rules of a list
@@ -657,14 +682,6 @@ func (b *builder) buildGroup(subs []subrule) (group, error) {
 			copy(g.ents[4*j:], []uint32{r, g.rank[r], lo, hi})
 		}
 	}
-	bytes = g.bytes()
-	if bytes+g.bytes() > b.limit() {
-		return g, errSplit
-	}
-	for _, nd := range nodes {
-		nd.sets = nil
-	}
-	return g, nil
 }
 
 // emit appends the steps computing nd, in post-order, reusing the slots of

@@ -8,6 +8,9 @@ import (
 
 const sinkMagic = 0x5eed_ac10_0000_5eed
 
+// zeroClasses are the classes of a linear group's keys.
+var zeroClasses [maxBlock]uint32
+
 // zeroKey stands in for keys shorter than KeyLen (their results are then
 // overwritten with 0), so that the lookup loops need no length checks.
 var zeroKey [MaxKeyLen]byte
@@ -111,6 +114,9 @@ func runStep[T uint16 | uint32](s *step, tab []T, dst []uint32, scratch []uint32
 // and lowers best to its rank.
 func (g *group) match(c *Classifier, keys []unsafe.Pointer, scratch []uint32, blk, n int, best []uint32, cats int) (sink uint64) {
 	cls := scratch[g.slot*blk : g.slot*blk+n]
+	if g.linear {
+		cls = zeroClasses[:n]
+	}
 	// First touch every key's first candidate rule, so that the cache
 	// misses of the block's keys overlap instead of coming one by one.
 	var rng [maxBlock]uint64 // list start | end<<32
