@@ -310,11 +310,11 @@ func getPtype(b []byte, h *HdrLens) (pt uint32, short bool) {
 func l2Other(b []byte, et EtherType, pt uint32, h *HdrLens) (uint32, bool) {
 	switch et {
 	case EtherTypeARP:
-		return pt | l2Special(pt, mbuf.PtypeL2EtherARP), false
+		return l2Special(pt, mbuf.PtypeL2EtherARP), false
 	case EtherTypeLLDP:
-		return pt | l2Special(pt, mbuf.PtypeL2EtherLLDP), false
+		return l2Special(pt, mbuf.PtypeL2EtherLLDP), false
 	case EtherType1588:
-		return pt | l2Special(pt, mbuf.PtypeL2EtherTimesync), false
+		return l2Special(pt, mbuf.PtypeL2EtherTimesync), false
 	case EtherTypeMPLS, EtherTypeMPLSMC:
 		n, err := MPLSStackLen(b[h.L2:])
 		if err != nil {
@@ -330,9 +330,9 @@ func l2Other(b []byte, et EtherType, pt uint32, h *HdrLens) (uint32, bool) {
 // (the L2 field holds one value, and a tag's is kept).
 func l2Special(pt, v uint32) uint32 {
 	if pt == mbuf.PtypeL2Ether {
-		return v &^ mbuf.PtypeL2Ether
+		return v
 	}
-	return 0
+	return pt
 }
 
 // parseTags reads the one or two VLAN tags after the Ethernet header.
