@@ -3,7 +3,8 @@
 # with DPDK 22.11's rte_raw_cksum, as measured by dpdk-test's
 # cksum_perf_autotest, on the same core, back to back, several runs taking
 # turns; then dpkit's packet type parse (proto.GetPtype) side by side with
-# gopacket's DecodingLayerParser on the same packets (go test -bench).
+# gopacket's DecodingLayerParser on the same packets (proto's
+# BenchmarkGetPtype and BenchmarkGopacket, one after the other in each run).
 #
 # Usage: bench/vs-dpdk-cksum.sh [--runs N] [--lcore CPU] [--keep DIR]
 #                               [--no-gopacket] [--out FILE.md]
@@ -98,8 +99,14 @@ table 0
 [ -z "$out" ] || { echo "$meta"; echo; table 1; } >"$out"
 
 if [ $gopacket = 1 ]; then
-	step "go test -bench 'GetPtype/(tcp4|vxlan)|Gopacket' -count $runs ./proto (pinned to CPU $lcore)"
-	taskset -c "$lcore" go test -run '^$' -bench 'GetPtype/(tcp4|vxlan)$|Gopacket' -benchtime 2000000x -count "$runs" -cpu 1 ./proto >"$work/parse.txt"
+	step "go test -c ./proto"
+	go test -c -o "$work/proto.test" ./proto
+	: >"$work/parse.txt"
+	for i in $(seq "$runs"); do
+		step "proto.test -test.bench 'GetPtype/(tcp4|vxlan)\$|Gopacket' on CPU $lcore (run $i of $runs)"
+		(cd proto && taskset -c "$lcore" "$work/proto.test" -test.run '^$' -test.bench 'GetPtype/(tcp4|vxlan)$|Gopacket' \
+			-test.benchtime 2000000x -test.cpu 1) >>"$work/parse.txt"
+	done
 	awk '/^BenchmarkGetPtype\// { split($1, p, "/"); print "dpkit", "parse_" p[2] "_ns_per_pkt", $3 }
 	     /^BenchmarkGopacket\// { split($1, p, "/"); print "dpdk", "parse_" p[2] "_ns_per_pkt", $3 }' "$work/parse.txt" |
 		sed 's/-[0-9]*_ns/_ns/' >"$work/all.txt"
