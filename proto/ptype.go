@@ -37,27 +37,33 @@ func (h HdrLens) Total() int {
 // made no sense, e.g. PtypeL2Ether alone for an Ethernet frame with a
 // truncated IP header.
 //
-// What it recognises, and where it differs from rte_net_get_ptype:
+// What it recognises, and where it differs from rte_net_get_ptype (the
+// tests hold it to DPDK 22.11's on every packet they build, these
+// differences taken out):
 //   - L2: Ethernet; one 802.1Q tag (L2_ETHER_VLAN); two tags, the outer
 //     0x88a8, 0x9100 or 0x8100 (L2_ETHER_QINQ); MPLS (L2_ETHER_MPLS, L2
-//     covers the label stack, and parsing stops there as in DPDK). Beyond
+//     covers the label stack to the bottom of stack, and parsing stops
+//     there; DPDK 22.11 reports such a frame as plain L2_ETHER). Beyond
 //     DPDK: untagged ARP, LLDP and PTP (0x88f7) give L2_ETHER_ARP,
 //     L2_ETHER_LLDP and L2_ETHER_TIMESYNC.
 //   - L3: IPv4 (L3_IPV4, or L3_IPV4_EXT with options); IPv6 (L3_IPV6, or
 //     L3_IPV6_EXT with hop-by-hop, routing, destination options, AH or
 //     fragment headers, which L3 includes). A version/IHL byte other than
 //     0x45..0x4f is not IPv4.
-//   - L4: TCP, UDP, SCTP, ICMP (and ICMPv6), IGMP; L4_FRAG for a fragment
-//     (IPv4 MF or offset, or any IPv6 fragment header, as DPDK), after
-//     which nothing more is parsed. TCP, UDP and SCTP need their whole
-//     header in b to be reported.
+//   - L4: TCP, UDP, SCTP; beyond DPDK, ICMP (and ICMPv6) and IGMP. L4_FRAG
+//     for a fragment (IPv4 MF or offset, or any IPv6 fragment header, as
+//     DPDK), after which nothing more is parsed.
 //   - Tunnels: IPv4/IPv6 in IP (TUNNEL_IP), GRE (TUNNEL_GRE; TUNNEL_NVGRE
-//     when it carries Ethernet, TUNNEL_MPLS_IN_GRE for MPLS, which is not
+//     when it carries Ethernet; TUNNEL_MPLS_IN_GRE for MPLS, not
 //     followed), and, beyond DPDK's software parser, UDP to port 4789
 //     (TUNNEL_VXLAN), 4790 (TUNNEL_VXLAN_GPE) and 6081 (TUNNEL_GENEVE);
 //     ESP gives TUNNEL_ESP. The inner packet is parsed the same way
 //     (INNER_L2_ETHER, _VLAN, _QINQ; INNER_L3_*; INNER_L4_*), but not a
 //     tunnel inside it.
+//   - Cut short: a header is reported only when it is whole in b, so the
+//     lengths never run past b. DPDK reports UDP and SCTP from the IP
+//     protocol alone and TCP and GRE from their fixed part, with lengths
+//     that may run past the data.
 func GetPtype(b []byte) (uint32, HdrLens) {
 	var h HdrLens
 	pt, _ := getPtype(b, &h)
