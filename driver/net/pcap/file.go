@@ -1,0 +1,225 @@
+package pcap
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/dpkit/dpkit/internal/pcapfile"
+	"github.com/dpkit/dpkit/mbuf"
+)
+
+// rxFile is a capture file an rx queue reads.
+type rxFile struct {
+	path string
+	f    *os.File
+	rd   *pcapfile.Reader
+
+	// pending is a packet read but not yet delivered (the pool was
+	// empty): its bytes are the reader's until the next read.
+	pending     []byte
+	pendingTS   int64
+	havePending bool
+	failed      bool // the file's error has been counted
+
+	// infinite_rx: every packet of the file, back to back, and where
+	// each ends.
+	all  []byte
+	ends []int
+	next int
+}
+
+func openRxFile(path string) (*rxFile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	rd, err := pcapfile.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &rxFile{path: path, f: f, rd: rd}, nil
+}
+
+// start rewinds the file, as DPDK reopens it at every start.
+func (r *rxFile) start() error {
+	if _, err := r.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("rx_pcap=%s: %w", r.path, err)
+	}
+	if err := r.rd.Reset(r.f); err != nil {
+		return fmt.Errorf("rx_pcap=%s: %w", r.path, err)
+	}
+	r.havePending, r.failed, r.next = false, false, 0
+	return nil
+}
+
+func (r *rxFile) close() error { return r.f.Close() }
+
+// load reads every packet of the file into memory for infinite_rx.
+func (r *rxFile) load() error {
+	if r.ends != nil {
+		return nil
+	}
+	if err := r.start(); err != nil {
+		return err
+	}
+	for {
+		data, _, err := r.rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("rx_pcap=%s: %w", r.path, err)
+		}
+		r.all = append(r.all, data...)
+		r.ends = append(r.ends, len(r.all))
+	}
+	if len(r.ends) == 0 {
+		return fmt.Errorf("rx_pcap=%s: no packet to replay", r.path)
+	}
+	return nil
+}
+
+// fileRxQueue receives the packets of a file, once.
+type fileRxQueue struct {
+	src *rxFile
+	m   mbufFiller
+	st  *rxStats
+}
+
+func (q *fileRxQueue) RxBurst(pkts []*mbuf.Mbuf) int {
+	r := q.src
+	n := 0
+	for n < len(pkts) {
+		if !r.havePending {
+			if r.failed {
+				break
+			}
+			data, info, err := r.rd.Next()
+			if err != nil {
+				if err != io.EOF {
+					r.failed = true // one error per bad file
+					q.st.errors.Add(1)
+				}
+				break
+			}
+			r.pending, r.pendingTS, r.havePending = data, info.Timestamp, true
+		}
+		m := q.m.packet(r.pending)
+		if m == nil {
+			q.st.nombuf.Add(1)
+			break
+		}
+		m.SetTimestamp(uint64(r.pendingTS))
+		m.AddOlFlags(mbuf.RxTimestamp)
+		r.havePending = false
+		pkts[n] = m
+		n++
+	}
+	return n
+}
+
+// replayQueue receives the packets of a file in a loop (infinite_rx).
+type replayQueue struct {
+	src *rxFile
+	m   mbufFiller
+	st  *rxStats
+}
+
+func (q *replayQueue) RxBurst(pkts []*mbuf.Mbuf) int {
+	r := q.src
+	for i := range pkts {
+		start := 0
+		if r.next > 0 {
+			start = r.ends[r.next-1]
+		}
+		m := q.m.packet(r.all[start:r.ends[r.next]])
+		if m == nil {
+			q.st.nombuf.Add(1)
+			return i
+		}
+		pkts[i] = m
+		if r.next++; r.next == len(r.ends) {
+			r.next = 0
+		}
+	}
+	return len(pkts)
+}
+
+// txFile is a pcap file a tx queue writes.
+type txFile struct {
+	path string
+	f    *os.File
+	w    *pcapfile.Writer
+}
+
+func createTxFile(path string) (*txFile, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	w, err := pcapfile.NewWriter(f, pcapfile.WriterOptions{SnapLen: snapLen})
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &txFile{path: path, f: f, w: w}, nil
+}
+
+func (t *txFile) flush() error {
+	if err := t.w.Flush(); err != nil && !errors.Is(err, pcapfile.ErrClosed) {
+		return fmt.Errorf("tx_pcap=%s: %w", t.path, err)
+	}
+	return nil
+}
+
+func (t *txFile) close() error {
+	err := t.flush()
+	return errors.Join(err, t.f.Close())
+}
+
+// fileTxQueue writes each packet as one record, flushes once per burst
+// and frees the packets.
+type fileTxQueue struct {
+	f     *txFile
+	lcore uint
+	st    *txStats
+	parts [][]byte // the segments of the packet being written
+}
+
+func (q *fileTxQueue) TxBurst(pkts []*mbuf.Mbuf) int {
+	if len(pkts) == 0 {
+		return 0
+	}
+	ts := time.Now().UnixNano()
+	var failed uint64
+	for _, m := range pkts {
+		var err error
+		if m.IsContiguous() {
+			err = q.f.w.WritePacket(ts, m.Data())
+		} else {
+			q.parts = q.parts[:0]
+			for s := m; s != nil; s = s.Next() {
+				q.parts = append(q.parts, s.Data())
+			}
+			err = q.f.w.WriteRecord(ts, m.PktLen(), q.parts)
+		}
+		if err != nil {
+			failed++
+		}
+	}
+	if q.f.w.Flush() != nil && failed == 0 {
+		failed = uint64(len(pkts))
+	}
+	if failed > 0 {
+		q.st.errors.Add(failed)
+	}
+	mbuf.FreeBulk(q.lcore, pkts)
+	return len(pkts)
+}
