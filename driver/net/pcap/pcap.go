@@ -195,11 +195,15 @@ func probe(args *ethdev.Devargs) (_ ethdev.Device, err error) {
 		}
 		d.tx = append(d.tx, s)
 	}
-	for len(d.rx) < len(d.tx) {
-		d.rx = append(d.rx, nullSource{})
+	if len(d.rx) == 0 {
+		for range d.tx {
+			d.rx = append(d.rx, nullSource{})
+		}
 	}
-	for len(d.tx) < len(d.rx) {
-		d.tx = append(d.tx, dropSink{})
+	if len(d.tx) == 0 {
+		for range d.rx {
+			d.tx = append(d.tx, dropSink{})
+		}
 	}
 	return d, nil
 }
