@@ -129,15 +129,29 @@ type replayQueue struct {
 	st  *rxStats
 }
 
+// RxBurst allocates the whole burst at once when the pool has it (as
+// DPDK's does) and one mbuf at a time otherwise.
 func (q *replayQueue) RxBurst(pkts []*mbuf.Mbuf) int {
 	r := q.src
+	bulk := q.m.pool.AllocBulk(q.m.lcore, pkts)
 	for i := range pkts {
 		start := 0
 		if r.next > 0 {
 			start = r.ends[r.next-1]
 		}
-		m := q.m.packet(r.all[start:r.ends[r.next]])
-		if m == nil {
+		data := r.all[start:r.ends[r.next]]
+		var m *mbuf.Mbuf
+		if bulk {
+			m = pkts[i]
+			m.SetPort(q.m.port)
+			if len(data) <= m.Tailroom() {
+				copy(m.Append(len(data)), data)
+			} else if m = q.m.chain(m, data); m == nil {
+				q.st.nombuf.Add(1)
+				mbuf.FreeBulk(q.m.lcore, pkts[i+1:])
+				return i
+			}
+		} else if m = q.m.packet(data); m == nil {
 			q.st.nombuf.Add(1)
 			return i
 		}

@@ -106,7 +106,7 @@ func readPcap(t testing.TB, path string) []pkt {
 func newPool(t testing.TB, n, dataRoom int) *mbuf.Pool {
 	t.Helper()
 	p, err := mbuf.NewPool(mbuf.PoolConfig{Name: fmt.Sprintf("pcap-%s-%d", t.Name(), portSeq.Add(1)), N: n,
-		CacheSize: 0, DataRoomSize: dataRoom, Huge: eal.HugeNever})
+		CacheSize: min(256, n/2), DataRoomSize: dataRoom, Huge: eal.HugeNever})
 	if err != nil {
 		t.Fatal(err)
 	}
