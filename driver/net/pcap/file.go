@@ -22,7 +22,8 @@ type rxFile struct {
 	pending     []byte
 	pendingTS   int64
 	havePending bool
-	failed      bool // the file's error has been counted
+	failed      bool   // the file's error has been counted
+	idle        uint32 // bursts since the end of the file was seen
 
 	// infinite_rx: every packet of the file, back to back, and where
 	// each ends.
@@ -52,7 +53,7 @@ func (r *rxFile) start() error {
 	if err := r.rd.Reset(r.f); err != nil {
 		return fmt.Errorf("rx_pcap=%s: %w", r.path, err)
 	}
-	r.havePending, r.failed, r.next = false, false, 0
+	r.havePending, r.failed, r.next, r.idle = false, false, 0, 0
 	return nil
 }
 
@@ -83,6 +84,10 @@ func (r *rxFile) load() error {
 	return nil
 }
 
+// eofRetry is how many bursts an rx queue at the end of its file returns
+// nothing before it reads the file again (it may have grown).
+const eofRetry = 64
+
 // fileRxQueue receives the packets of a file, once.
 type fileRxQueue struct {
 	src *rxFile
@@ -98,9 +103,19 @@ func (q *fileRxQueue) RxBurst(pkts []*mbuf.Mbuf) int {
 			if r.failed {
 				break
 			}
+			if r.idle > 0 {
+				// At the end of the file, look for more only every
+				// eofRetry bursts: a read call each poll is a waste.
+				if r.idle++; r.idle <= eofRetry {
+					break
+				}
+				r.idle = 0
+			}
 			data, info, err := r.rd.Next()
 			if err != nil {
-				if err != io.EOF {
+				if err == io.EOF {
+					r.idle = 1
+				} else {
 					r.failed = true // one error per bad file
 					q.st.errors.Add(1)
 				}

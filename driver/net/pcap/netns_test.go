@@ -54,6 +54,19 @@ func newVethNS(t *testing.T) *vethNS {
 	run("-n", n.name, "link", "add", n.a, "type", "veth", "peer", "name", n.b)
 	run("-n", n.name, "link", "set", n.a, "mtu", "9100", "up")
 	run("-n", n.name, "link", "set", n.b, "mtu", "9100", "up")
+	// Frames sent before the kernel's link watcher has given the devices
+	// their qdisc ("qdisc noop" until then) are dropped: wait for it.
+	for _, ifname := range []string{n.a, n.b} {
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			out, _ := exec.Command("ip", "-n", n.name, "-o", "link", "show", "dev", ifname).Output()
+			if bytes.Contains(out, []byte("state UP")) && !bytes.Contains(out, []byte("qdisc noop")) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s not up after 5 s: %s", ifname, out)
+			}
+		}
+	}
 	fd, err := unix.Open("/run/netns/"+n.name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
