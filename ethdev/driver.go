@@ -164,7 +164,12 @@ type XStatsReporter interface {
 // poller (rte_eth_dev_rx_intr_*). RxIntrFd returns a file descriptor that
 // becomes readable (epoll EPOLLIN) when queue q has packets after
 // RxIntrEnable(q); RxIntrEnable must make it readable at once if the queue
-// is not empty. RxIntrDisable stops the wake-ups and clears the fd.
+// is not empty. RxIntrDisable stops the wake-ups and clears the fd. A
+// driver over a kernel file descriptor (tap, af_packet) returns that fd,
+// which is readable exactly when packets wait, and does nothing in Enable
+// and Disable; a driver whose packets come from another goroutine uses an
+// eventfd that the sender writes when the queue is armed (see net_ring).
+// ethdev sleeps with poll(2)/epoll(7) on the fd.
 type RxInterrupter interface {
 	RxIntrFd(q uint16) (int, error)
 	RxIntrEnable(q uint16) error

@@ -96,6 +96,28 @@ func Open(devargs string) (*Port, error) {
 	if err := d.validate(drv.Name, drv.Params); err != nil {
 		return nil, err
 	}
+	return register(drv, d.Name, d.String(), func() (Device, error) { return drv.Probe(d) })
+}
+
+// OpenDevice makes a port of a device that a registered driver built
+// through its own Go API rather than from devargs (net_ring's pairs of
+// ports over rings, like rte_eth_from_rings). The device is then run by
+// ethdev exactly like a probed one.
+func OpenDevice(driver, name string, dev Device) (*Port, error) {
+	if _, err := ParseDevargs(name); err != nil {
+		return nil, err
+	}
+	driversMu.RLock()
+	drv := drivers[driver]
+	driversMu.RUnlock()
+	if drv == nil {
+		return nil, fmt.Errorf("%w: %q is not registered", ErrNoDriver, driver)
+	}
+	return register(drv, name, name, func() (Device, error) { return dev, nil })
+}
+
+// register probes a device and gives it a port id.
+func register(drv *Driver, name, devargs string, probe func() (Device, error)) (*Port, error) {
 	portsMu.Lock()
 	defer portsMu.Unlock()
 	id := -1
@@ -107,18 +129,18 @@ func Open(devargs string) (*Port, error) {
 			}
 			continue
 		}
-		if p.name == d.Name {
-			return nil, fmt.Errorf("%w: %s is port %d", ErrExists, d.Name, p.id)
+		if p.name == name {
+			return nil, fmt.Errorf("%w: %s is port %d", ErrExists, name, p.id)
 		}
 	}
 	if id < 0 {
 		return nil, fmt.Errorf("%w: all %d port ids in use", ErrInvalid, MaxPorts)
 	}
-	dev, err := drv.Probe(d)
+	dev, err := probe()
 	if err != nil {
-		return nil, fmt.Errorf("%s: probe: %w", d.Name, err)
+		return nil, fmt.Errorf("%s: probe: %w", name, err)
 	}
-	p := &Port{id: uint16(id), name: d.Name, devargs: d.String(), drv: drv, dev: dev, mtu: DefaultMTU}
+	p := &Port{id: uint16(id), name: name, devargs: devargs, drv: drv, dev: dev, mtu: DefaultMTU}
 	p.loadInfo()
 	if ma, ok := dev.(MACAddresser); ok {
 		p.mac = ma.MAC()
@@ -344,6 +366,9 @@ func (p *Port) RxQueueSetup(q uint16, nbDesc int, pool *mbuf.Pool, conf *RxQueue
 	}
 	c.Pool = pool
 	c.Port = p.id
+	if bad := c.Offloads &^ p.info.RxOffloadCapa; bad != 0 {
+		return p.errf(ErrNotSupported, "rx queue %d: offloads %v (port offers %v)", q, bad, p.info.RxOffloadCapa)
+	}
 	nb, err := p.descCount("rx", q, nbDesc, p.info.RxDesc)
 	if err != nil {
 		return err
@@ -370,6 +395,9 @@ func (p *Port) TxQueueSetup(q uint16, nbDesc int, conf *TxQueueConf) error {
 	if conf != nil {
 		c = *conf
 	}
+	if bad := c.Offloads &^ p.info.TxOffloadCapa; bad != 0 {
+		return p.errf(ErrNotSupported, "tx queue %d: offloads %v (port offers %v)", q, bad, p.info.TxOffloadCapa)
+	}
 	nb, err := p.descCount("tx", q, nbDesc, p.info.TxDesc)
 	if err != nil {
 		return err
@@ -380,6 +408,7 @@ func (p *Port) TxQueueSetup(q uint16, nbDesc int, conf *TxQueueConf) error {
 		return fmt.Errorf("%s: tx queue %d: %w", p.name, q, err)
 	}
 	p.txSet[q] = tq
+	p.txq[q].offl = p.cfg.TxOffloads | c.Offloads
 	return nil
 }
 
@@ -497,9 +526,10 @@ func (p *Port) Close() error {
 		p.mu.Unlock()
 		return err
 	}
+	p.parkQueues() // a stray burst after Close returns 0
 	err := p.dev.Close()
 	p.state = StateClosed
-	p.rxq, p.txq, p.rxSet, p.txSet = nil, nil, nil, nil
+	p.rxSet, p.txSet = nil, nil
 	p.mu.Unlock()
 	portsMu.Lock()
 	ports[p.id].CompareAndSwap(p, nil)
@@ -530,7 +560,8 @@ func (p *Port) Reset() error {
 		errs = append(errs, r.Reset())
 	}
 	p.state = StateProbed
-	p.rxq, p.txq, p.rxSet, p.txSet = nil, nil, nil, nil
+	p.parkQueues()
+	p.rxSet, p.txSet = nil, nil
 	p.mu.Unlock()
 	if wasStarted {
 		p.linkChanged()

@@ -6,4 +6,5 @@ package all
 
 import (
 	_ "github.com/dpkit/dpkit/driver/net/null" // net_null
+	_ "github.com/dpkit/dpkit/driver/net/ring" // net_ring
 )
