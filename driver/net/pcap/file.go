@@ -25,11 +25,13 @@ type rxFile struct {
 	failed      bool   // the file's error has been counted
 	idle        uint32 // bursts since the end of the file was seen
 
-	// infinite_rx: every packet of the file, back to back, and where
-	// each ends.
-	all  []byte
-	ends []int
-	next int
+	// infinite_rx: every packet of the file, back to back, where each
+	// starts (and, one past the last, where the last ends), and the
+	// longest.
+	all    []byte
+	starts []int
+	maxLen int
+	next   int
 }
 
 func openRxFile(path string) (*rxFile, error) {
@@ -61,7 +63,7 @@ func (r *rxFile) close() error { return r.f.Close() }
 
 // load reads every packet of the file into memory for infinite_rx.
 func (r *rxFile) load() error {
-	if r.ends != nil {
+	if r.starts != nil {
 		return nil
 	}
 	if err := r.start(); err != nil {
@@ -75,12 +77,15 @@ func (r *rxFile) load() error {
 		if err != nil {
 			return fmt.Errorf("rx_pcap=%s: %w", r.path, err)
 		}
+		r.starts = append(r.starts, len(r.all))
 		r.all = append(r.all, data...)
-		r.ends = append(r.ends, len(r.all))
+		r.maxLen = max(r.maxLen, len(data))
 	}
-	if len(r.ends) == 0 {
+	if len(r.starts) == 0 {
+		r.starts = nil
 		return fmt.Errorf("rx_pcap=%s: no packet to replay", r.path)
 	}
+	r.starts = append(r.starts, len(r.all))
 	return nil
 }
 
@@ -139,39 +144,39 @@ func (q *fileRxQueue) RxBurst(pkts []*mbuf.Mbuf) int {
 
 // replayQueue receives the packets of a file in a loop (infinite_rx).
 type replayQueue struct {
-	src *rxFile
-	m   mbufFiller
-	st  *rxStats
+	src  *rxFile
+	m    mbufFiller
+	st   *rxStats
+	fits bool // the longest packet fits in one mbuf of the pool
 }
 
 // RxBurst allocates the whole burst at once when the pool has it (as
 // DPDK's does) and one mbuf at a time otherwise.
 func (q *replayQueue) RxBurst(pkts []*mbuf.Mbuf) int {
 	r := q.src
-	bulk := q.m.pool.AllocBulk(q.m.lcore, pkts)
-	for i := range pkts {
-		start := 0
-		if r.next > 0 {
-			start = r.ends[r.next-1]
-		}
-		data := r.all[start:r.ends[r.next]]
-		var m *mbuf.Mbuf
-		if bulk {
-			m = pkts[i]
+	last := len(r.starts) - 1
+	if q.fits && q.m.pool.AllocBulk(q.m.lcore, pkts) {
+		// Every packet fits in one mbuf: no chains, no checks.
+		next := r.next
+		for _, m := range pkts {
+			data := r.all[r.starts[next]:r.starts[next+1]]
 			m.SetPort(q.m.port)
-			if len(data) <= m.Tailroom() {
-				copy(m.Append(len(data)), data)
-			} else if m = q.m.chain(m, data); m == nil {
-				q.st.nombuf.Add(1)
-				mbuf.FreeBulk(q.m.lcore, pkts[i+1:])
-				return i
+			copy(m.Append(len(data)), data)
+			if next++; next == last {
+				next = 0
 			}
-		} else if m = q.m.packet(data); m == nil {
+		}
+		r.next = next
+		return len(pkts)
+	}
+	for i := range pkts {
+		m := q.m.packet(r.all[r.starts[r.next]:r.starts[r.next+1]])
+		if m == nil {
 			q.st.nombuf.Add(1)
 			return i
 		}
 		pkts[i] = m
-		if r.next++; r.next == len(r.ends) {
+		if r.next++; r.next == last {
 			r.next = 0
 		}
 	}

@@ -240,7 +240,8 @@ func (d *device) RxQueueSetup(q uint16, conf *ethdev.RxQueueConf) (ethdev.RxQueu
 			if err := src.load(); err != nil {
 				return nil, fmt.Errorf("%s: infinite_rx: %w", d.name, err)
 			}
-			return &replayQueue{src: src, m: m, st: st}, nil
+			fits := src.maxLen <= conf.Pool.DataRoomSize()-mbuf.Headroom
+			return &replayQueue{src: src, m: m, st: st, fits: fits}, nil
 		}
 		return &fileRxQueue{src: src, m: m, st: st}, nil
 	case *socket:

@@ -361,31 +361,39 @@ func TestRxNoMbuf(t *testing.T) {
 	}
 }
 
-// TestInfiniteRx replays a file in a loop.
+// TestInfiniteRx replays a file in a loop, with packets that all fit in
+// one mbuf (the bulk path) and with a jumbo one (chains).
 func TestInfiniteRx(t *testing.T) {
 	dir := t.TempDir()
-	want := frames(4, 3, 100, 5000, 60)
-	path := filepath.Join(dir, "in.pcapng")
-	writePcap(t, path, want)
 	mp := newPool(t, 255, 0)
-	p := open(t, portName()+",rx_pcap="+path+",infinite_rx=1")
-	start(t, p, mp, ethdev.Config{})
-	rx := make([]*mbuf.Mbuf, 7)
-	seen := 0
-	for range 10 {
-		n := p.RxBurst(0, rx)
-		if n != len(rx) {
-			t.Fatalf("burst of %d gave %d", len(rx), n)
-		}
-		for _, m := range rx[:n] {
-			b := make([]byte, m.PktLen())
-			m.CopyTo(b)
-			if w := want[seen%len(want)].data; !bytes.Equal(b, w) {
-				t.Fatalf("packet %d: %d bytes, want %d", seen, len(b), len(w))
+	for i, sizes := range [][]int{{100, 1514, 60}, {100, 5000, 60}} {
+		want := frames(4, 3, sizes...)
+		path := filepath.Join(dir, fmt.Sprintf("in%d.pcap", i))
+		writePcap(t, path, want)
+		p := open(t, portName()+",rx_pcap="+path+",infinite_rx=1")
+		start(t, p, mp, ethdev.Config{})
+		rx := make([]*mbuf.Mbuf, 7)
+		seen := 0
+		for range 10 {
+			n := p.RxBurst(0, rx)
+			if n != len(rx) {
+				t.Fatalf("burst of %d gave %d", len(rx), n)
 			}
-			seen++
+			for _, m := range rx[:n] {
+				if err := m.Check(true); err != nil {
+					t.Fatal(err)
+				}
+				b := make([]byte, m.PktLen())
+				m.CopyTo(b)
+				if w := want[seen%len(want)].data; !bytes.Equal(b, w) {
+					t.Fatalf("sizes %v: packet %d: %d bytes, want %d", sizes, seen, len(b), len(w))
+				}
+				seen++
+			}
+			mbuf.FreeBulk(lc, rx[:n])
 		}
-		mbuf.FreeBulk(lc, rx[:n])
+		p.Stop()
+		p.Close()
 	}
 	empty := filepath.Join(dir, "empty.pcap")
 	writePcap(t, empty, nil)
