@@ -197,6 +197,7 @@ func TestIfaceDirections(t *testing.T) {
 	}
 	start(t, p, mp, ethdev.Config{RxQueues: 2, TxQueues: 1})
 	in := frames(20, 5, 60, 1514, 200)
+	before := time.Now().UnixNano()
 	for _, f := range in {
 		pb.send(t, f.data)
 	}
@@ -224,6 +225,11 @@ func TestIfaceDirections(t *testing.T) {
 		t.Errorf("rx_iface received %d frames, want %d in + %d out", len(both), len(in), len(out))
 	}
 	samePkts(t, inOnly, in, false)
+	for i, f := range inOnly { // the kernel's receive time
+		if now := time.Now().UnixNano(); f.ts < before || f.ts > now {
+			t.Errorf("frame %d: timestamp %d outside [%d, %d]", i, f.ts, before, now)
+		}
+	}
 
 	// iface=: one socket both ways, its own frames not received.
 	if err := p.Stop(); err != nil {
@@ -288,7 +294,11 @@ func rxAllNoTS(t *testing.T, p *ethdev.Port, q uint16) ([]pkt, int) {
 		for _, m := range rx[:n] {
 			b := make([]byte, m.PktLen())
 			m.CopyTo(b)
-			out = append(out, pkt{data: b})
+			var ts int64
+			if m.OlFlags()&mbuf.RxTimestamp != 0 {
+				ts = int64(m.Timestamp())
+			}
+			out = append(out, pkt{ts: ts, data: b})
 		}
 		mbuf.FreeBulk(lc, rx[:n])
 	}

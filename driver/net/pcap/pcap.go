@@ -27,7 +27,8 @@
 //
 // Receive copies each packet into an mbuf from the queue's pool, chaining
 // more mbufs for a packet longer than one buffer, and sets its Timestamp
-// (nanoseconds since the epoch, with mbuf.RxTimestamp) from the file. A
+// (nanoseconds since the epoch, with mbuf.RxTimestamp) from the file, or
+// from the kernel's receive time (SO_TIMESTAMPNS) on an interface. A
 // packet that cannot get its mbufs stays in the queue and counts in
 // rx_nombuf. A file that ends in a cut or corrupt record delivers the
 // packets before it and counts one rx error; a file that grows by whole

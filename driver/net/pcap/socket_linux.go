@@ -25,6 +25,7 @@ type socket struct {
 	inOnly  bool // rx_iface_in: skip outgoing packets
 	rbuf    []byte
 	tbuf    []byte
+	rs      recvState
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
@@ -43,6 +44,10 @@ func openSocket(name string, inOnly bool) (*socket, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("binding to %s: %w", name, err)
 	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("SO_TIMESTAMPNS: %w", err)
+	}
 	mr := unix.PacketMreq{Ifindex: int32(ifc.Index), Type: unix.PACKET_MR_PROMISC}
 	if err := unix.SetsockoptPacketMreq(fd, unix.SOL_PACKET, unix.PACKET_ADD_MEMBERSHIP, &mr); err != nil {
 		unix.Close(fd)
@@ -52,7 +57,7 @@ func openSocket(name string, inOnly bool) (*socket, error) {
 	s.tbuf = make([]byte, socketBufLen)
 	// Drop what arrived between socket and bind (other interfaces).
 	for {
-		if n, _, err := s.recv(s.rbuf); err != nil || n < 0 {
+		if n, _, _, err := s.recv(s.rbuf); err != nil || n < 0 {
 			break
 		}
 	}
@@ -89,7 +94,7 @@ func (q *sockRxQueue) RxBurst(pkts []*mbuf.Mbuf) int {
 			q.st.nombuf.Add(1)
 			break
 		}
-		k, outgoing, err := q.s.recv(q.s.rbuf)
+		k, outgoing, ts, err := q.s.recv(q.s.rbuf)
 		if err != nil {
 			m.Free(q.m.lcore)
 			if err != unix.EAGAIN && err != unix.EINTR {
@@ -108,6 +113,10 @@ func (q *sockRxQueue) RxBurst(pkts []*mbuf.Mbuf) int {
 		} else if m = q.m.chain(m, data); m == nil {
 			q.st.nombuf.Add(1)
 			break
+		}
+		if ts != 0 {
+			m.SetTimestamp(uint64(ts))
+			m.AddOlFlags(mbuf.RxTimestamp)
 		}
 		pkts[n] = m
 		n++
