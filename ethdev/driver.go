@@ -90,8 +90,8 @@ type RxQueueConf struct {
 	Offloads RxOffload
 	// DropEn drops packets when no descriptor is free (rx_drop_en).
 	DropEn bool
-	// Port is the port id, set by ethdev: the driver stores it in every
-	// received mbuf (SetPort).
+	// Port is the port id, set by ethdev (which also stores it in every
+	// received mbuf: a driver need not call SetPort).
 	Port uint16
 }
 

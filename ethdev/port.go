@@ -104,8 +104,10 @@ func Open(devargs string) (*Port, error) {
 // ports over rings, like rte_eth_from_rings). The device is then run by
 // ethdev exactly like a probed one.
 func OpenDevice(driver, name string, dev Device) (*Port, error) {
-	if _, err := ParseDevargs(name); err != nil {
+	if d, err := ParseDevargs(name); err != nil {
 		return nil, err
+	} else if d.Name != name || len(d.Args) > 0 {
+		return nil, fmt.Errorf("%w: %q is not a plain device name", ErrInvalid, name)
 	}
 	driversMu.RLock()
 	drv := drivers[driver]
@@ -323,6 +325,12 @@ func (p *Port) Configure(cfg Config) error {
 	}
 	cfg.RSS.Key = append([]byte(nil), cfg.RSS.Key...)
 	if err := p.dev.Configure(&cfg); err != nil {
+		// The device may have released the old queues: start over.
+		if p.state == StateConfigured {
+			p.parkQueues()
+			p.rxSet, p.txSet = nil, nil
+			p.state = StateProbed
+		}
 		return fmt.Errorf("%s: configure: %w", p.name, err)
 	}
 	if su, ok := p.dev.(SoftRSSUser); ok && rss != nil {

@@ -182,6 +182,28 @@ func TestDriverCallOrder(t *testing.T) {
 	if q.State() != ethdev.StateProbed {
 		t.Errorf("state after a failed Configure: %v", q.State())
 	}
+	// A failed reconfiguration leaves the port unconfigured, not with
+	// queues the device may have dropped.
+	f1 := fakes["net_fake1"]
+	f1.failConf = false
+	mp2 := newPool(t, 255)
+	start(t, q, ethdev.Config{RxQueues: 1, TxQueues: 1}, mp2, lc)
+	if err := q.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	f1.failConf = true
+	if err := q.Configure(ethdev.Config{RxQueues: 2, TxQueues: 2}); err == nil {
+		t.Fatal("Configure succeeded")
+	}
+	if q.State() != ethdev.StateProbed || q.NbRxQueues() != 0 {
+		t.Errorf("after a failed reconfiguration: %v, %d rx queues", q.State(), q.NbRxQueues())
+	}
+	wantState := func(err error, what string) {
+		if !errors.Is(err, ethdev.ErrState) {
+			t.Errorf("%s: %v, want ErrState", what, err)
+		}
+	}
+	wantState(q.Start(), "Start after a failed reconfiguration")
 }
 
 func TestLinkWatcher(t *testing.T) {
@@ -413,6 +435,9 @@ func TestPortsRegistry(t *testing.T) {
 	}
 	if !strings.Contains(names, "net_null ") || !strings.Contains(names, "net_ring ") {
 		t.Errorf("Drivers() = %s", names)
+	}
+	if _, err := ethdev.OpenDevice("net_null", "x,y=1", nil); !errors.Is(err, ethdev.ErrInvalid) {
+		t.Errorf("OpenDevice with devargs for a name: %v", err)
 	}
 	if _, err := ethdev.OpenDevice("net_nope", "x", nil); !errors.Is(err, ethdev.ErrNoDriver) {
 		t.Errorf("OpenDevice of an unregistered driver: %v", err)

@@ -539,9 +539,10 @@ func TestRxInterrupt(t *testing.T) {
 	rx[0].Free(lc)
 }
 
-// TestForwardTwoLcores runs a generator/receiver goroutine and an io
-// forwarder goroutine over a pair (run it with -race): a sends, b forwards
-// back to a, a receives and checks the order.
+// TestForwardTwoLcores runs a generator/receiver on the test goroutine and
+// an io forwarder on an eal worker lcore (a goroutine if the process has a
+// single CPU) over a pair (run it with -race): a sends, b forwards back to
+// a, a receives and checks the order.
 func TestForwardTwoLcores(t *testing.T) {
 	mp := newPool(t, 2047)
 	a, b, err := netring.NewPair("fwd_a", "fwd_b")
@@ -550,21 +551,34 @@ func TestForwardTwoLcores(t *testing.T) {
 	}
 	closePort(t, a)
 	closePort(t, b)
-	const genLcore, fwdLcore = 1, 2
+	cpus := eal.AllowedCPUs()
+	if err := eal.Init(eal.Config{Lcores: cpus[:min(2, len(cpus))], MainLcore: -1}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := eal.Cleanup(); err != nil {
+			t.Error(err)
+		}
+	}()
+	genLcore := eal.MainLcore()
+	fwdLcore := genLcore + 1
+	workers := eal.WorkerLcores()
+	if len(workers) > 0 {
+		fwdLcore = workers[0]
+	}
 	start(t, a, ethdev.Config{RxQueues: 1, TxQueues: 1}, mp, genLcore)
 	start(t, b, ethdev.Config{RxQueues: 1, TxQueues: 1}, mp, fwdLcore)
 	const total = 20000
 	done := make(chan struct{})
+	stopFwd := sync.OnceFunc(func() { close(done) })
 	var fwdErr error
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { // forwarder
-		defer wg.Done()
+	forward := func(uint) error {
 		pkts := make([]*mbuf.Mbuf, 32)
 		for {
 			select {
 			case <-done:
-				return
+				return nil
 			default:
 			}
 			n := b.RxBurst(0, pkts)
@@ -573,7 +587,17 @@ func TestForwardTwoLcores(t *testing.T) {
 				sent += b.TxBurst(0, pkts[sent:n])
 			}
 		}
-	}()
+	}
+	if len(workers) > 0 {
+		if err := eal.RemoteLaunch(fwdLcore, forward); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { stopFwd(); eal.Wait(fwdLcore) }() // on a failure below
+	} else {
+		t.Logf("one CPU: the forwarder is a plain goroutine")
+		wg.Add(1)
+		go func() { defer wg.Done(); forward(fwdLcore) }()
+	}
 	// A control goroutine reads and resets statistics and adds and removes
 	// a callback while the lcores run.
 	wg.Add(1)
@@ -628,8 +652,13 @@ func TestForwardTwoLcores(t *testing.T) {
 		}
 		mbuf.FreeBulk(genLcore, rx[:n])
 	}
-	close(done)
+	stopFwd()
 	wg.Wait()
+	if len(workers) > 0 {
+		if err := eal.Wait(fwdLcore); err != nil {
+			t.Error(err)
+		}
+	}
 	if fwdErr != nil {
 		t.Error(fwdErr)
 	}
