@@ -160,7 +160,6 @@ func (q *replayQueue) RxBurst(pkts []*mbuf.Mbuf) int {
 		next := r.next
 		for _, m := range pkts {
 			data := r.all[r.starts[next]:r.starts[next+1]]
-			m.SetPort(q.m.port)
 			copy(m.Append(len(data)), data)
 			if next++; next == last {
 				next = 0

@@ -232,7 +232,7 @@ func (d *device) Configure(cfg *ethdev.Config) error {
 }
 
 func (d *device) RxQueueSetup(q uint16, conf *ethdev.RxQueueConf) (ethdev.RxQueue, error) {
-	m := mbufFiller{pool: conf.Pool, lcore: conf.Lcore, port: conf.Port}
+	m := mbufFiller{pool: conf.Pool, lcore: conf.Lcore} // ethdev stamps the port
 	st := new(rxStats)
 	d.rxqs[q] = st
 	switch src := d.rx[q].(type) {
@@ -350,7 +350,6 @@ type txStats struct {
 type mbufFiller struct {
 	pool  *mbuf.Pool
 	lcore uint
-	port  uint16
 }
 
 // packet returns a packet holding a copy of data, chained over as many
@@ -360,7 +359,6 @@ func (f *mbufFiller) packet(data []byte) *mbuf.Mbuf {
 	if m == nil {
 		return nil
 	}
-	m.SetPort(f.port)
 	if len(data) <= m.Tailroom() {
 		copy(m.Append(len(data)), data)
 		return m

@@ -107,7 +107,6 @@ func (q *sockRxQueue) RxBurst(pkts []*mbuf.Mbuf) int {
 			continue
 		}
 		data := q.s.rbuf[:min(k, len(q.s.rbuf))]
-		m.SetPort(q.m.port)
 		if len(data) <= m.Tailroom() {
 			copy(m.Append(len(data)), data)
 		} else if m = q.m.chain(m, data); m == nil {
