@@ -40,6 +40,9 @@ type Config struct {
 	Promisc bool
 	// Fanout, when not nil, joins the socket to a fanout group.
 	Fanout *Fanout
+	// TxOnly binds the socket without a protocol: it receives nothing
+	// (a transmit queue without a receive queue).
+	TxOnly bool
 }
 
 // Fanout is a fanout group membership (PACKET_FANOUT).
@@ -76,8 +79,9 @@ type Socket struct {
 	rx      rxRing
 	tx      txRing
 	pending bool // committed frames not yet kicked (or a kick failed)
-	stats   Stats
-	promisc bool
+	stats    Stats
+	promisc  bool
+	allmulti bool
 }
 
 func (c *Config) setDefaults() error {
@@ -193,6 +197,9 @@ func (s *Socket) setup(cfg *Config) error {
 	s.rx = rxRing{mem: mem[:ringLen:ringLen], blockSize: cfg.BlockSize, nblocks: nblocks}
 	s.tx = txRing{mem: mem[ringLen:], blockSize: cfg.BlockSize, frameSize: cfg.FrameSize, framesPerBlock: fpb, nframes: cfg.FrameCount}
 	sa := unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: s.ifindex}
+	if cfg.TxOnly {
+		sa.Protocol = 0
+	}
 	if err := unix.Bind(s.fd, &sa); err != nil {
 		return fmt.Errorf("bind: %w", err)
 	}
@@ -201,7 +208,7 @@ func (s *Socket) setup(cfg *Config) error {
 			return err
 		}
 	}
-	if f := cfg.Fanout; f != nil {
+	if f := cfg.Fanout; f != nil && !cfg.TxOnly {
 		v := int(f.Group) | f.Mode<<16
 		if f.UniqueID {
 			v = f.Mode<<16 | unix.PACKET_FANOUT_FLAG_UNIQUEID
@@ -300,18 +307,27 @@ func (s *Socket) Stats() (Stats, error) {
 // SetPromisc adds or drops the socket's promiscuous-mode membership of the
 // interface; the interface is promiscuous while any member holds one.
 func (s *Socket) SetPromisc(on bool) error {
-	if on == s.promisc {
+	return s.membership(&s.promisc, unix.PACKET_MR_PROMISC, on)
+}
+
+// SetAllMulticast adds or drops the socket's all-multicast membership.
+func (s *Socket) SetAllMulticast(on bool) error {
+	return s.membership(&s.allmulti, unix.PACKET_MR_ALLMULTI, on)
+}
+
+func (s *Socket) membership(state *bool, typ uint16, on bool) error {
+	if on == *state {
 		return nil
 	}
 	opt := unix.PACKET_DROP_MEMBERSHIP
 	if on {
 		opt = unix.PACKET_ADD_MEMBERSHIP
 	}
-	mr := unix.PacketMreq{Ifindex: int32(s.ifindex), Type: unix.PACKET_MR_PROMISC}
+	mr := unix.PacketMreq{Ifindex: int32(s.ifindex), Type: typ}
 	if err := unix.SetsockoptPacketMreq(s.fd, unix.SOL_PACKET, opt, &mr); err != nil {
-		return fmt.Errorf("afpacket %s: promiscuous %v: %w", s.iface, on, err)
+		return fmt.Errorf("afpacket %s: membership %d %v: %w", s.iface, typ, on, err)
 	}
-	s.promisc = on
+	*state = on
 	return nil
 }
 
