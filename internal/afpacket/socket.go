@@ -72,13 +72,13 @@ var (
 // rings. Next is for one goroutine, TxFrame/TxCommit/Flush for one
 // (possibly another); the rest is control path.
 type Socket struct {
-	fd      int
-	ifindex int
-	iface   string
-	mem     []byte
-	rx      rxRing
-	tx      txRing
-	pending bool // committed frames not yet kicked (or a kick failed)
+	fd       int
+	ifindex  int
+	iface    string
+	mem      []byte
+	rx       rxRing
+	tx       txRing
+	pending  bool // committed frames not yet kicked (or a kick failed)
 	stats    Stats
 	promisc  bool
 	allmulti bool
