@@ -84,6 +84,13 @@ type Socket struct {
 	allmulti bool
 }
 
+// TxHeaderLen is the part of a tx frame before the packet: a frame holds
+// a packet of up to FrameSize-TxHeaderLen bytes.
+const TxHeaderLen = tpacket3HdrLen
+
+// Check fills the defaults of c and validates it.
+func (c *Config) Check() error { return c.setDefaults() }
+
 func (c *Config) setDefaults() error {
 	if c.Iface == "" || len(c.Iface) >= unix.IFNAMSIZ {
 		return fmt.Errorf("%w: interface name %q", ErrConfig, c.Iface)

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/dpkit/dpkit/internal/netns"
 )
@@ -104,7 +105,8 @@ func (n *NS) Run(t testing.TB, name string, args ...string) string {
 }
 
 // NewVeth creates a veth pair with one end in a and the other in b (a and
-// b may be the same namespace), turns IPv6 off on both and brings them up.
+// b may be the same namespace), turns IPv6 off on both, brings them up and
+// waits until both have carrier.
 // It returns the names of the ends. The pair goes away with its namespaces.
 func NewVeth(t testing.TB, a, b *NS) (aName, bName string) {
 	t.Helper()
@@ -120,6 +122,20 @@ func NewVeth(t testing.TB, a, b *NS) (aName, bName string) {
 	}{{a, aName}, {b, bName}} {
 		e.ns.Run(t, "sysctl", "-qw", "net.ipv6.conf."+e.name+".disable_ipv6=1")
 		e.ns.Run(t, "ip", "link", "set", e.name, "up")
+	}
+	// The kernel reports the carrier (operstate UP, IFF_RUNNING) a moment
+	// later, from its link watch work: wait for it on both ends.
+	deadline := time.Now().Add(3 * time.Second)
+	for _, e := range []struct {
+		ns   *NS
+		name string
+	}{{a, aName}, {b, bName}} {
+		for !strings.Contains(e.ns.Run(t, "ip", "-o", "link", "show", e.name), "state UP") {
+			if time.Now().After(deadline) {
+				t.Fatalf("veth %s in %s not operationally up after 3 s", e.name, e.ns.name)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 	return aName, bName
 }
