@@ -458,3 +458,30 @@ func TestNoAllocs(t *testing.T) {
 		t.Errorf("%v allocs per write+read, want 0", allocs)
 	}
 }
+
+func TestSetQueues(t *testing.T) {
+	netnstest.Require(t)
+	ns := netnstest.New(t)
+	var tp *Tap
+	if err := ns.Do(func() (err error) { tp, err = Open(Config{MultiQueue: true}); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer tp.Close()
+	if err := ns.Do(func() error { return tp.SetQueues(3) }); err != nil || tp.Queues() != 3 {
+		t.Fatalf("SetQueues(3): %v, %d queues", err, tp.Queues())
+	}
+	if err := tp.SetQueues(1); err != nil || tp.Queues() != 1 {
+		t.Fatalf("SetQueues(1): %v, %d queues", err, tp.Queues())
+	}
+	if !strings.Contains(ns.Run(t, "ip", "-o", "link", "show", tp.Name()), tp.Name()) {
+		t.Error("TAP gone after detaching queues")
+	}
+	var single *Tap
+	if err := ns.Do(func() (err error) { single, err = Open(Config{}); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer single.Close()
+	if err := single.SetQueues(2); err == nil {
+		t.Error("SetQueues(2) on a single-queue TAP succeeded")
+	}
+}
