@@ -1,0 +1,69 @@
+package hash
+
+import (
+	"unsafe"
+)
+
+// alloc returns nb main and ne overflow buckets, 64-byte aligned, and the
+// key store of nw words, from the arena if the table has one.
+func (t *Table) alloc(nb, ne, nw int) ([]bucket, []bucket, []uint64, error) {
+	bsz := int(unsafe.Sizeof(bucket{}))
+	if t.arena != nil {
+		mem, err := t.arena.Alloc((nb+ne)*bsz+nw*8, 64)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		clear(mem)
+		all := unsafe.Slice((*bucket)(unsafe.Pointer(&mem[0])), nb+ne)
+		keys := unsafe.Slice((*uint64)(unsafe.Pointer(&mem[(nb+ne)*bsz])), nw)
+		return all[:nb:nb], all[nb:], keys, nil
+	}
+	raw := make([]bucket, nb+ne+1)
+	off := 0
+	if a := uintptr(unsafe.Pointer(&raw[0])) % 64; a != 0 {
+		off = int(64-a) / 8 // bucket is 8-byte aligned: shift by words
+	}
+	base := unsafe.Add(unsafe.Pointer(&raw[0]), off*8)
+	all := unsafe.Slice((*bucket)(base), nb+ne)
+	return all[:nb:nb], all[nb:], make([]uint64, nw), nil
+}
+
+// keyPtr returns the address of the key of key index k.
+func (t *Table) keyPtr(k uint32) unsafe.Pointer {
+	return unsafe.Pointer(&t.keys[k*t.stride+1])
+}
+
+func (t *Table) keyBytes(k uint32) []byte {
+	return unsafe.Slice((*byte)(t.keyPtr(k)), t.keyLen)
+}
+
+// setKey copies key into key index k (padding stays zero).
+func (t *Table) setKey(k uint32, key []byte) {
+	copy(t.keyBytes(k), key)
+}
+
+// keyEqual compares key (t.keyLen bytes) with the key of index k, 8 bytes
+// at a time.
+func (t *Table) keyEqual(k uint32, key []byte) bool {
+	p := t.keyPtr(k)
+	q := unsafe.Pointer(unsafe.SliceData(key))
+	n := t.keyLen
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		if *(*uint64)(unsafe.Add(p, i)) != *(*uint64)(unsafe.Add(q, i)) {
+			return false
+		}
+	}
+	if i+4 <= n {
+		if *(*uint32)(unsafe.Add(p, i)) != *(*uint32)(unsafe.Add(q, i)) {
+			return false
+		}
+		i += 4
+	}
+	for ; i < n; i++ {
+		if *(*byte)(unsafe.Add(p, i)) != *(*byte)(unsafe.Add(q, i)) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,105 @@
+package lpm
+
+import (
+	"net/netip"
+	"sync/atomic"
+)
+
+// LookupIP returns the next hop for ip (host order) and whether a route
+// covers it.
+func (t *Table) LookupIP(ip uint32) (uint32, bool) {
+	e := atomic.LoadUint32(&t.tbl24[ip>>8])
+	if e&extBit != 0 {
+		e = atomic.LoadUint32(&t.groups[(e&nhMask)<<8|ip&0xff])
+	}
+	return e & nhMask, e&validBit != 0
+}
+
+// Lookup returns the next hop for a (an IPv4 address) and whether a route
+// covers it; an address that is not IPv4 is never covered.
+func (t *Table) Lookup(a netip.Addr) (uint32, bool) {
+	if !a.Is4() {
+		return 0, false
+	}
+	b := a.As4()
+	return t.LookupIP(uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]))
+}
+
+// bulkChunk is how many first-level entries LookupBulk loads before it
+// resolves any of them: the loads are independent, so their cache misses
+// overlap.
+const bulkChunk = 8
+
+// LookupBulk writes the next hop of ips[i] to hops[i], or def when no route
+// covers it (rte_lpm_lookup_bulk). It looks up min(len(ips), len(hops))
+// addresses.
+func (t *Table) LookupBulk(ips, hops []uint32, def uint32) {
+	n := min(len(ips), len(hops))
+	ips, hops = ips[:n], hops[:n]
+	l1, l2 := t.tbl24, t.groups
+	i := 0
+	for ; i+bulkChunk <= n; i += bulkChunk {
+		a := (*[bulkChunk]uint32)(ips[i : i+bulkChunk])
+		h := (*[bulkChunk]uint32)(hops[i : i+bulkChunk])
+		var e [bulkChunk]uint32
+		for j := range e {
+			e[j] = atomic.LoadUint32(&l1[a[j]>>8])
+		}
+		for j := range e {
+			v := e[j]
+			if v&extBit != 0 {
+				v = atomic.LoadUint32(&l2[(v&nhMask)<<8|a[j]&0xff])
+			}
+			r := v & nhMask
+			if v&validBit == 0 {
+				r = def
+			}
+			h[j] = r
+		}
+	}
+	for ; i < n; i++ {
+		ip := ips[i]
+		v := atomic.LoadUint32(&l1[ip>>8])
+		if v&extBit != 0 {
+			v = atomic.LoadUint32(&l2[(v&nhMask)<<8|ip&0xff])
+		}
+		r := v & nhMask
+		if v&validBit == 0 {
+			r = def
+		}
+		hops[i] = r
+	}
+}
+
+// LookupX4 looks up four addresses at once and returns their next hops, def
+// for those no route covers (rte_lpm_lookupx4).
+func (t *Table) LookupX4(ips [4]uint32, def uint32) [4]uint32 {
+	l1, l2 := t.tbl24, t.groups
+	e0 := atomic.LoadUint32(&l1[ips[0]>>8])
+	e1 := atomic.LoadUint32(&l1[ips[1]>>8])
+	e2 := atomic.LoadUint32(&l1[ips[2]>>8])
+	e3 := atomic.LoadUint32(&l1[ips[3]>>8])
+	if (e0|e1|e2|e3)&extBit != 0 {
+		if e0&extBit != 0 {
+			e0 = atomic.LoadUint32(&l2[(e0&nhMask)<<8|ips[0]&0xff])
+		}
+		if e1&extBit != 0 {
+			e1 = atomic.LoadUint32(&l2[(e1&nhMask)<<8|ips[1]&0xff])
+		}
+		if e2&extBit != 0 {
+			e2 = atomic.LoadUint32(&l2[(e2&nhMask)<<8|ips[2]&0xff])
+		}
+		if e3&extBit != 0 {
+			e3 = atomic.LoadUint32(&l2[(e3&nhMask)<<8|ips[3]&0xff])
+		}
+	}
+	return [4]uint32{hop(e0, def), hop(e1, def), hop(e2, def), hop(e3, def)}
+}
+
+func hop(e, def uint32) uint32 {
+	r := e & nhMask
+	if e&validBit == 0 {
+		r = def
+	}
+	return r
+}
