@@ -185,8 +185,14 @@ func checkFrames(t *testing.T, got [][]byte, n int) {
 }
 
 func TestRxFromKernel(t *testing.T) {
+	for _, v := range []int{TPacketV3, TPacketV2} {
+		t.Run(fmt.Sprintf("tpacket_v%d", v+1), func(t *testing.T) { testRxFromKernel(t, v) })
+	}
+}
+
+func testRxFromKernel(t *testing.T, version int) {
 	p := newPair(t)
-	s := open(t, p.a, Config{Iface: p.va})
+	s := open(t, p.a, Config{Iface: p.va, Version: version})
 	kp := newPeer(t, p.b, p.vb)
 	const n, chunk = 2000, 100 // several times the ring, paced so that it never overflows
 	var got [][]byte
@@ -210,10 +216,14 @@ func TestRxFromKernel(t *testing.T) {
 }
 
 func TestTxToKernel(t *testing.T) {
-	for _, bypass := range []bool{false, true} {
-		t.Run(fmt.Sprintf("qdisc_bypass=%v", bypass), func(t *testing.T) {
+	for _, c := range []struct {
+		bypass  bool
+		version int
+	}{{false, TPacketV3}, {true, TPacketV3}, {true, TPacketV2}} {
+		bypass := c.bypass
+		t.Run(fmt.Sprintf("qdisc_bypass=%v,tpacket_v%d", bypass, c.version+1), func(t *testing.T) {
 			p := newPair(t)
-			s := open(t, p.a, Config{Iface: p.va, QdiscBypass: bypass})
+			s := open(t, p.a, Config{Iface: p.va, QdiscBypass: bypass, Version: c.version})
 			kp := newPeer(t, p.b, p.vb)
 			const n = 1500 // about three times the ring
 			deadline := time.Now().Add(2 * time.Second)
@@ -391,6 +401,7 @@ func TestConfigErrors(t *testing.T) {
 		{Iface: "x", FrameSize: 2050},
 		{Iface: "x", FrameCount: 3},
 		{Iface: "x", RetireTimeout: -1},
+		{Iface: "x", Version: 1},
 	} {
 		if _, err := Open(c); err == nil {
 			t.Errorf("Open(%+v) succeeded", c)

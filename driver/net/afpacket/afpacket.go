@@ -16,6 +16,11 @@
 //	              framesz-48 bytes
 //	framecnt      frames per ring (default 512)
 //	qdisc_bypass  1: transmit without the interface's qdisc (default 0)
+//	tpacket       ring version (not in DPDK): 3 (default) receives in
+//	              blocks that the kernel hands over when full or after
+//	              1 ms (4 ms at HZ=250: the timer's resolution); 2
+//	              receives frame by frame with no delay, as DPDK's PMD
+//	              (which always uses TPACKET_V2)
 //
 // Packets are copied between the rings and mbufs (a frame longer than an
 // mbuf becomes a chain). The kernel strips VLAN tags on receive; without
@@ -57,6 +62,7 @@ func init() {
 			{Key: "framesz", Type: ethdev.Int, Default: fmt.Sprint(afp.DefaultFrameSize), Min: 128, Max: 1 << 30, Help: "ring frame size"},
 			{Key: "framecnt", Type: ethdev.Int, Default: fmt.Sprint(afp.DefaultFrameCount), Min: 1, Max: 1 << 24, Help: "frames per ring"},
 			{Key: "qdisc_bypass", Type: ethdev.Bool, Default: "0", Help: "bypass the interface's qdisc on transmit"},
+			{Key: "tpacket", Type: ethdev.Int, Default: "3", Min: 2, Max: 3, Help: "ring version: 3 (rx in blocks) or 2 (rx frame by frame, as DPDK's)"},
 		},
 		Probe: probe,
 	})
@@ -103,9 +109,13 @@ func probe(args *ethdev.Devargs) (ethdev.Device, error) {
 			FrameSize:   int(args.Int("framesz")),
 			FrameCount:  int(args.Int("framecnt")),
 			QdiscBypass: args.Bool("qdisc_bypass"),
+			Version:     afp.TPacketV3,
 		},
 		qpairs: int(args.Int("qpairs")),
 		ctl:    -1,
+	}
+	if args.Int("tpacket") == 2 {
+		d.sock.Version = afp.TPacketV2
 	}
 	if d.sock.Iface == "" {
 		return nil, ErrNoIface
@@ -140,7 +150,7 @@ func (d *device) Info(di *ethdev.DevInfo) {
 	di.IfIndex = d.ifindex
 	di.MaxRxQueues = d.qpairs
 	di.MaxTxQueues = d.qpairs
-	di.MaxRxPktLen = d.sock.FrameSize - afp.TxHeaderLen
+	di.MaxRxPktLen = d.sock.FrameSize - afp.TxHeaderLen // V3's; V2's header is smaller
 	di.MaxMTU = di.MaxRxPktLen - 14
 	di.RxOffloadCapa = ethdev.RxOffloadVLANStrip | ethdev.RxOffloadUDPCksum | ethdev.RxOffloadTCPCksum |
 		ethdev.RxOffloadRSSHash | ethdev.RxOffloadScatter
@@ -298,11 +308,12 @@ func (d *device) Stats(s *ethdev.Stats) {
 		}
 		st, _ := d.socks[i].Stats()
 		miss := st.Drops - d.base[i].Drops
-		nombuf := q.nombuf.Load()
+		nombuf, trunc := q.nombuf.Load(), q.trunc.Load()
 		s.IMissed += miss
 		s.RxNoMbuf += nombuf
+		s.IErrors += trunc
 		if i < len(s.QErrors) {
-			s.QErrors[i] += miss + nombuf
+			s.QErrors[i] += miss + nombuf + trunc
 		}
 	}
 	for _, q := range d.txqs {
@@ -317,6 +328,7 @@ func (d *device) ResetStats() {
 		if q != nil {
 			d.base[i], _ = d.socks[i].Stats()
 			q.nombuf.Store(0)
+			q.trunc.Store(0)
 		}
 	}
 	for _, q := range d.txqs {

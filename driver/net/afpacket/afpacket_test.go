@@ -140,6 +140,19 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestConformanceV2(t *testing.T) {
+	e := newEnv(t)
+	kp := e.peer(t)
+	porttest.Run(t, porttest.Config{
+		Open: func(t *testing.T) *ethdev.Port {
+			kp.drain()
+			return e.open(t, ",tpacket=2")
+		},
+		Inject:  func(t *testing.T, _ *ethdev.Port, _ uint16, f []byte) { kp.send(t, f) },
+		Observe: func(t *testing.T, _ *ethdev.Port, want int) [][]byte { return kp.recv(want) },
+	})
+}
+
 func TestConformanceQpairs(t *testing.T) {
 	e := newEnv(t)
 	porttest.Run(t, porttest.Config{
@@ -157,6 +170,7 @@ func TestDevargs(t *testing.T) {
 		{"net_af_packet0,iface=lo,framecnt=3", "framecnt 3"},
 		{"net_af_packet0,iface=lo,qpairs=0", `key "qpairs"`},
 		{"net_af_packet0,iface=lo,ifname=x", `unknown key "ifname"`},
+		{"net_af_packet0,iface=lo,tpacket=1", `key "tpacket"`},
 	} {
 		p, err := ethdev.Open(c.args)
 		if err == nil {

@@ -73,9 +73,10 @@ func startTestpmd(t *testing.T, e *env) *testpmd {
 	}
 	tp := &testpmd{}
 	// stdbuf: testpmd's output unbuffered, so that its prompts show as
-	// they come.
+	// they come. framecnt=2048: room for all we send, however late its
+	// lcore gets the CPU on a busy machine.
 	tp.cmd = e.b.Command("stdbuf", "-o0", "-e0", "dpdk-testpmd", "-l", "0-1", "--no-pci", "--file-prefix=afpacket", "-m", "256", "--no-huge",
-		"--vdev", "net_af_packet0,iface="+e.vb, "--", "-i", "--total-num-mbufs=8192")
+		"--vdev", "net_af_packet0,iface="+e.vb+",framecnt=2048", "--", "-i", "--total-num-mbufs=8192")
 	tp.cmd.Stdout, tp.cmd.Stderr = tp, tp
 	var err error
 	if tp.stdin, err = tp.cmd.StdinPipe(); err != nil {
@@ -148,7 +149,7 @@ func TestDPDKTestpmd(t *testing.T) {
 		}
 		mbuf.FreeBulk(lc, pkts[sent:k])
 		i += sent
-		time.Sleep(200 * time.Microsecond) // testpmd's rx ring is 512 frames
+		time.Sleep(200 * time.Microsecond)
 	}
 	time.Sleep(300 * time.Millisecond)
 	tp.send(t, "stop")

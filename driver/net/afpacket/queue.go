@@ -18,6 +18,7 @@ type rxQueue struct {
 	pk     afp.Packet // the packet being delivered
 	held   bool       // pk was read but not delivered (no mbuf for it)
 	nombuf atomic.Uint64
+	trunc  atomic.Uint64 // frames longer than a ring frame (dropped)
 }
 
 // RxBurst copies up to len(pkts) packets out of the rx ring into mbufs. A
@@ -28,6 +29,10 @@ func (q *rxQueue) RxBurst(pkts []*mbuf.Mbuf) int {
 		if !q.held {
 			if !q.s.Next(&q.pk) {
 				break
+			}
+			if q.pk.Len > len(q.pk.Data) {
+				q.trunc.Add(1) // cut by the ring: not the packet that was sent
+				continue
 			}
 			q.held = true
 		}
