@@ -22,6 +22,7 @@ var afpacketFlags struct {
 	burst, inject  int
 	size           int
 	bypass         bool
+	tpacket        int
 }
 
 func init() {
@@ -35,6 +36,7 @@ func init() {
 			fs.IntVar(&afpacketFlags.inject, "inject", 4, "bursts each port sends first (testpmd's start tx_first N)")
 			fs.IntVar(&afpacketFlags.size, "size", 64, "frame size")
 			fs.BoolVar(&afpacketFlags.bypass, "qdisc_bypass", false, "qdisc_bypass=1 on both ports")
+			fs.IntVar(&afpacketFlags.tpacket, "tpacket", 3, "ring version, 2 or 3 (the driver's tpacket= devarg)")
 		},
 		Run: AFPacket,
 	})
@@ -77,7 +79,7 @@ func AFPacket(w io.Writer, opt Options) error {
 	defer pool.Close()
 	var ports [2]*ethdev.Port
 	for i, iface := range []string{f.iface0, f.iface1} {
-		args := fmt.Sprintf("net_af_packet_bench%d,iface=%s,qdisc_bypass=%d", i, iface, b2i(f.bypass))
+		args := fmt.Sprintf("net_af_packet_bench%d,iface=%s,qdisc_bypass=%d,tpacket=%d", i, iface, b2i(f.bypass), f.tpacket)
 		p, err := ethdev.Open(args)
 		if err != nil {
 			return err
@@ -143,8 +145,8 @@ func AFPacket(w io.Writer, opt Options) error {
 	el := time.Since(t0)
 	fwd := streams[0].Stats().TxPackets + streams[1].Stats().TxPackets - before
 	st0, st1 := ports[0].Stats(), ports[1].Stats()
-	Notice(w, "afpacket: %s <-> %s, burst %d, %d x %d bytes injected per port, %v on lcore %d; imissed %d+%d, dropped %d+%d",
-		f.iface0, f.iface1, f.burst, f.inject*f.burst, f.size, el.Round(time.Millisecond), lc,
+	Notice(w, "afpacket: %s <-> %s, tpacket v%d, burst %d, %d x %d bytes injected per port, %v on lcore %d; imissed %d+%d, dropped %d+%d",
+		f.iface0, f.iface1, f.tpacket, f.burst, f.inject*f.burst, f.size, el.Round(time.Millisecond), lc,
 		st0.IMissed, st1.IMissed, streams[0].Stats().FwdDropped, streams[1].Stats().FwdDropped)
 	Report(w, "afpacket_io_fwd_mpps", float64(fwd)/el.Seconds()/1e6, "Mpps")
 	return nil
