@@ -107,7 +107,7 @@ dpdk_run() {
 dpkit_run() {
 	ip netns exec "$ns" "$tmp/dpkit" bench afpacket -l "$cpu" -iface0 va -iface1 vb -burst "$burst" \
 		-inject "$inject" -size "$size" -time "${time_s}s" -tpacket "$1" | tee -a "$tmp/dpkit.out" |
-		awk '$1 == "afpacket_io_fwd_mpps" {printf "%.4f\n", $2}'
+		awk '$1 == "afpacket_io_fwd_kpps" {printf "%.4f\n", $2 / 1e3}'
 }
 
 best() { sort -g | tail -1; }

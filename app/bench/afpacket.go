@@ -55,7 +55,7 @@ func (q portQueue) TxBurst(pkts []*mbuf.Mbuf) int { return q.p.TxBurst(0, pkts) 
 // port 1 and port 1 -> port 0 with testpmd's io engine (app/testpmd), so
 // the same packets go round through the kernel's veth. It reports
 //
-//	afpacket_io_fwd_mpps  packets forwarded per second (both streams), in millions
+//	afpacket_io_fwd_kpps  packets forwarded per second (both streams), in thousands
 //
 // over opt.Time (default 5 s, 1 s with Quick) after a 1 s warm-up.
 func AFPacket(w io.Writer, opt Options) error {
@@ -148,7 +148,7 @@ func AFPacket(w io.Writer, opt Options) error {
 	Notice(w, "afpacket: %s <-> %s, tpacket v%d, burst %d, %d x %d bytes injected per port, %v on lcore %d; imissed %d+%d, dropped %d+%d",
 		f.iface0, f.iface1, f.tpacket, f.burst, f.inject*f.burst, f.size, el.Round(time.Millisecond), lc,
 		st0.IMissed, st1.IMissed, streams[0].Stats().FwdDropped, streams[1].Stats().FwdDropped)
-	Report(w, "afpacket_io_fwd_mpps", float64(fwd)/el.Seconds()/1e6, "Mpps")
+	Report(w, "afpacket_io_fwd_kpps", float64(fwd)/el.Seconds()/1e3, "kpps")
 	return nil
 }
 
