@@ -24,6 +24,7 @@ type rxQueue struct {
 	segs   []*mbuf.Mbuf // buffers for the next read; nil where used
 	iov    []unix.Iovec // hdr, then one per seg
 	hdr    [itap.VnetHdrLen]byte
+	room   int // bytes the buffers of segs hold together
 	nombuf atomic.Uint64
 	errors atomic.Uint64
 }
@@ -40,6 +41,7 @@ func newRxQueue(t *itap.Tap, q int, conf *ethdev.RxQueueConf, maxLen int) (*rxQu
 	}
 	rq := &rxQueue{tap: t, q: q, pool: conf.Pool, lcore: conf.Lcore, port: conf.Port,
 		segs: make([]*mbuf.Mbuf, n), iov: make([]unix.Iovec, n+1)}
+	rq.room = room + (n-1)*conf.Pool.DataRoomSize()
 	rq.iov[0].Base = &rq.hdr[0]
 	rq.iov[0].SetLen(len(rq.hdr))
 	return rq, nil
@@ -93,7 +95,9 @@ func (q *rxQueue) RxBurst(pkts []*mbuf.Mbuf) int {
 		l := r - itap.VnetHdrLen
 		var h itap.VnetHdr
 		h.Decode(q.hdr[:])
-		if l < 14 || h.Check(l) != nil {
+		// A frame that fills every buffer was likely cut to fit (a TAP
+		// MTU raised after the queue was set up): drop it.
+		if l < 14 || l >= q.room || h.Check(l) != nil {
 			q.errors.Add(1)
 			continue // the buffers stay for the next read
 		}
