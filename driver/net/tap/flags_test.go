@@ -1,6 +1,7 @@
 package tap
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/dpkit/dpkit/eal"
@@ -35,4 +36,25 @@ func TestRxFlags(t *testing.T) {
 			t.Errorf("header %+v: flags %s segsz %d, want %s %d", c.h, mbuf.FlagsString(got), m.TSOSegsz(), mbuf.FlagsString(c.flags), c.segsz)
 		}
 	}
+}
+
+func FuzzParseMAC(f *testing.F) {
+	for _, s := range []string{"", "fixed", "02:00:00:00:00:01", "01:00:5e:00:00:01", "zz", "02:00:00:00:00:01:02:03"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		mac, set, err := parseMAC(s)
+		if err != nil {
+			if set || !strings.Contains(err.Error(), "mac=") {
+				t.Fatalf("parseMAC(%q): error %v with set=%v", s, err, set)
+			}
+			return
+		}
+		if set && mac[0]&1 != 0 {
+			t.Fatalf("parseMAC(%q) = multicast %x", s, mac)
+		}
+		if !set && s != "" {
+			t.Fatalf("parseMAC(%q): accepted but not set", s)
+		}
+	})
 }
