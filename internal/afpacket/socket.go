@@ -20,6 +20,12 @@ const (
 	DefaultRetireTimeout = 1
 )
 
+// Ring versions (Config.Version).
+const (
+	TPacketV2 = unix.TPACKET_V2
+	TPacketV3 = unix.TPACKET_V3
+)
+
 // FanoutHash is PACKET_FANOUT_HASH: a flow goes to one socket of the group.
 const FanoutHash = unix.PACKET_FANOUT_HASH
 
@@ -40,6 +46,13 @@ type Config struct {
 	Promisc bool
 	// Fanout, when not nil, joins the socket to a fanout group.
 	Fanout *Fanout
+	// Version is TPacketV3 (the default: rx packets come in blocks handed
+	// over when full or after RetireTimeout) or TPacketV2 (each rx frame
+	// handed over at once, as DPDK's PMD uses; no rx hash).
+	Version int
+	// TxOnly binds the socket without a protocol: it receives nothing
+	// (a transmit queue without a receive queue).
+	TxOnly bool
 }
 
 // Fanout is a fanout group membership (PACKET_FANOUT).
@@ -69,16 +82,26 @@ var (
 // rings. Next is for one goroutine, TxFrame/TxCommit/Flush for one
 // (possibly another); the rest is control path.
 type Socket struct {
-	fd      int
-	ifindex int
-	iface   string
-	mem     []byte
-	rx      rxRing
-	tx      txRing
-	pending bool // committed frames not yet kicked (or a kick failed)
-	stats   Stats
-	promisc bool
+	fd       int
+	ifindex  int
+	iface    string
+	mem      []byte
+	rx       rxRing
+	rx2      rxRingV2
+	v2       bool
+	tx       txRing
+	pending  bool // committed frames not yet kicked (or a kick failed)
+	stats    Stats
+	promisc  bool
+	allmulti bool
 }
+
+// TxHeaderLen is the part of a tx frame before the packet (TPACKET_V3; V2's
+// is 32): a frame holds a packet of up to FrameSize-TxHeaderLen bytes.
+const TxHeaderLen = tpacket3HdrLen
+
+// Check fills the defaults of c and validates it.
+func (c *Config) Check() error { return c.setDefaults() }
 
 func (c *Config) setDefaults() error {
 	if c.Iface == "" || len(c.Iface) >= unix.IFNAMSIZ {
@@ -92,6 +115,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.FrameCount == 0 {
 		c.FrameCount = DefaultFrameCount
+	}
+	if c.Version == 0 {
+		c.Version = TPacketV3
+	}
+	if c.Version != TPacketV2 && c.Version != TPacketV3 {
+		return fmt.Errorf("%w: TPACKET version %d (want TPacketV2 or TPacketV3)", ErrConfig, c.Version)
 	}
 	if c.RetireTimeout == 0 {
 		c.RetireTimeout = DefaultRetireTimeout
@@ -146,7 +175,7 @@ func (s *Socket) setup(cfg *Config) error {
 		opt  int
 		val  int
 	}{
-		{"PACKET_VERSION", unix.PACKET_VERSION, unix.TPACKET_V3},
+		{"PACKET_VERSION", unix.PACKET_VERSION, cfg.Version},
 		{"PACKET_LOSS", unix.PACKET_LOSS, 1}, // skip malformed tx frames
 		{"PACKET_IGNORE_OUTGOING", unix.PACKET_IGNORE_OUTGOING, 1},
 	}
@@ -164,25 +193,35 @@ func (s *Socket) setup(cfg *Config) error {
 	}
 	fpb := cfg.BlockSize / cfg.FrameSize
 	nblocks := cfg.FrameCount / fpb
-	rxReq := unix.TpacketReq3{
-		Block_size:       uint32(cfg.BlockSize),
-		Block_nr:         uint32(nblocks),
-		Frame_size:       uint32(cfg.FrameSize),
-		Frame_nr:         uint32(cfg.FrameCount),
-		Retire_blk_tov:   uint32(cfg.RetireTimeout),
-		Feature_req_word: tpFtReqFillRxhash,
-	}
-	if err := unix.SetsockoptTpacketReq3(s.fd, unix.SOL_PACKET, unix.PACKET_RX_RING, &rxReq); err != nil {
-		return fmt.Errorf("PACKET_RX_RING: %w", err)
-	}
-	txReq := unix.TpacketReq3{
-		Block_size: uint32(cfg.BlockSize),
-		Block_nr:   uint32(nblocks),
-		Frame_size: uint32(cfg.FrameSize),
-		Frame_nr:   uint32(cfg.FrameCount),
-	}
-	if err := unix.SetsockoptTpacketReq3(s.fd, unix.SOL_PACKET, unix.PACKET_TX_RING, &txReq); err != nil {
-		return fmt.Errorf("PACKET_TX_RING: %w", err)
+	if cfg.Version == TPacketV2 {
+		req := unix.TpacketReq{Block_size: uint32(cfg.BlockSize), Block_nr: uint32(nblocks),
+			Frame_size: uint32(cfg.FrameSize), Frame_nr: uint32(cfg.FrameCount)}
+		for _, ring := range []int{unix.PACKET_RX_RING, unix.PACKET_TX_RING} {
+			if err := unix.SetsockoptTpacketReq(s.fd, unix.SOL_PACKET, ring, &req); err != nil {
+				return fmt.Errorf("ring option %d: %w", ring, err)
+			}
+		}
+	} else {
+		rxReq := unix.TpacketReq3{
+			Block_size:       uint32(cfg.BlockSize),
+			Block_nr:         uint32(nblocks),
+			Frame_size:       uint32(cfg.FrameSize),
+			Frame_nr:         uint32(cfg.FrameCount),
+			Retire_blk_tov:   uint32(cfg.RetireTimeout),
+			Feature_req_word: tpFtReqFillRxhash,
+		}
+		if err := unix.SetsockoptTpacketReq3(s.fd, unix.SOL_PACKET, unix.PACKET_RX_RING, &rxReq); err != nil {
+			return fmt.Errorf("PACKET_RX_RING: %w", err)
+		}
+		txReq := unix.TpacketReq3{
+			Block_size: uint32(cfg.BlockSize),
+			Block_nr:   uint32(nblocks),
+			Frame_size: uint32(cfg.FrameSize),
+			Frame_nr:   uint32(cfg.FrameCount),
+		}
+		if err := unix.SetsockoptTpacketReq3(s.fd, unix.SOL_PACKET, unix.PACKET_TX_RING, &txReq); err != nil {
+			return fmt.Errorf("PACKET_TX_RING: %w", err)
+		}
 	}
 	ringLen := cfg.BlockSize * nblocks
 	mem, err := unix.Mmap(s.fd, 0, 2*ringLen, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_POPULATE)
@@ -191,8 +230,13 @@ func (s *Socket) setup(cfg *Config) error {
 	}
 	s.mem = mem
 	s.rx = rxRing{mem: mem[:ringLen:ringLen], blockSize: cfg.BlockSize, nblocks: nblocks}
-	s.tx = txRing{mem: mem[ringLen:], blockSize: cfg.BlockSize, frameSize: cfg.FrameSize, framesPerBlock: fpb, nframes: cfg.FrameCount}
+	s.v2 = cfg.Version == TPacketV2
+	s.rx2 = rxRingV2{mem: mem[:ringLen:ringLen], blockSize: cfg.BlockSize, frameSize: cfg.FrameSize, framesPerBlock: fpb, nframes: cfg.FrameCount}
+	s.tx = txRing{mem: mem[ringLen:], blockSize: cfg.BlockSize, frameSize: cfg.FrameSize, framesPerBlock: fpb, nframes: cfg.FrameCount, v2: s.v2}
 	sa := unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: s.ifindex}
+	if cfg.TxOnly {
+		sa.Protocol = 0
+	}
 	if err := unix.Bind(s.fd, &sa); err != nil {
 		return fmt.Errorf("bind: %w", err)
 	}
@@ -201,7 +245,7 @@ func (s *Socket) setup(cfg *Config) error {
 			return err
 		}
 	}
-	if f := cfg.Fanout; f != nil {
+	if f := cfg.Fanout; f != nil && !cfg.TxOnly {
 		v := int(f.Group) | f.Mode<<16
 		if f.UniqueID {
 			v = f.Mode<<16 | unix.PACKET_FANOUT_FLAG_UNIQUEID
@@ -245,11 +289,16 @@ func (s *Socket) Ifindex() int { return s.ifindex }
 
 // Next returns the next received packet in p, or false when there is none
 // now. p.Data is valid until the next call of Next.
-func (s *Socket) Next(p *Packet) bool { return s.rx.next(p) }
+func (s *Socket) Next(p *Packet) bool {
+	if s.v2 {
+		return s.rx2.next(p)
+	}
+	return s.rx.next(p)
+}
 
 // RxErrors counts packets dropped because their header in the ring was
 // malformed (never, unless the ring is corrupted).
-func (s *Socket) RxErrors() uint64 { return s.rx.bad }
+func (s *Socket) RxErrors() uint64 { return s.rx.bad + s.rx2.bad }
 
 // TxFrame returns the buffer of the next tx frame (FrameSize-48 bytes) to
 // write a packet into, or nil if the tx ring is full.
@@ -300,18 +349,27 @@ func (s *Socket) Stats() (Stats, error) {
 // SetPromisc adds or drops the socket's promiscuous-mode membership of the
 // interface; the interface is promiscuous while any member holds one.
 func (s *Socket) SetPromisc(on bool) error {
-	if on == s.promisc {
+	return s.membership(&s.promisc, unix.PACKET_MR_PROMISC, on)
+}
+
+// SetAllMulticast adds or drops the socket's all-multicast membership.
+func (s *Socket) SetAllMulticast(on bool) error {
+	return s.membership(&s.allmulti, unix.PACKET_MR_ALLMULTI, on)
+}
+
+func (s *Socket) membership(state *bool, typ uint16, on bool) error {
+	if on == *state {
 		return nil
 	}
 	opt := unix.PACKET_DROP_MEMBERSHIP
 	if on {
 		opt = unix.PACKET_ADD_MEMBERSHIP
 	}
-	mr := unix.PacketMreq{Ifindex: int32(s.ifindex), Type: unix.PACKET_MR_PROMISC}
+	mr := unix.PacketMreq{Ifindex: int32(s.ifindex), Type: typ}
 	if err := unix.SetsockoptPacketMreq(s.fd, unix.SOL_PACKET, opt, &mr); err != nil {
-		return fmt.Errorf("afpacket %s: promiscuous %v: %w", s.iface, on, err)
+		return fmt.Errorf("afpacket %s: membership %d %v: %w", s.iface, typ, on, err)
 	}
-	s.promisc = on
+	*state = on
 	return nil
 }
 
@@ -329,7 +387,7 @@ func (s *Socket) FanoutGroup() (uint16, error) {
 }
 
 // MaxTxLen is the largest packet a tx frame holds.
-func (s *Socket) MaxTxLen() int { return s.tx.frameSize - tpacket3HdrLen }
+func (s *Socket) MaxTxLen() int { return s.tx.frameSize - s.tx.dataOff() }
 
 // tpFtReqFillRxhash is TP_FT_REQ_FILL_RXHASH (<linux/if_packet.h>).
 const tpFtReqFillRxhash = 0x1

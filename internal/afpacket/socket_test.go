@@ -8,26 +8,26 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dpkit/dpkit/internal/netns"
+	"github.com/dpkit/dpkit/internal/netns/netnstest"
 	"golang.org/x/sys/unix"
 )
 
 // pair is a veth pair across two namespaces: our sockets go on va in a,
 // the kernel peer (a plain packet socket, or tools) on vb in b.
 type pair struct {
-	a, b   *netns.NS
+	a, b   *netnstest.NS
 	va, vb string
 }
 
 func newPair(t *testing.T) pair {
-	netns.Require(t)
-	a, b := netns.New(t), netns.New(t)
-	va, vb := netns.NewVeth(t, a, b)
+	netnstest.Require(t)
+	a, b := netnstest.New(t), netnstest.New(t)
+	va, vb := netnstest.NewVeth(t, a, b)
 	return pair{a, b, va, vb}
 }
 
 // open opens a Socket on the interface in ns.
-func open(t testing.TB, ns *netns.NS, cfg Config) *Socket {
+func open(t testing.TB, ns *netnstest.NS, cfg Config) *Socket {
 	t.Helper()
 	var s *Socket
 	err := ns.Do(func() (err error) {
@@ -48,7 +48,7 @@ type peer struct {
 	ifindex int
 }
 
-func newPeer(t testing.TB, ns *netns.NS, iface string) *peer {
+func newPeer(t testing.TB, ns *netnstest.NS, iface string) *peer {
 	t.Helper()
 	p := &peer{fd: -1}
 	err := ns.Do(func() error {
@@ -185,16 +185,24 @@ func checkFrames(t *testing.T, got [][]byte, n int) {
 }
 
 func TestRxFromKernel(t *testing.T) {
-	p := newPair(t)
-	s := open(t, p.a, Config{Iface: p.va})
-	kp := newPeer(t, p.b, p.vb)
-	const n = 2000 // several times the ring: the test reads while the peer sends
-	done := make(chan [][]byte)
-	go func() { done <- receive(s, n) }()
-	for i := range n {
-		kp.send(t, frame(i, frameSize(i)))
+	for _, v := range []int{TPacketV3, TPacketV2} {
+		t.Run(fmt.Sprintf("tpacket_v%d", v+1), func(t *testing.T) { testRxFromKernel(t, v) })
 	}
-	checkFrames(t, <-done, n)
+}
+
+func testRxFromKernel(t *testing.T, version int) {
+	p := newPair(t)
+	s := open(t, p.a, Config{Iface: p.va, Version: version})
+	kp := newPeer(t, p.b, p.vb)
+	const n, chunk = 2000, 100 // several times the ring, paced so that it never overflows
+	var got [][]byte
+	for i := 0; i < n; i += chunk {
+		for k := i; k < i+chunk; k++ {
+			kp.send(t, frame(k, frameSize(k)))
+		}
+		got = append(got, receive(s, chunk)...)
+	}
+	checkFrames(t, got, n)
 	st, err := s.Stats()
 	if err != nil {
 		t.Fatal(err)
@@ -208,10 +216,14 @@ func TestRxFromKernel(t *testing.T) {
 }
 
 func TestTxToKernel(t *testing.T) {
-	for _, bypass := range []bool{false, true} {
-		t.Run(fmt.Sprintf("qdisc_bypass=%v", bypass), func(t *testing.T) {
+	for _, c := range []struct {
+		bypass  bool
+		version int
+	}{{false, TPacketV3}, {true, TPacketV3}, {true, TPacketV2}} {
+		bypass := c.bypass
+		t.Run(fmt.Sprintf("qdisc_bypass=%v,tpacket_v%d", bypass, c.version+1), func(t *testing.T) {
 			p := newPair(t)
-			s := open(t, p.a, Config{Iface: p.va, QdiscBypass: bypass})
+			s := open(t, p.a, Config{Iface: p.va, QdiscBypass: bypass, Version: c.version})
 			kp := newPeer(t, p.b, p.vb)
 			const n = 1500 // about three times the ring
 			deadline := time.Now().Add(2 * time.Second)
@@ -389,6 +401,7 @@ func TestConfigErrors(t *testing.T) {
 		{Iface: "x", FrameSize: 2050},
 		{Iface: "x", FrameCount: 3},
 		{Iface: "x", RetireTimeout: -1},
+		{Iface: "x", Version: 1},
 	} {
 		if _, err := Open(c); err == nil {
 			t.Errorf("Open(%+v) succeeded", c)
@@ -423,9 +436,9 @@ func TestNoAllocs(t *testing.T) {
 // BenchmarkVethTxRx sends bursts of 32 64-byte frames through one socket's
 // tx ring over a veth and drains them from the peer's rx ring.
 func BenchmarkVethTxRx(b *testing.B) {
-	netns.Require(b)
-	na, nb := netns.New(b), netns.New(b)
-	va, vb := netns.NewVeth(b, na, nb)
+	netnstest.Require(b)
+	na, nb := netnstest.New(b), netnstest.New(b)
+	va, vb := netnstest.NewVeth(b, na, nb)
 	s := open(b, na, Config{Iface: va, QdiscBypass: true})
 	r := open(b, nb, Config{Iface: vb})
 	f := frame(1, 64)

@@ -14,7 +14,23 @@ type txRing struct {
 	frameSize      int
 	framesPerBlock int
 	nframes        int
-	head           int // next frame to fill
+	head           int  // next frame to fill
+	v2             bool // tpacket2_hdr frames (else tpacket3_hdr)
+}
+
+// Header offsets of a tx frame.
+func (r *txRing) statusOff() int {
+	if r.v2 {
+		return v2Status
+	}
+	return hdrStatus
+}
+
+func (r *txRing) dataOff() int {
+	if r.v2 {
+		return tpacket2HdrLen
+	}
+	return tpacket3HdrLen
 }
 
 // frameOff is the offset in mem of frame i.
@@ -26,21 +42,27 @@ func (r *txRing) frameOff(i int) int {
 // nil while the kernel still owns it (the ring is full).
 func (r *txRing) frame() []byte {
 	off := r.frameOff(r.head)
-	if loadStatus(r.mem, off+hdrStatus)&(unix.TP_STATUS_SEND_REQUEST|unix.TP_STATUS_SENDING) != 0 {
+	if loadStatus(r.mem, off+r.statusOff())&(unix.TP_STATUS_SEND_REQUEST|unix.TP_STATUS_SENDING) != 0 {
 		return nil
 	}
-	return r.mem[off+tpacket3HdrLen : off+r.frameSize : off+r.frameSize]
+	return r.mem[off+r.dataOff() : off+r.frameSize : off+r.frameSize]
 }
 
 // commit hands the head frame, holding a packet of n bytes, to the kernel
 // and moves to the next frame.
 func (r *txRing) commit(n int) {
 	off := r.frameOff(r.head)
-	h := r.mem[off : off+tpacket3HdrLen]
-	clear(h[:hdrStatus])
-	binary.NativeEndian.PutUint32(h[hdrLen:], uint32(n))
-	binary.NativeEndian.PutUint32(h[hdrSnaplen:], uint32(n))
-	storeStatus(r.mem, off+hdrStatus, unix.TP_STATUS_SEND_REQUEST)
+	if r.v2 {
+		binary.NativeEndian.PutUint32(r.mem[off+v2Len:], uint32(n))
+		binary.NativeEndian.PutUint32(r.mem[off+v2Snaplen:], uint32(n))
+		storeStatus(r.mem, off+v2Status, unix.TP_STATUS_SEND_REQUEST)
+	} else {
+		h := r.mem[off : off+tpacket3HdrLen]
+		clear(h[:hdrStatus])
+		binary.NativeEndian.PutUint32(h[hdrLen:], uint32(n))
+		binary.NativeEndian.PutUint32(h[hdrSnaplen:], uint32(n))
+		storeStatus(r.mem, off+hdrStatus, unix.TP_STATUS_SEND_REQUEST)
+	}
 	r.head++
 	if r.head == r.nframes {
 		r.head = 0
@@ -51,7 +73,7 @@ func (r *txRing) commit(n int) {
 func (r *txRing) inFlight() int {
 	n := 0
 	for i := range r.nframes {
-		if loadStatus(r.mem, r.frameOff(i)+hdrStatus)&(unix.TP_STATUS_SEND_REQUEST|unix.TP_STATUS_SENDING) != 0 {
+		if loadStatus(r.mem, r.frameOff(i)+r.statusOff())&(unix.TP_STATUS_SEND_REQUEST|unix.TP_STATUS_SENDING) != 0 {
 			n++
 		}
 	}

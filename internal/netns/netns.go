@@ -1,145 +1,67 @@
-// Package netns creates throw-away network namespaces and veth pairs for
-// tests that need the Linux kernel as a peer (af_packet, tap, AF_XDP,
-// testpmd over a veth). Everything it creates is removed by t.Cleanup.
+// Package netns runs code inside a Linux network namespace, for drivers
+// whose kernel objects (AF_PACKET sockets, TAP queues) must be created in
+// the namespace of their interface even when the control call that creates
+// them (Configure, a queue setup) comes from a thread elsewhere.
 //
-//	netns.Require(t)                  // skips loudly unless root with iproute2
-//	a, b := netns.New(t), netns.New(t)
-//	va, vb := netns.NewVeth(t, a, b)  // va in a, vb in b, both up, IPv6 off
-//	err := a.Do(func() error {        // sockets opened here live in a
-//		s, err := afpacket.Open(afpacket.Config{Iface: va})
-//		...
-//	})
-//	out := b.Run(t, "ip", "link", "show", vb) // a command inside b
+//	h, err := netns.Current() // at probe: remember where the interface is
+//	...
+//	err = h.Do(func() error { fd, err = unix.Socket(...); return err })
 //
-// IPv6 is turned off in every namespace this package creates, so that the
-// kernel sends nothing by itself (router solicitations, MLD, DAD) and tests
-// can count packets exactly.
+// Test helpers that create namespaces and veth pairs are in netnstest.
 package netns
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
 	"runtime"
-	"strings"
-	"sync/atomic"
-	"testing"
 
 	"golang.org/x/sys/unix"
 )
 
-// Require skips t, saying why, unless the test runs as root with the ip
-// command (iproute2) installed.
-func Require(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("SKIP: needs root to create network namespaces and veth pairs (run as root; CI does)")
+// Handle is an open reference to a network namespace (a file descriptor
+// of its nsfs file); it keeps the namespace alive until Close.
+type Handle struct {
+	fd int
+}
+
+// Current returns a handle to the calling thread's network namespace.
+func Current() (*Handle, error) {
+	return Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()))
+}
+
+// Open returns a handle to the namespace file at path (/run/netns/NAME,
+// /proc/PID/ns/net).
+func Open(path string) (*Handle, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("netns: %w", err)
 	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("SKIP: needs the ip command (Debian package iproute2)")
-	}
+	return &Handle{fd: fd}, nil
 }
 
-// NS is a named network namespace (ip netns add).
-type NS struct {
-	name string
-}
+// Close releases the handle.
+func (h *Handle) Close() error { return unix.Close(h.fd) }
 
-var seq atomic.Uint32
-
-// uniq returns a short name, unique in this machine at this time.
-func uniq() string {
-	return fmt.Sprintf("%d%c%d", os.Getpid()%100000, 'x', seq.Add(1))
-}
-
-// New creates a network namespace with IPv6 off and loopback up; it is
-// deleted when t ends.
-func New(t testing.TB) *NS {
-	t.Helper()
-	n := &NS{name: "dpkit-" + uniq()}
-	if out, err := exec.Command("ip", "netns", "add", n.name).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add %s: %v: %s", n.name, err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("ip", "netns", "del", n.name).CombinedOutput(); err != nil {
-			t.Errorf("ip netns del %s: %v: %s", n.name, err, out)
-		}
-	})
-	n.Run(t, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
-	n.Run(t, "ip", "link", "set", "lo", "up")
-	return n
-}
-
-// Name is the namespace's name, as ip netns knows it.
-func (n *NS) Name() string { return n.name }
-
-// Path is the namespace's file, for setns(2).
-func (n *NS) Path() string { return "/run/netns/" + n.name }
-
-// Do runs f on an OS thread that has entered the namespace. Sockets, tap
+// Do runs f on an OS thread that has entered the namespace. Sockets, TAP
 // devices and interfaces f creates belong to the namespace and stay in it
 // after Do returns. Goroutines f starts do not run in the namespace.
-func (n *NS) Do(f func() error) error {
-	target, err := unix.Open(n.Path(), unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("netns %s: %w", n.name, err)
-	}
-	defer unix.Close(target)
+func (h *Handle) Do(f func() error) error {
 	runtime.LockOSThread()
-	self, err := unix.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	self, err := Current()
 	if err != nil {
 		runtime.UnlockOSThread()
-		return fmt.Errorf("netns: own namespace: %w", err)
+		return err
 	}
-	defer unix.Close(self)
-	if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
+	defer self.Close()
+	if err := unix.Setns(h.fd, unix.CLONE_NEWNET); err != nil {
 		runtime.UnlockOSThread()
-		return fmt.Errorf("netns %s: setns: %w", n.name, err)
+		return fmt.Errorf("netns: setns: %w", err)
 	}
 	ferr := f()
-	if err := unix.Setns(self, unix.CLONE_NEWNET); err != nil {
+	if err := unix.Setns(self.fd, unix.CLONE_NEWNET); err != nil {
 		// The thread is in the wrong namespace: keep it locked so that
 		// it dies with this goroutine instead of serving others.
-		return fmt.Errorf("netns %s: back to own namespace: %w", n.name, err)
+		return fmt.Errorf("netns: back to own namespace: %w", err)
 	}
 	runtime.UnlockOSThread()
 	return ferr
-}
-
-// Command is a command run inside the namespace (ip netns exec), for
-// long-running peers such as dpdk-testpmd; the caller starts and reaps it.
-func (n *NS) Command(name string, args ...string) *exec.Cmd {
-	return exec.Command("ip", append([]string{"netns", "exec", n.name, name}, args...)...)
-}
-
-// Run runs a command inside the namespace and returns its combined
-// output; it fails t if the command fails.
-func (n *NS) Run(t testing.TB, name string, args ...string) string {
-	t.Helper()
-	out, err := n.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("in netns %s: %s %s: %v: %s", n.name, name, strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-// NewVeth creates a veth pair with one end in a and the other in b (a and
-// b may be the same namespace), turns IPv6 off on both and brings them up.
-// It returns the names of the ends. The pair goes away with its namespaces.
-func NewVeth(t testing.TB, a, b *NS) (aName, bName string) {
-	t.Helper()
-	u := uniq()
-	aName, bName = "dkv"+u+"a", "dkv"+u+"b"
-	if out, err := exec.Command("ip", "link", "add", aName, "netns", a.name, "type", "veth",
-		"peer", "name", bName, "netns", b.name).CombinedOutput(); err != nil {
-		t.Fatalf("ip link add veth %s/%s: %v: %s", aName, bName, err, out)
-	}
-	for _, e := range []struct {
-		ns   *NS
-		name string
-	}{{a, aName}, {b, bName}} {
-		e.ns.Run(t, "sysctl", "-qw", "net.ipv6.conf."+e.name+".disable_ipv6=1")
-		e.ns.Run(t, "ip", "link", "set", e.name, "up")
-	}
-	return aName, bName
 }

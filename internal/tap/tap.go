@@ -28,6 +28,9 @@ type Config struct {
 	// Queues is the number of queues (fds); more than one sets
 	// IFF_MULTI_QUEUE. 0 means 1.
 	Queues int
+	// MultiQueue sets IFF_MULTI_QUEUE even with one queue, so that
+	// SetQueues may add more later.
+	MultiQueue bool
 	// VnetHdr precedes every frame with a virtio-net header.
 	VnetHdr bool
 	// Offloads (Offload*, needs VnetHdr) are what we accept undone in
@@ -48,6 +51,7 @@ type Tap struct {
 	fds     []int
 	ctl     int // socket for interface ioctls, in the TAP's namespace
 	vnetHdr bool
+	flags   uint16 // of TUNSETIFF
 	iov     [][MaxSegments]unix.Iovec
 }
 
@@ -78,37 +82,23 @@ func Open(cfg Config) (*Tap, error) {
 }
 
 func (t *Tap) open(cfg *Config) error {
-	flags := uint16(unix.IFF_TAP | unix.IFF_NO_PI)
-	if cfg.Queues > 1 {
-		flags |= unix.IFF_MULTI_QUEUE
+	t.flags = uint16(unix.IFF_TAP | unix.IFF_NO_PI)
+	if cfg.Queues > 1 || cfg.MultiQueue {
+		t.flags |= unix.IFF_MULTI_QUEUE
 	}
 	if cfg.VnetHdr {
-		flags |= unix.IFF_VNET_HDR
+		t.flags |= unix.IFF_VNET_HDR
 	}
-	for q := range cfg.Queues {
-		fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return fmt.Errorf("open /dev/net/tun: %w", err)
-		}
-		t.fds = append(t.fds, fd)
-		ifr, err := unix.NewIfreq(t.name)
-		if err != nil {
-			return err
-		}
-		ifr.SetUint16(flags)
-		if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
-			return fmt.Errorf("TUNSETIFF queue %d: %w", q, err)
-		}
-		t.name = ifr.Name()
+	if err := t.SetQueues(cfg.Queues); err != nil {
+		return err
 	}
-	t.iov = make([][MaxSegments]unix.Iovec, cfg.Queues)
 	fd := t.fds[0]
 	if cfg.VnetHdr {
 		if err := unix.IoctlSetPointerInt(fd, unix.TUNSETVNETHDRSZ, VnetHdrLen); err != nil {
 			return fmt.Errorf("TUNSETVNETHDRSZ: %w", err)
 		}
-		if err := unix.IoctlSetInt(fd, unix.TUNSETOFFLOAD, cfg.Offloads); err != nil {
-			return fmt.Errorf("TUNSETOFFLOAD %#x: %w", cfg.Offloads, err)
+		if err := t.SetOffloads(cfg.Offloads); err != nil {
+			return err
 		}
 	}
 	if cfg.Persist {
@@ -133,6 +123,79 @@ func (t *Tap) open(cfg *Config) error {
 	}
 	return nil
 }
+
+// SetQueues attaches or detaches queues so that the TAP has n; the new
+// ones are opened in the calling thread's network namespace, which must be
+// the TAP's. More than one needs IFF_MULTI_QUEUE (Config.Queues > 1 or
+// Config.MultiQueue).
+func (t *Tap) SetQueues(n int) error {
+	if n < 1 || n > 1 && t.flags&unix.IFF_MULTI_QUEUE == 0 {
+		return fmt.Errorf("%w: %d queues on a single-queue TAP", ErrConfig, n)
+	}
+	for len(t.fds) > n {
+		last := len(t.fds) - 1
+		unix.Close(t.fds[last])
+		t.fds = t.fds[:last]
+	}
+	for len(t.fds) < n {
+		fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("open /dev/net/tun: %w", err)
+		}
+		ifr, err := unix.NewIfreq(t.name)
+		if err != nil {
+			unix.Close(fd)
+			return err
+		}
+		ifr.SetUint16(t.flags)
+		if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
+			unix.Close(fd)
+			return fmt.Errorf("TUNSETIFF queue %d: %w", len(t.fds), err)
+		}
+		t.name = ifr.Name()
+		t.fds = append(t.fds, fd)
+	}
+	if cap(t.iov) < n {
+		t.iov = make([][MaxSegments]unix.Iovec, n)
+	}
+	t.iov = t.iov[:n]
+	return nil
+}
+
+// SetOffloads sets the offloads (Offload*) we accept undone in frames the
+// kernel sends us (TUNSETOFFLOAD; needs VnetHdr).
+func (t *Tap) SetOffloads(offloads int) error {
+	if err := unix.IoctlSetInt(t.fds[0], unix.TUNSETOFFLOAD, offloads); err != nil {
+		return fmt.Errorf("tap %s: TUNSETOFFLOAD %#x: %w", t.name, offloads, err)
+	}
+	return nil
+}
+
+// SetFlag sets or clears an IFF_* interface flag (IFF_PROMISC,
+// IFF_ALLMULTI).
+func (t *Tap) SetFlag(flag uint16, on bool) error {
+	f, err := afpacket.LinkFlags(t.ctl, t.name)
+	if err != nil {
+		return err
+	}
+	if on {
+		f |= flag
+	} else {
+		f &^= flag
+	}
+	ifr, err := unix.NewIfreq(t.name)
+	if err != nil {
+		return err
+	}
+	ifr.SetUint16(f)
+	if err := unix.IoctlIfreq(t.ctl, unix.SIOCSIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("tap %s: SIOCSIFFLAGS: %w", t.name, err)
+	}
+	return nil
+}
+
+// Flags returns the interface's IFF_* flags.
+func (t *Tap) Flags() (uint16, error) { return afpacket.LinkFlags(t.ctl, t.name) }
 
 // Close closes the queues; the interface goes away with them unless it is
 // persistent.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dpkit/dpkit/internal/netns"
+	"github.com/dpkit/dpkit/internal/netns/netnstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,10 +22,10 @@ var (
 )
 
 // setup opens a TAP in a new namespace and gives it tapIP/24, up.
-func setup(t *testing.T, cfg Config) (*netns.NS, *Tap) {
+func setup(t *testing.T, cfg Config) (*netnstest.NS, *Tap) {
 	t.Helper()
-	netns.Require(t)
-	ns := netns.New(t)
+	netnstest.Require(t)
+	ns := netnstest.New(t)
 	var tp *Tap
 	err := ns.Do(func() (err error) {
 		tp, err = Open(cfg)
@@ -157,7 +157,7 @@ func (r *responder) answer(f []byte) []byte {
 
 // ping sends ICMP echo requests from the kernel in ns to peerIP through a
 // raw socket and waits for each reply.
-func ping(t *testing.T, ns *netns.NS, count int) {
+func ping(t *testing.T, ns *netnstest.NS, count int) {
 	t.Helper()
 	fd := -1
 	err := ns.Do(func() (err error) {
@@ -253,7 +253,7 @@ func udpFrame(dst [6]byte, port uint16, payload []byte, sum uint16) []byte {
 }
 
 // udpSocket is a kernel UDP socket bound to tapIP:port in ns.
-func udpSocket(t *testing.T, ns *netns.NS, port int) int {
+func udpSocket(t *testing.T, ns *netnstest.NS, port int) int {
 	t.Helper()
 	fd := -1
 	err := ns.Do(func() (err error) {
@@ -400,8 +400,8 @@ func TestRxOffloadsFromKernel(t *testing.T) {
 }
 
 func TestPersistAttachMAC(t *testing.T) {
-	netns.Require(t)
-	ns := netns.New(t)
+	netnstest.Require(t)
+	ns := netnstest.New(t)
 	name := fmt.Sprintf("dktap%d", time.Now().UnixNano()%100000)
 	mac := [6]byte{0x02, 0x11, 0x22, 0x33, 0x44, 0x55}
 	var tp *Tap
@@ -456,5 +456,32 @@ func TestNoAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocs per write+read, want 0", allocs)
+	}
+}
+
+func TestSetQueues(t *testing.T) {
+	netnstest.Require(t)
+	ns := netnstest.New(t)
+	var tp *Tap
+	if err := ns.Do(func() (err error) { tp, err = Open(Config{MultiQueue: true}); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer tp.Close()
+	if err := ns.Do(func() error { return tp.SetQueues(3) }); err != nil || tp.Queues() != 3 {
+		t.Fatalf("SetQueues(3): %v, %d queues", err, tp.Queues())
+	}
+	if err := tp.SetQueues(1); err != nil || tp.Queues() != 1 {
+		t.Fatalf("SetQueues(1): %v, %d queues", err, tp.Queues())
+	}
+	if !strings.Contains(ns.Run(t, "ip", "-o", "link", "show", tp.Name()), tp.Name()) {
+		t.Error("TAP gone after detaching queues")
+	}
+	var single *Tap
+	if err := ns.Do(func() (err error) { single, err = Open(Config{}); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer single.Close()
+	if err := single.SetQueues(2); err == nil {
+		t.Error("SetQueues(2) on a single-queue TAP succeeded")
 	}
 }

@@ -28,3 +28,20 @@ func writev(fd int, iov []unix.Iovec, bufs [][]byte) (int, unix.Errno) {
 	clear(iov[:n]) // drop the references into the caller's buffers
 	return int(r), e
 }
+
+// ReadIov reads one frame from queue q scattered over iov (readv); it
+// returns 0 and no error when none is waiting. The caller fills iov with
+// buffers it keeps alive across the call.
+func (t *Tap) ReadIov(q int, iov []unix.Iovec) (int, error) {
+	if len(iov) == 0 {
+		return 0, nil
+	}
+	r, _, e := unix.Syscall(unix.SYS_READV, uintptr(t.fds[q]), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	switch e {
+	case 0:
+		return int(r), nil
+	case unix.EAGAIN:
+		return 0, nil
+	}
+	return 0, e
+}
