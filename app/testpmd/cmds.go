@@ -21,7 +21,18 @@ type command struct {
 }
 
 // errBadArgs makes the shell print DPDK's "Bad arguments".
-var errBadArgs = errors.New("Bad arguments")
+var errBadArgs error = message("Bad arguments")
+
+// errStopFirst refuses a change while forwarding runs.
+var errStopFirst error = message("Please stop forwarding first")
+
+// message is what a command prints when it refuses: DPDK's words, as
+// scripts may look for them.
+type message string
+
+func (m message) Error() string { return string(m) }
+
+func messagef(format string, args ...any) error { return message(fmt.Sprintf(format, args...)) }
 
 var commands []*command // filled by the cmds_*.go files' init
 
@@ -144,7 +155,7 @@ func (a *App) selectPorts(arg string) ([]*port, error) {
 		return nil, errBadArgs
 	}
 	if n >= len(a.ports) {
-		return nil, fmt.Errorf("Invalid port %d", n)
+		return nil, messagef("Invalid port %d", n)
 	}
 	return a.ports[n : n+1], nil
 }

@@ -28,7 +28,7 @@ func init() {
 					return errBadArgs
 				}
 				if a.run != nil {
-					return fmt.Errorf("Please stop forwarding first")
+					return errStopFirst
 				}
 				a.engine = e
 				fmt.Fprintf(w, "Set %s packet forwarding mode\n", e.Name)
@@ -42,10 +42,10 @@ func init() {
 					return err
 				}
 				if a.run != nil {
-					return fmt.Errorf("Please stop forwarding first")
+					return errStopFirst
 				}
 				if avail := len(eal.WorkerLcores()); n > avail {
-					return fmt.Errorf("Number of forwarding cores should be <= %d", avail)
+					return messagef("Number of forwarding cores should be <= %d", avail)
 				}
 				a.nbCores = n
 				fmt.Fprintf(w, "Number of forwarding cores set to %d\n", n)
@@ -59,7 +59,7 @@ func init() {
 					return err
 				}
 				if a.run != nil {
-					return fmt.Errorf("Please stop forwarding first")
+					return errStopFirst
 				}
 				a.burst = n
 				fmt.Fprintf(w, "Number of packets per burst set to %d\n", n)
@@ -83,7 +83,7 @@ func init() {
 					return err
 				}
 				if a.run != nil {
-					return fmt.Errorf("Please stop forwarding first")
+					return errStopFirst
 				}
 				a.opts.TxPkts = segs
 				return nil
@@ -103,7 +103,7 @@ func init() {
 					return errBadArgs
 				}
 				if a.run != nil {
-					return fmt.Errorf("Please stop forwarding first")
+					return errStopFirst
 				}
 				ps[0].peer = m
 				return nil

@@ -33,7 +33,7 @@ func init() {
 					return err
 				}
 				if a.run != nil {
-					return fmt.Errorf("Please stop forwarding first")
+					return errStopFirst
 				}
 				fmt.Fprintln(w, "Closing ports...")
 				for _, pt := range ps {
@@ -81,7 +81,7 @@ func (a *App) portOp(w io.Writer, args []string, op func(*port) error, banner st
 		return err
 	}
 	if a.run != nil {
-		return fmt.Errorf("Please stop forwarding first")
+		return errStopFirst
 	}
 	if banner != "" {
 		fmt.Fprintln(w, banner)

@@ -102,7 +102,7 @@ func (a *App) buildStreams() ([]*Stream, error) {
 	return out, nil
 }
 
-var errNotStarted = errors.New("Packet forwarding not started")
+var errNotStarted error = message("Packet forwarding not started")
 
 // startFwd starts packet forwarding (DPDK's "start"); txFirst sends one
 // txonly burst on every stream first (start tx_first).

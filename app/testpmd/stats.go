@@ -68,7 +68,7 @@ func hashes(n int) string { return strings.Repeat("#", n) }
 
 // FwdStats are a port's forwarding counters since forwarding started.
 type FwdStats struct {
-	RxPackets, RxDropped, TxPackets, TxDropped uint64
+	RxPackets, RxDropped, TxPackets, TxDropped           uint64
 	BadIPCsum, BadL4Csum, BadOuterL4Csum, BadOuterIPCsum uint64
 }
 
