@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dpkit/dpkit/eal"
 	_ "github.com/dpkit/dpkit/driver/net/null"
 	_ "github.com/dpkit/dpkit/driver/net/ring"
+	"github.com/dpkit/dpkit/eal"
 )
 
 // lcoreArgs gives two lcores on the first allowed CPU: tests do not need
