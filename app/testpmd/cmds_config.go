@@ -79,7 +79,7 @@ func init() {
 					}
 					segs = append(segs, n)
 				}
-				if err := checkTxPkts(segs, a.pool.DataRoomSize()-mbuf.Headroom); err != nil {
+				if err := checkTxPkts(segs, a.opts.MbufSize-mbuf.Headroom); err != nil {
 					return err
 				}
 				if a.run != nil {
