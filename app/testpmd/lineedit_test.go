@@ -117,11 +117,11 @@ func TestCompletion(t *testing.T) {
 	}
 	// The editor: one candidate completes with a space, several their
 	// common prefix, and a second Tab lists them.
-	lines, _, out := editorLines(t, "sh\tpo\tst\t\t\r", a.completions)
+	lines, _, _ := editorLines(t, "sh\tpo\tst\t\t\r", a.completions)
 	if !slices.Equal(lines, []string{"show port stats "}) {
 		t.Errorf("tab completion gave %q", lines)
 	}
-	lines, _, out = editorLines(t, "show port \t\t\r", a.completions)
+	lines, _, out := editorLines(t, "show port \t\t\r", a.completions)
 	if !strings.Contains(out, "info  stats  xstats") || !slices.Equal(lines, []string{"show port "}) {
 		t.Errorf("second tab: %q, output %q", lines, out)
 	}
