@@ -27,9 +27,10 @@ type txQueue struct {
 	q    TxQueue
 	prep TxPreparer // q's, or nil
 	cbs  atomic.Pointer[[]*TxCallbackHandle]
+	offl TxOffload // the queue's offloads (port-wide and per queue)
 	port uint16
 	id   uint16
-	_    [64 - 32 - 8 - 4]byte
+	_    [64 - 32 - 8 - 8 - 4]byte
 	c    counters
 }
 
@@ -65,7 +66,7 @@ type TxPreparer interface {
 
 // RxBurst receives up to len(pkts) packets from queue q into pkts and
 // returns how many (rte_eth_rx_burst). The caller owns the received
-// mbufs. A stopped port returns 0. q must be a configured queue (else it
+// mbufs; their Port() is p's id. A stopped port returns 0. q must be a configured queue (else it
 // panics, like an out-of-range slice index) and only one goroutine at a
 // time may poll it.
 func (p *Port) RxBurst(q uint16, pkts []*mbuf.Mbuf) int {
@@ -73,7 +74,8 @@ func (p *Port) RxBurst(q uint16, pkts []*mbuf.Mbuf) int {
 	n := rq.q.RxBurst(pkts)
 	if n > 0 {
 		var b uint64
-		for _, m := range pkts[:n] {
+		for _, m := range pkts[:n] { // one pass: the port and the byte count
+			m.SetPort(rq.port)
 			b += uint64(m.PktLen())
 		}
 		addCounter(&rq.c.packets, uint64(n))
@@ -120,13 +122,68 @@ func (p *Port) TxBurst(q uint16, pkts []*mbuf.Mbuf) int {
 
 // TxPrepare checks the tx offload requests of pkts for queue q and returns
 // how many, from the front, may be given to TxBurst
-// (rte_eth_tx_prepare); a packet the port cannot send as asked stops it.
-// Drivers without a TxPreparer accept every packet whose offload flags the
-// port was configured for.
+// (rte_eth_tx_prepare); pkts[n], if n < len(pkts), is the first packet
+// the port cannot send as asked. A driver may check more (TxPreparer);
+// otherwise ethdev checks that every requested offload was configured on
+// the queue and that the header lengths it needs are set.
 func (p *Port) TxPrepare(q uint16, pkts []*mbuf.Mbuf) int {
 	tq := &p.txq[q]
 	if tq.prep != nil {
 		return tq.prep.TxPrepare(pkts)
 	}
+	for i, m := range pkts {
+		if f := m.OlFlags() & mbuf.TxOffloadMask; f != 0 && !txRequestOK(m, f, tq.offl) {
+			return i
+		}
+	}
 	return len(pkts)
+}
+
+// txRequestOK reports whether the offloads that flags f of m ask for are
+// among offl, with the lengths they need.
+func txRequestOK(m *mbuf.Mbuf, f uint64, offl TxOffload) bool {
+	var need TxOffload
+	if f&mbuf.TxIPCksum != 0 {
+		need |= TxOffloadIPv4Cksum
+	}
+	switch f & mbuf.TxL4Mask {
+	case mbuf.TxTCPCksum:
+		need |= TxOffloadTCPCksum
+	case mbuf.TxUDPCksum:
+		need |= TxOffloadUDPCksum
+	case mbuf.TxSCTPCksum:
+		need |= TxOffloadSCTPCksum
+	}
+	if f&mbuf.TxTCPSeg != 0 {
+		need |= TxOffloadTCPTSO
+	}
+	if f&mbuf.TxUDPSeg != 0 {
+		need |= TxOffloadUDPTSO
+	}
+	if f&mbuf.TxVLAN != 0 {
+		need |= TxOffloadVLANInsert
+	}
+	if f&mbuf.TxQinQ != 0 {
+		need |= TxOffloadQinQInsert
+	}
+	if f&mbuf.TxOuterIPCksum != 0 {
+		need |= TxOffloadOuterIPv4Cksum
+	}
+	if f&mbuf.TxOuterUDPCksum != 0 {
+		need |= TxOffloadOuterUDPCksum
+	}
+	if need&^offl != 0 {
+		return false
+	}
+	l3 := f&(mbuf.TxIPCksum|mbuf.TxL4Mask|mbuf.TxTCPSeg|mbuf.TxUDPSeg) != 0
+	if l3 && (m.L2Len() == 0 || m.L3Len() == 0 || f&(mbuf.TxIPv4|mbuf.TxIPv6) == 0) {
+		return false
+	}
+	if f&mbuf.TxIPCksum != 0 && f&mbuf.TxIPv6 != 0 {
+		return false // no IPv4 header checksum on an IPv6 packet
+	}
+	if f&(mbuf.TxTCPSeg|mbuf.TxUDPSeg) != 0 && (m.L4Len() == 0 || m.TSOSegsz() == 0) {
+		return false
+	}
+	return true
 }
