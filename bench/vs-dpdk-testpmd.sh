@@ -6,7 +6,7 @@
 #
 # Usage: bench/vs-dpdk-testpmd.sh [--runs N] [--secs S] [--lcores 0-1] [--mode io]
 #
-# Each side's rate is the accumulated RX-packets of its forward statistics
+# Each side's rate is the accumulated TX-packets of its forward statistics
 # divided by the time between "start" and "stop" (the same sleep for both).
 # The sides take turns N times (default 3) and the best run of each is kept
 # (these machines are shared and noisy). Prints
@@ -39,14 +39,14 @@ app=(-i --forward-mode="$mode" --burst=32 --nb-cores=1)
 run() {
 	{ sleep 1; echo start; sleep "$secs"; echo stop; sleep 0.5; echo quit; } |
 		"$@" "${eal[@]}" -- "${app[@]}" 2>&1 |
-		awk '/Accumulated forward statistics/ {acc=1} acc && /RX-packets:/ {print $2; exit}'
+		awk '/Accumulated forward statistics/ {acc=1} acc && /TX-packets:/ {print $2; exit}'
 }
 
 best_dpkit=0 best_dpdk=0
 for i in $(seq "$runs"); do
 	a=$(run "$tmp/dpkit" testpmd)
 	b=$(run dpdk-testpmd)
-	echo "# run $i: dpkit $a packets, dpdk $b packets in ${secs}s" >&2
+	echo "# run $i: dpkit $a packets sent, dpdk $b packets sent in ${secs}s" >&2
 	[ "${a:-0}" -gt "$best_dpkit" ] && best_dpkit=$a
 	[ "${b:-0}" -gt "$best_dpdk" ] && best_dpdk=$b
 done

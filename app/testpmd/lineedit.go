@@ -91,7 +91,7 @@ func (e *lineEditor) ReadLine(prompt string) (string, error) {
 		r, _, err := e.in.ReadRune()
 		if err != nil {
 			if err == io.EOF && len(buf) > 0 {
-				io.WriteString(e.out, "\r\n")
+				io.WriteString(e.out, "\n")
 				return e.accept(string(buf)), nil
 			}
 			return "", err
@@ -99,7 +99,7 @@ func (e *lineEditor) ReadLine(prompt string) (string, error) {
 		tab := false
 		switch r {
 		case '\r', '\n':
-			io.WriteString(e.out, "\r\n")
+			io.WriteString(e.out, "\n")
 			return e.accept(string(buf)), nil
 		case 1: // Ctrl-A
 			pos = 0
@@ -118,11 +118,11 @@ func (e *lineEditor) ReadLine(prompt string) (string, error) {
 				redraw()
 			}
 		case 3: // Ctrl-C
-			io.WriteString(e.out, "^C\r\n")
+			io.WriteString(e.out, "^C\n")
 			return "", errInterrupt
 		case 4: // Ctrl-D: EOF on an empty line, else delete under the cursor
 			if len(buf) == 0 {
-				io.WriteString(e.out, "\r\n")
+				io.WriteString(e.out, "\n")
 				return "", io.EOF
 			}
 			if pos < len(buf) {
@@ -282,7 +282,7 @@ func (e *lineEditor) tab(prompt string, buf []rune, pos int, listAll bool) ([]ru
 		add += " "
 	}
 	if add == "" && listAll {
-		io.WriteString(e.out, "\r\n"+strings.Join(cands, "  ")+"\r\n")
+		io.WriteString(e.out, "\n"+strings.Join(cands, "  ")+"\n")
 	}
 	ins := []rune(add)
 	buf = append(buf[:pos], append(ins, buf[pos:]...)...)

@@ -112,6 +112,7 @@ func Run(args []string, rc RunConfig) int {
 		return ExitUsage
 	}
 	eal.SetLogOutput(out)
+	defer eal.SetLogOutput(os.Stderr)
 	if err := eal.Init(cfg); err != nil {
 		fmt.Fprintf(errw, "EAL: %v\n", err)
 		return ExitError
