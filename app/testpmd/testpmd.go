@@ -104,6 +104,9 @@ func Run(args []string, rc RunConfig) int {
 			cfg.LcoreMap = []eal.LcoreMapping{{Lcore: 0, CPUs: cpus}, {Lcore: 1, CPUs: cpus}}
 		}
 	}
+	if len(cfg.LogLevels) > 0 {
+		fmt.Fprintf(out, "testpmd: --log-level %s ignored: dpkit logs its few notices unconditionally\n", strings.Join(cfg.LogLevels, ","))
+	}
 	for _, n := range opts.Notices {
 		fmt.Fprintf(out, "testpmd: %s\n", n)
 	}
