@@ -399,3 +399,55 @@ func echoServer(sock string) error {
 	}
 	return nil
 }
+
+// TestRxInterrupt: an idle queue's RxIntrWait times out; a packet the
+// peer sends while the queue sleeps wakes it; an armed queue with packets
+// waiting is readable at once. Both roles' rx queues.
+func TestRxInterrupt(t *testing.T) {
+	mp := newPool(t, "memif-intr", 2047)
+	s := sock()
+	srv := open(t, "net_memif0,role=server,id=1,socket="+s)
+	cli := open(t, "net_memif1,role=client,id=1,socket="+s)
+	for _, p := range []*ethdev.Port{srv, cli} {
+		if err := p.Configure(ethdev.Config{RxQueues: 1, TxQueues: 1, RxIntr: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.RxQueueSetup(0, 0, mp, &ethdev.RxQueueConf{Lcore: lc}); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.TxQueueSetup(0, 0, &ethdev.TxQueueConf{Lcore: lc}); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitLink(t, true, srv, cli)
+	for _, dir := range [][2]*ethdev.Port{{srv, cli}, {cli, srv}} {
+		tx, rx := dir[0], dir[1]
+		if err := ethdev.RxIntrWait(rx, 0, 30*time.Millisecond); err != ethdev.ErrTimeout {
+			t.Fatalf("idle queue: %v, want ErrTimeout", err)
+		}
+		go func() {
+			time.Sleep(50 * time.Millisecond)
+			send(t, tx, 0, mp, [][]byte{packet(100, 1)})
+		}()
+		start := time.Now()
+		if err := ethdev.RxIntrWait(rx, 0, 5*time.Second); err != nil {
+			t.Fatalf("woken by a packet: %v", err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("woke after %v", d)
+		}
+		// Not consumed yet: arming again is readable at once.
+		if err := ethdev.RxIntrWait(rx, 0, 0); err != nil {
+			t.Fatalf("armed with a packet waiting: %v", err)
+		}
+		if got := recv(t, rx, 0, 1); len(got) != 1 || !bytes.Equal(got[0], packet(100, 1)) {
+			t.Fatal("packet lost")
+		}
+		if err := ethdev.RxIntrWait(rx, 0, 20*time.Millisecond); err != ethdev.ErrTimeout {
+			t.Fatalf("drained queue: %v, want ErrTimeout", err)
+		}
+	}
+}
