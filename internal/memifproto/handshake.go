@@ -318,7 +318,7 @@ type ClientConfig struct {
 	// Queue.Offer).
 	ZeroCopy bool
 	Extra    []*Region
-	Timeout    time.Duration
+	Timeout  time.Duration
 }
 
 // ClientHandshake runs the client's side on a connection to a server: it
