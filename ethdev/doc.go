@@ -79,8 +79,15 @@
 // suite:
 //
 //	func TestPort(t *testing.T) {
-//		porttest.Run(t, porttest.Config{Devargs: "net_null0"})
+//		porttest.Run(t, porttest.Config{Devargs: "net_null0", Generates: true})
 //	}
+//
+// porttest.Config says what the port can do so that the suite can check
+// real traffic: Loopback (tx queue q comes back on rx queue q), Generates
+// (rx makes packets, like net_null), Inject and Observe (put a frame in
+// front of an rx queue, read what the port sent: a pcap file, a peer
+// socket, the other end of a pair), Noisy (a kernel interface that
+// receives frames nobody sent).
 //
 // Everything else is optional, found by type assertion: LinkReporter,
 // LinkWatcher (link events), MACAddresser, PromiscSetter, MTUSetter,
