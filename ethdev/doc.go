@@ -95,7 +95,10 @@
 // RxInterrupter (an fd per queue for RxIntrWait), Resetter, SoftRSSUser
 // (receive side scaling by ethdev's software Toeplitz hash), and
 // TxPreparer on a TxQueue. ethdev does what a driver lacks in software
-// (MAC, promiscuous flags, MTU bookkeeping, RSS where the driver steers).
+// (MAC, promiscuous flags, MTU bookkeeping, and RSS: a Toeplitz hash and
+// RETA that the driver applies where it can steer, SoftRSSUser, or else
+// ethdev spreading the device's one rx queue over up to SoftRSSMaxQueues
+// application queues).
 //
 // Applications import driver/net/all (or single drivers) for their init
 // side effect and open ports by devargs; they never import a driver's
