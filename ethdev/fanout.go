@@ -16,7 +16,9 @@ import (
 // a burst, keeps the packets the RETA sends to its own queue and enqueues
 // the others on their queues' rings. A packet whose ring is full is
 // dropped and counted as imissed, as a NIC does when an rx ring is full.
-// The packets of a queue stay in arrival order.
+// The packets of a queue stay in arrival order. Every packet is allocated
+// from rx queue 0's pool (the device's one queue), without an lcore cache
+// (the device queue is polled by whichever lcore holds the lock).
 //
 //	device queue 0 --RxBurst (by the lock holder)--> RSS.Queue --+--> own queue: returned at once
 //	                                                             +--> ring[q'] --> queue q' poller
