@@ -226,8 +226,6 @@ func FromRings(name string, rx, tx []*ring.Ring[*mbuf.Mbuf]) (*ethdev.Port, erro
 type device struct {
 	rx, tx   *wire
 	rxQueues int
-	txQueues int
-	rxqs     []*rxQueue
 	rxIntr   bool
 	closed   bool
 }
@@ -251,8 +249,7 @@ func (d *device) Info(di *ethdev.DevInfo) {
 }
 
 func (d *device) Configure(cfg *ethdev.Config) error {
-	d.rxQueues, d.txQueues = cfg.RxQueues, cfg.TxQueues
-	d.rxqs = make([]*rxQueue, cfg.RxQueues)
+	d.rxQueues = cfg.RxQueues
 	d.rxIntr = cfg.RxIntr
 	for i, wr := range d.rx.rings {
 		wr.intrOn.Store(cfg.RxIntr && i < cfg.RxQueues)
@@ -277,9 +274,7 @@ func (d *device) UseSoftRSS(r *ethdev.RSS) {
 }
 
 func (d *device) RxQueueSetup(q uint16, conf *ethdev.RxQueueConf) (ethdev.RxQueue, error) {
-	rq := &rxQueue{r: d.rx.rings[q].r}
-	d.rxqs[q] = rq
-	return rq, nil
+	return &rxQueue{r: d.rx.rings[q].r}, nil
 }
 
 func (d *device) TxQueueSetup(q uint16, conf *ethdev.TxQueueConf) (ethdev.TxQueue, error) {
