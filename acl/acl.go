@@ -26,18 +26,31 @@
 //
 // # How it works
 //
-// Build compiles the rules with Recursive Flow Classification: every field
-// is cut into 8- or 16-bit chunks; a 256- or 65536-entry table per chunk maps
-// the chunk's value to an equivalence class (the set of rules the value
-// allows); tables then combine two classes at a time, in the order that
-// keeps the tables smallest, until one class names the result of every
-// category. A lookup is one table load per chunk and one per combination,
-// no branches, and Classify runs each stage across a block of keys at once
-// so that the loads of many keys are in flight together. When the tables of
-// one rule set would grow past Config.SplitSize, the rules are split into
-// groups (by which fields they wildcard, the cause of table growth) that
-// are looked up one after the other and merged by priority, as rte_acl
-// splits its tries.
+// Build first sorts the rules by priority and cuts every field into 8- or
+// 16-bit chunks. It then groups the rules by the field in which they are
+// narrow (for the 5-tuple: the rules with a specific source prefix, then of
+// the rest those with a specific destination, and so on, as rte_acl splits
+// its tries by which fields are wild). For each group it builds
+//
+//   - a 256- or 65536-entry table per chunk mapping the chunk's value to an
+//     equivalence class: the set of the group's rules that value allows;
+//   - tables combining two classes into the class of their intersection,
+//     first the chunks of one field (a field's classes are few), then small
+//     fields together, as in Recursive Flow Classification, until a few
+//     "dimensions" remain, typically source, destination, protocol+source
+//     port, destination port;
+//   - for each class of each dimension a bit vector of its rules and, for
+//     the selective dimensions, the list of its rules in priority order.
+//
+// A lookup loads one table entry per chunk and per combination, then walks
+// the shortest rule list of the key's classes (for a group of rules with a
+// specific source, the few prefixes that contain the key's source address)
+// and tests each rule's bit in the other dimensions: the first rule present
+// in all of them is the group's answer. Classify runs each stage over a
+// block of up to 64 keys so that the table loads of many keys are in flight
+// together, then keeps the best rule over the groups. Tables over 1 MiB live
+// in a hugepage arena (eal.NewArena), as rte_acl's do, so random lookups do
+// not also miss the TLB.
 //
 // A Classifier is immutable: any number of goroutines may call Classify on
 // it at the same time.
@@ -134,10 +147,10 @@ type Config struct {
 	MaxSize int
 	// SplitSize is the table size in bytes past which a rule group is
 	// split in two (a trade of lookup time, one pass per group, against
-	// table size and build time); 0 means 8 MiB, negative never splits
+	// table size and build time); 0 means 64 MiB, negative never splits
 	// (but for MaxSize).
 	SplitSize int
-	// MaxGroups bounds the number of groups; 0 means 8 (rte_acl's
+	// MaxGroups bounds the number of rule groups; 0 means 8 (rte_acl's
 	// RTE_ACL_MAX_TRIES).
 	MaxGroups int
 }

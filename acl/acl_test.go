@@ -390,3 +390,49 @@ func TestNoAllocs(t *testing.T) {
 		t.Fatalf("Classify allocates %v times per burst", a)
 	}
 }
+
+// TestConcurrentClassify: many goroutines classify with one Classifier (it
+// is immutable); run with -race.
+func TestConcurrentClassify(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	cfg := Config{Categories: 2, Fields: FormatIPv4.Fields()}
+	p := newPool(r, &cfg)
+	var rules []Rule
+	for i := range 200 {
+		rules = append(rules, randRule(r, &cfg, p, uint32(i+1)))
+	}
+	c, err := Build(cfg, rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := make([][]byte, 500)
+	for i := range keys {
+		keys[i] = randKey(r, &cfg, rules, p)
+	}
+	want := refClassify(&cfg, rules, keys, 2)
+	done := make(chan error)
+	for g := range 4 {
+		go func() {
+			res := make([]uint32, len(keys)*2)
+			for it := range 20 {
+				lo := (g*7 + it) % len(keys)
+				if err := c.Classify(keys[lo:], res[:(len(keys)-lo)*2], 2); err != nil {
+					done <- err
+					return
+				}
+				for i := range res[:(len(keys)-lo)*2] {
+					if res[i] != want[lo*2+i] {
+						done <- fmt.Errorf("goroutine %d: key %d: got %d, want %d", g, lo+i/2, res[i], want[lo*2+i])
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}

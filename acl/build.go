@@ -10,8 +10,9 @@ import (
 
 // A chunk is 8 or 16 bits of the key: the unit of the first lookup stage.
 type chunk struct {
-	off  int
-	wide bool
+	off   int
+	wide  bool
+	field int
 }
 
 func (k chunk) max() uint16 {
@@ -62,18 +63,18 @@ func Build(cfg Config, rules []Rule) (*Classifier, error) {
 		b.maxSize = 1 << 30
 	}
 	if b.split == 0 {
-		b.split = 8 << 20
+		b.split = 64 << 20
 	}
 	if b.maxGroups == 0 {
 		b.maxGroups = 8
 	}
-	for _, d := range cfg.Fields {
+	for j, d := range cfg.Fields {
 		if d.Size == 1 {
-			b.chunks = append(b.chunks, chunk{off: d.Offset})
+			b.chunks = append(b.chunks, chunk{off: d.Offset, field: j})
 			continue
 		}
 		for k := 0; k < d.Size; k += 2 {
-			b.chunks = append(b.chunks, chunk{off: d.Offset + k, wide: true})
+			b.chunks = append(b.chunks, chunk{off: d.Offset + k, wide: true, field: j})
 		}
 	}
 
@@ -110,9 +111,15 @@ func Build(cfg Config, rules []Rule) (*Classifier, error) {
 	c.ud[len(rules)] = 0
 
 	b.none = c.none
-	groups, err := b.buildGroups(subs, b.maxGroups)
-	if err != nil {
-		return nil, err
+	b.rules, b.order = rules, order
+	var groups []group
+	parts := b.partition(rules, order, subs)
+	for k, p := range parts {
+		gs, err := b.buildGroups(p, b.maxGroups-len(groups)-(len(parts)-1-k))
+		if err != nil {
+			return nil, err
+		}
+		groups = append(groups, gs...)
 	}
 	c.groups = groups
 	for _, g := range groups {
@@ -124,11 +131,14 @@ func Build(cfg Config, rules []Rule) (*Classifier, error) {
 		return nil, fmt.Errorf("%w: %d bytes > %d", ErrTooLarge, c.size, b.maxSize)
 	}
 	c.blk = min(maxBlock, scratchLen/max(1, c.nslots))
+	c.relocate()
 	return c, nil
 }
 
 type builder struct {
 	cfg       Config
+	rules     []Rule
+	order     []int // rank -> index in rules
 	chunks    []chunk
 	maxSize   int
 	split     int
@@ -254,7 +264,7 @@ func (b *builder) buildGroups(subs []subrule, budget int) ([]group, error) {
 		b.total += g.bytes()
 		return []group{g}, nil
 	}
-	if !errors.Is(err, errSplit) {
+	if err != nil && !errors.Is(err, errSplit) {
 		return nil, err
 	}
 	// Split in two, if the budget allows another group.
@@ -283,6 +293,94 @@ func (b *builder) buildGroups(subs []subrule, budget int) ([]group, error) {
 		return nil, err
 	}
 	return append(gx, gy...), nil
+}
+
+// partition groups the rules by the first of their fields that is narrow:
+// the rules narrow in the field where most rules are narrow, then, of the
+// others, those narrow in the field where most of them are, and so on, at
+// most MaxGroups-1 times. In a group every rule is narrow in one field, so
+// every key's class in that field holds few rules: the list match walks.
+func (b *builder) partition(rules []Rule, order []int, subs []subrule) [][]subrule {
+	narrow := func(s *subrule, f int) bool {
+		d := b.cfg.Fields[f]
+		r := &rules[order[s.rank]]
+		x := r.Fields[f]
+		w := 8 * d.Size
+		var logCover int
+		switch d.Type {
+		case FieldRange:
+			logCover = bits.Len64(x.MaskRange - x.Value)
+		case FieldPrefix:
+			logCover = w - int(x.MaskRange)
+		case FieldExact:
+			logCover = 0
+		default:
+			logCover = w - bits.OnesCount64(x.MaskRange)
+		}
+		return logCover <= w*3/4
+	}
+	// overlap returns how many of the rules in ns (field f) a sample
+	// of them intersects on average.
+	overlap := func(ns []*subrule, f int) float64 {
+		d := b.cfg.Fields[f]
+		step := max(1, len(ns)/128)
+		tot, cnt := 0, 0
+		for i := 0; i < len(ns); i += step {
+			x := rules[order[ns[i].rank]].Fields[f]
+			for _, t := range ns {
+				y := rules[order[t.rank]].Fields[f]
+				if d.Type == FieldRange {
+					if x.Value <= y.MaskRange && y.Value <= x.MaskRange {
+						tot++
+					}
+					continue
+				}
+				xv, xm := x.bitmask(d)
+				yv, ym := y.bitmask(d)
+				if (xv^yv)&xm&ym == 0 {
+					tot++
+				}
+			}
+			cnt++
+		}
+		return float64(tot) / float64(max(cnt, 1))
+	}
+	var parts [][]subrule
+	rest := subs
+	for len(rest) > smallGroup && len(parts) < b.maxGroups-1 {
+		// The field where the most rules are narrow and the narrow
+		// ones overlap least.
+		bestF, bestN, bestScore := -1, 0, 0.0
+		for f := range b.cfg.Fields {
+			var ns []*subrule
+			for i := range rest {
+				if narrow(&rest[i], f) {
+					ns = append(ns, &rest[i])
+				}
+			}
+			if len(ns) == 0 {
+				continue
+			}
+			score := float64(len(ns)) / overlap(ns, f)
+			if score > bestScore {
+				bestF, bestN, bestScore = f, len(ns), score
+			}
+		}
+		if bestF < 0 || bestN == len(rest) || bestN < len(rest)/16 || bestN < smallGroup/2 {
+			break
+		}
+		var in, out []subrule
+		for i := range rest {
+			if narrow(&rest[i], bestF) {
+				in = append(in, rest[i])
+			} else {
+				out = append(out, rest[i])
+			}
+		}
+		parts = append(parts, in)
+		rest = out
+	}
+	return append(parts, rest)
 }
 
 // splitRules cuts subs in two: by whether the rules cover at least half of
@@ -334,23 +432,44 @@ func wide(c cons, ch chunk) bool {
 	return int(c.hi)-int(c.lo)+1 >= (int(ch.max())+1)/2
 }
 
-// group is one compiled rule group: a program of table lookups that ends in
-// a result class, and the rank of the best rule per category of each result
-// class.
+// group is one compiled rule group. Its steps are table lookups that turn
+// a key into a class of the group's lead dimension (a field, or fields
+// combined: the one whose classes hold the fewest rules); each class has
+// the list of the group's rules that its keys may match, in priority
+// order. The group's answer is the first rule of the key's list that the
+// key matches, checked field by field.
 type group struct {
 	steps  []step
 	nslots int
-	root   int      // slot holding the result class
-	res    []uint32 // res[class*cats+c]: rank of the best rule in category c
-	cats   int
-	constR bool // no steps: every key is in result class 0
+	slot   int      // the slot holding the lead class
+	offs   []uint32 // the rules of class c: list[offs[c]:offs[c+1]]
+	list   []uint32
+	// ents, with check32, is list with 4 words an entry: rule, rank, and
+	// the lowest and highest value of the first checked field it allows.
+	ents []uint32
+	// linear: no steps, one class listing all the group's rules.
+	linear bool
+	// Per rule and field: mask, lo, hi-lo; a key's field x matches when
+	// x&mask-lo <= hi-lo. check32 when every field is at most 4 bytes
+	// (a 5-tuple rule in one 64-byte line), else check64; stride words
+	// a rule.
+	check32 []uint32
+	check64 []uint64
+	stride  int
+	fields  []FieldDef // the key's fields in check record order
+	rank    []uint32   // rank[r]: the rank of the group's rule r
+	cats    []uint32   // cats[r]: the category mask of the group's rule r
+	// constRank, when the group has no steps (every rule allows every
+	// key), is the rank of the best rule per category.
+	constRank []uint32
 }
 
 // step is one lookup stage over a block of keys: either a chunk load
 // (slot[dst] = tbl[chunk value]) or a combination
 // (slot[dst] = tbl[slot[a]*nb + slot[b]]).
 type step struct {
-	tbl     []uint32
+	tbl     []uint32 // or tbl16, when every class number fits
+	tbl16   []uint16
 	off     int
 	wide    bool
 	combine bool
@@ -359,10 +478,21 @@ type step struct {
 	nb      uint32
 }
 
+// maxDims bounds a group's dimensions; crossLimit is the largest table
+// that combines two different fields (beyond it a field stays a dimension
+// of its own).
+const (
+	linearMax  = 16 // a group of at most this many rules is walked whole
+	smallGroup = 64 // partition leaves the last this many rules together
+	leadLimit  = 1 << 21
+	maxDims    = 8
+	crossLimit = 1 << 16
+)
+
 func (g *group) bytes() int {
-	n := 4 * len(g.res)
+	n := 4*len(g.rank) + 4*len(g.cats) + 4*len(g.offs) + 4*len(g.list) + 4*len(g.ents) + 4*len(g.check32) + 8*len(g.check64)
 	for _, s := range g.steps {
-		n += 4 * len(s.tbl)
+		n += 4*len(s.tbl) + 2*len(s.tbl16)
 	}
 	return n
 }
@@ -372,6 +502,8 @@ type pnode struct {
 	sets  *setTab // the rule set of each class
 	n     int     // number of classes
 	chunk int     // chunk index, or -1 for a combination
+	field int     // the field of the chunks below, or -1 if several
+	fset  uint64  // the fields of the chunks below, a bit each
 	a, b  *pnode
 	tbl   []uint32
 }
@@ -385,29 +517,21 @@ func (b *builder) limit() int {
 }
 
 func (b *builder) buildGroup(subs []subrule) (group, error) {
-	cats := b.cfg.Categories
-	g := group{cats: cats}
+	g := group{}
 	words := (len(subs) + 63) / 64
-	// Category bitsets (nil if every subrule has every category).
-	allCats := uint32(1)<<cats - 1
-	var catSets [][]uint64
+	// The group's rules: its subrules' rules, once each (the pieces of a
+	// rule are adjacent).
+	ruleOf := make([]uint32, len(subs))
+	var firstSub []int // the first subrule of each of the group's rules
 	for i := range subs {
-		if subs[i].cats != allCats {
-			catSets = make([][]uint64, cats)
-			for c := range catSets {
-				catSets[c] = make([]uint64, words)
-			}
-			for i := range subs {
-				for c := range cats {
-					if subs[i].cats&(1<<c) != 0 {
-						catSets[c][i/64] |= 1 << (i % 64)
-					}
-				}
-			}
-			break
+		if i == 0 || subs[i].rank != subs[i-1].rank {
+			g.rank = append(g.rank, subs[i].rank)
+			g.cats = append(g.cats, subs[i].cats)
+			firstSub = append(firstSub, i)
 		}
+		ruleOf[i] = uint32(len(g.rank) - 1)
 	}
-	bytes := 0
+	bytes := g.bytes()
 	var nodes []*pnode
 	for k, ch := range b.chunks {
 		nd := b.phase0(subs, k, ch, words)
@@ -420,104 +544,149 @@ func (b *builder) buildGroup(subs []subrule) (group, error) {
 		}
 		nodes = append(nodes, nd)
 	}
-	results := newSetTab((cats + 1) / 2)
-	resultOf := func(set []uint64, lo, hi int, out []uint64) {
-		for c := range cats {
-			var cs []uint64
-			if catSets != nil {
-				cs = catSets[c]
-			}
-			r := uint32(len(subs)) // none, fixed below
-			for w := lo; w < hi; w++ {
-				x := set[w]
-				if cs != nil {
-					x &= cs[w]
-				}
-				if x != 0 {
-					r = uint32(w*64 + bits.TrailingZeros64(x))
+	if len(nodes) == 0 {
+		// Every key matches every rule of the group: the best rule per
+		// category is the first one that has it.
+		g.constRank = make([]uint32, b.cfg.Categories)
+		for c := range g.constRank {
+			g.constRank[c] = b.none
+			for i := range subs {
+				if subs[i].cats&(1<<c) != 0 {
+					g.constRank[c] = subs[i].rank
 					break
 				}
 			}
-			putRes(out, c, r)
 		}
+		return g, nil
 	}
-	if len(nodes) == 0 {
-		// Every key matches every rule of the group.
-		all := make([]uint64, words)
-		for i := range subs {
-			all[i/64] |= 1 << (i % 64)
+	if len(g.rank) <= linearMax {
+		// So few rules that walking them all beats the table lookups.
+		g.linear = true
+		g.offs = []uint32{0, uint32(len(g.rank))}
+		for r := range g.rank {
+			g.list = append(g.list, uint32(r))
 		}
-		out := make([]uint64, results.w)
-		resultOf(all, 0, words, out)
-		results.intern(out)
-		g.constR = true
-	} else {
-		for len(nodes) > 1 {
-			// Combine the pair with the smallest table.
-			bi, bj, best := 0, 1, -1
-			for i := range nodes {
-				for j := i + 1; j < len(nodes); j++ {
-					if p := nodes[i].n * nodes[j].n; best < 0 || p < best {
-						bi, bj, best = i, j, p
-					}
+		g.finishLists(b, subs, firstSub, 0)
+		return g, nil
+	}
+	for len(nodes) > 1 {
+		// Chunks of one field first (their classes are few: a field's
+		// values), then the pair with the smallest table while it is
+		// small, or while there are too many dimensions.
+		bi, bj, best, bestSame := 0, 1, -1, false
+		for i := range nodes {
+			for j := i + 1; j < len(nodes); j++ {
+				p := nodes[i].n * nodes[j].n
+				same := nodes[i].field == nodes[j].field && nodes[i].field >= 0
+				if best < 0 || same && !bestSame || same == bestSame && p < best {
+					bi, bj, best, bestSame = i, j, p, same
 				}
 			}
-			if bytes+4*best > b.limit() {
-				return g, errSplit
-			}
-			final := len(nodes) == 2
-			nd := combine(nodes[bi], nodes[bj], final, words, results, resultOf)
-			bytes += 4 * len(nd.tbl)
-			nodes[bi] = nd
-			nodes = slices.Delete(nodes, bj, bj+1)
 		}
-		root := nodes[0]
-		if root.chunk >= 0 {
-			// A single chunk: map its classes to result classes.
-			out := make([]uint64, results.w)
-			m := make([]uint32, root.n)
-			for cl := range root.n {
-				s := root.sets.set(cl)
-				resultOf(s, 0, words, out)
-				m[cl] = results.intern(out)
-			}
-			for i, v := range root.tbl {
-				root.tbl[i] = m[v]
-			}
+		if !bestSame && best > crossLimit && len(nodes) <= maxDims {
+			break
 		}
-		g.emit(root, b.chunks)
+		if bytes+4*best > b.limit() {
+			return g, errSplit
+		}
+		nd := combine(nodes[bi], nodes[bj], words)
+		bytes += 4 * len(nd.tbl)
+		nodes[bi] = nd
+		nodes = slices.Delete(nodes, bj, bj+1)
 	}
-	// Result table: ranks per category.
-	g.res = make([]uint32, results.len()*cats)
-	for rc := range results.len() {
-		s := results.set(rc)
-		for c := range cats {
-			r := getRes(s, c)
-			rank := b.none
-			if int(r) < len(subs) {
-				rank = subs[r].rank
+	// The lead: the dimension whose classes hold the fewest rules on
+	// average, combined further with the other dimension that shortens
+	// its lists most, while that pays and its table stays under
+	// leadLimit entries. Only the lead's tables are kept.
+	avgOf := func(nd *pnode) float64 {
+		pop := 0
+		for cl := range nd.n {
+			for _, x := range nd.sets.set(cl) {
+				pop += bits.OnesCount64(x)
 			}
-			g.res[rc*cats+c] = rank
+		}
+		return float64(pop) / float64(nd.n)
+	}
+	lead, leadAvg := 0, -1.0
+	for k, nd := range nodes {
+		if avg := avgOf(nd); leadAvg < 0 || avg < leadAvg {
+			lead, leadAvg = k, avg
 		}
 	}
-	if bytes+4*len(g.res) > b.limit() {
+	for len(nodes) > 1 && leadAvg > 2 {
+		var bestNd *pnode
+		bestK, bestAvg := -1, leadAvg*0.75
+		for k, nd := range nodes {
+			p := nodes[lead].n * nd.n
+			if k == lead || p > leadLimit || bytes+4*p > b.limit() {
+				continue
+			}
+			// Try it without consuming the children's sets.
+			x := combineKeep(nodes[lead], nd, words)
+			if avg := avgOf(x); avg < bestAvg {
+				bestNd, bestK, bestAvg = x, k, avg
+			}
+		}
+		if bestNd == nil {
+			break
+		}
+		bytes += 4 * len(bestNd.tbl)
+		nodes[lead] = bestNd
+		nodes = slices.Delete(nodes, bestK, bestK+1)
+		if bestK < lead {
+			lead--
+		}
+		leadAvg = bestAvg
+	}
+	nd := nodes[lead]
+	g.offs = make([]uint32, nd.n+1)
+	for cl := range nd.n {
+		last := -1
+		for w, x := range nd.sets.set(cl) {
+			for x != 0 {
+				r := int(ruleOf[w*64+bits.TrailingZeros64(x)])
+				x &= x - 1
+				if r != last {
+					g.list = append(g.list, uint32(r))
+					last = r
+				}
+			}
+		}
+		g.offs[cl+1] = uint32(len(g.list))
+	}
+	g.slot = g.emit(nd, b.chunks)
+	g.finishLists(b, subs, firstSub, nd.fset)
+	if g.bytes() > b.limit() {
 		return g, errSplit
+	}
+	for _, nd := range nodes {
+		nd.sets = nil
 	}
 	return g, nil
 }
 
-func putRes(out []uint64, c int, r uint32) {
-	sh := uint(32 * (c % 2))
-	out[c/2] = out[c/2]&^(0xffffffff<<sh) | uint64(r)<<sh
-}
-
-func getRes(s []uint64, c int) uint32 {
-	return uint32(s[c/2] >> (32 * (c % 2)))
+// finishLists builds the check records and the list entries.
+func (g *group) finishLists(b *builder, subs []subrule, firstSub []int, leadFields uint64) {
+	g.records(b, subs, firstSub, leadFields)
+	if g.check32 != nil {
+		// The list again, each entry with the rule's rank and the range
+		// of the first field match tests, so that most rules of a list
+		// are passed over without touching their records.
+		g.ents = make([]uint32, 4*len(g.list))
+		for j, r := range g.list {
+			ck := g.check32[int(r)*g.stride:]
+			lo, hi := uint32(0), ^uint32(0)
+			if ck[0] == uint32(sizeMax(g.fields[0].Size)) {
+				lo, hi = ck[1], ck[1]+ck[2]
+			}
+			copy(g.ents[4*j:], []uint32{r, g.rank[r], lo, hi})
+		}
+	}
 }
 
 // emit appends the steps computing nd, in post-order, reusing the slots of
 // consumed values; it returns nd's slot.
-func (g *group) emit(root *pnode, chunks []chunk) {
+func (g *group) emit(root *pnode, chunks []chunk) int {
 	var free []int
 	alloc := func() int {
 		if n := len(free); n > 0 {
@@ -533,17 +702,88 @@ func (g *group) emit(root *pnode, chunks []chunk) {
 		if nd.chunk >= 0 {
 			s := alloc()
 			ch := chunks[nd.chunk]
-			g.steps = append(g.steps, step{tbl: nd.tbl, dst: s, off: ch.off, wide: ch.wide})
+			g.steps = append(g.steps, tableStep(step{dst: s, off: ch.off, wide: ch.wide}, nd))
 			return s
 		}
 		a := walk(nd.a)
 		bs := walk(nd.b)
 		free = append(free, a, bs)
 		s := alloc()
-		g.steps = append(g.steps, step{tbl: nd.tbl, combine: true, a: a, b: bs, dst: s, nb: uint32(nd.b.n)})
+		g.steps = append(g.steps, tableStep(step{combine: true, a: a, b: bs, dst: s, nb: uint32(nd.b.n)}, nd))
 		return s
 	}
-	g.root = walk(root)
+	return walk(root)
+}
+
+// records builds the rules' check records, the fields in the order match
+// tests them: the fields the lead does not cover first, widest first (an
+// address rules out more keys than a port, a port more than a protocol),
+// then the lead's (which a key of the list mostly passes).
+func (g *group) records(b *builder, subs []subrule, firstSub []int, leadFields uint64) {
+	nf := len(b.cfg.Fields)
+	perm := make([]int, nf)
+	for i := range perm {
+		perm[i] = i
+	}
+	inLead := func(f int) bool { return leadFields&(1<<f) != 0 }
+	sort.SliceStable(perm, func(i, j int) bool {
+		fi, fj := perm[i], perm[j]
+		if inLead(fi) != inLead(fj) {
+			return !inLead(fi)
+		}
+		return b.cfg.Fields[fi].Size > b.cfg.Fields[fj].Size
+	})
+	g.fields = make([]FieldDef, nf)
+	for j, f := range perm {
+		g.fields[j] = b.cfg.Fields[f]
+	}
+	narrowKey := true
+	for _, d := range b.cfg.Fields {
+		narrowKey = narrowKey && d.Size <= 4
+	}
+	if narrowKey {
+		g.stride = (3*nf + 15) &^ 15
+		g.check32 = make([]uint32, len(firstSub)*g.stride)
+	} else {
+		g.stride = (3*nf + 7) &^ 7
+		g.check64 = make([]uint64, len(firstSub)*g.stride)
+	}
+	for base, si := range firstSub {
+		r := &b.rules[b.order[subs[si].rank]]
+		for j, fi := range perm {
+			d := b.cfg.Fields[fi]
+			f := r.Fields[fi]
+			var m, lo, hi uint64
+			if d.Type == FieldRange {
+				m, lo, hi = sizeMax(d.Size), f.Value, f.MaskRange
+			} else {
+				v, mm := f.bitmask(d)
+				m, lo, hi = mm, v, v
+				if isPrefixMask(mm, 8*d.Size) {
+					// A prefix: the range of its addresses.
+					m, hi = sizeMax(d.Size), v|(sizeMax(d.Size)&^mm)
+				}
+			}
+			if narrowKey {
+				copy(g.check32[base*g.stride+3*j:], []uint32{uint32(m), uint32(lo), uint32(hi - lo)})
+			} else {
+				copy(g.check64[base*g.stride+3*j:], []uint64{m, lo, hi - lo})
+			}
+		}
+	}
+}
+
+// tableStep sets st's table to nd's, in 16 bits if nd's class numbers fit.
+func tableStep(st step, nd *pnode) step {
+	if nd.n > 1<<16 {
+		st.tbl = nd.tbl
+		return st
+	}
+	st.tbl16 = make([]uint16, len(nd.tbl))
+	for i, v := range nd.tbl {
+		st.tbl16[i] = uint16(v)
+	}
+	return st
 }
 
 // phase0 computes the classes of chunk k: the distinct sets of subrules
@@ -578,7 +818,7 @@ func (b *builder) phase0(subs []subrule, k int, ch chunk, words int) *pnode {
 		return nil
 	}
 	sort.Slice(evs, func(i, j int) bool { return evs[i].at < evs[j].at })
-	nd := &pnode{sets: newSetTab(words), chunk: k, tbl: make([]uint32, top+1)}
+	nd := &pnode{sets: newSetTab(words), chunk: k, field: ch.field, fset: 1 << ch.field, tbl: make([]uint32, top+1)}
 	cur := make([]uint64, words)
 	tmp := make([]uint64, words)
 	e := 0
@@ -618,15 +858,22 @@ func (b *builder) phase0(subs []subrule, k int, ch chunk, words int) *pnode {
 	return nd
 }
 
-// combine builds the table of a x b. If final, the classes are result
-// classes interned in results (by resultOf) instead of rule sets.
-func combine(a, b *pnode, final bool, words int, results *setTab, resultOf func(set []uint64, lo, hi int, out []uint64)) *pnode {
-	nd := &pnode{chunk: -1, a: a, b: b, tbl: make([]uint32, a.n*b.n)}
-	if !final {
-		nd.sets = newSetTab(words)
+// combine builds the table of a x b: the classes of the combination are
+// the distinct intersections of a class of a and a class of b. a's and b's
+// sets are dropped.
+func combine(a, b *pnode, words int) *pnode {
+	nd := combineKeep(a, b, words)
+	a.sets, b.sets = nil, nil
+	return nd
+}
+
+// combineKeep is combine keeping a's and b's sets.
+func combineKeep(a, b *pnode, words int) *pnode {
+	nd := &pnode{chunk: -1, field: -1, fset: a.fset | b.fset, a: a, b: b, tbl: make([]uint32, a.n*b.n), sets: newSetTab(words)}
+	if a.field == b.field {
+		nd.field = a.field
 	}
 	tmp := make([]uint64, words)
-	out := make([]uint64, results.w)
 	for i := range a.n {
 		sa := a.sets.set(i)
 		alo, ahi := a.sets.span(i)
@@ -638,14 +885,6 @@ func combine(a, b *pnode, final bool, words int, results *setTab, resultOf func(
 			if lo >= hi {
 				lo, hi = 0, 0
 			}
-			if final {
-				for w := lo; w < hi; w++ {
-					tmp[w] = sa[w] & sb[w]
-				}
-				resultOf(tmp, lo, hi, out)
-				row[j] = results.intern(out)
-				continue
-			}
 			for w := lo; w < hi; w++ {
 				tmp[w] = sa[w] & sb[w]
 			}
@@ -655,11 +894,7 @@ func combine(a, b *pnode, final bool, words int, results *setTab, resultOf func(
 			}
 		}
 	}
-	if !final {
-		nd.n = nd.sets.len()
-	}
-	// The children's sets are no longer needed.
-	a.sets, b.sets = nil, nil
+	nd.n = nd.sets.len()
 	return nd
 }
 

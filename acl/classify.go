@@ -1,5 +1,11 @@
 package acl
 
+import (
+	"sync/atomic"
+
+	"github.com/dpkit/dpkit/eal"
+)
+
 // Classifier is a compiled rule set. It is immutable and safe for
 // concurrent use.
 type Classifier struct {
@@ -13,11 +19,14 @@ type Classifier struct {
 	nslots int
 	blk    int // keys per block: scratchLen/nslots, at most maxBlock
 	size   int
+	arena  *eal.Arena // the tables' memory, if off the Go heap
+
+	sinkHits atomic.Uint64 // see classifyBlock
 }
 
 const (
 	maxBlock   = 64
-	scratchLen = 4096
+	scratchLen = 1024
 )
 
 // Categories returns the number of categories the classifier was built for.

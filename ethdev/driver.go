@@ -90,8 +90,8 @@ type RxQueueConf struct {
 	Offloads RxOffload
 	// DropEn drops packets when no descriptor is free (rx_drop_en).
 	DropEn bool
-	// Port is the port id, set by ethdev: the driver stores it in every
-	// received mbuf (SetPort).
+	// Port is the port id, set by ethdev (which also stores it in every
+	// received mbuf: a driver need not call SetPort).
 	Port uint16
 }
 
@@ -164,7 +164,12 @@ type XStatsReporter interface {
 // poller (rte_eth_dev_rx_intr_*). RxIntrFd returns a file descriptor that
 // becomes readable (epoll EPOLLIN) when queue q has packets after
 // RxIntrEnable(q); RxIntrEnable must make it readable at once if the queue
-// is not empty. RxIntrDisable stops the wake-ups and clears the fd.
+// is not empty. RxIntrDisable stops the wake-ups and clears the fd. A
+// driver over a kernel file descriptor (tap, af_packet) returns that fd,
+// which is readable exactly when packets wait, and does nothing in Enable
+// and Disable; a driver whose packets come from another goroutine uses an
+// eventfd that the sender writes when the queue is armed (see net_ring).
+// ethdev sleeps with poll(2)/epoll(7) on the fd.
 type RxInterrupter interface {
 	RxIntrFd(q uint16) (int, error)
 	RxIntrEnable(q uint16) error

@@ -27,9 +27,10 @@ type txQueue struct {
 	q    TxQueue
 	prep TxPreparer // q's, or nil
 	cbs  atomic.Pointer[[]*TxCallbackHandle]
+	offl TxOffload // the queue's offloads (port-wide and per queue)
 	port uint16
 	id   uint16
-	_    [64 - 32 - 8 - 4]byte
+	_    [64 - 32 - 8 - 8 - 4]byte
 	c    counters
 }
 
@@ -65,17 +66,14 @@ type TxPreparer interface {
 
 // RxBurst receives up to len(pkts) packets from queue q into pkts and
 // returns how many (rte_eth_rx_burst). The caller owns the received
-// mbufs. A stopped port returns 0. q must be a configured queue (else it
+// mbufs; their Port() is p's id. A stopped port returns 0. q must be a configured queue (else it
 // panics, like an out-of-range slice index) and only one goroutine at a
 // time may poll it.
 func (p *Port) RxBurst(q uint16, pkts []*mbuf.Mbuf) int {
 	rq := &p.rxq[q]
 	n := rq.q.RxBurst(pkts)
 	if n > 0 {
-		var b uint64
-		for _, m := range pkts[:n] {
-			b += uint64(m.PktLen())
-		}
+		b := stampRx(pkts[:n], rq.port)
 		addCounter(&rq.c.packets, uint64(n))
 		addCounter(&rq.c.bytes, b)
 	}
@@ -101,15 +99,10 @@ func (p *Port) TxBurst(q uint16, pkts []*mbuf.Mbuf) int {
 		pkts = pkts[:n]
 	}
 	// Count the bytes before the driver owns (and maybe frees) them.
-	var b uint64
-	for _, m := range pkts {
-		b += uint64(m.PktLen())
-	}
+	b := sumLen(pkts)
 	n := tq.q.TxBurst(pkts)
 	if n < len(pkts) {
-		for _, m := range pkts[n:] {
-			b -= uint64(m.PktLen())
-		}
+		b -= sumLen(pkts[n:])
 	}
 	if n > 0 {
 		addCounter(&tq.c.packets, uint64(n))
@@ -120,13 +113,104 @@ func (p *Port) TxBurst(q uint16, pkts []*mbuf.Mbuf) int {
 
 // TxPrepare checks the tx offload requests of pkts for queue q and returns
 // how many, from the front, may be given to TxBurst
-// (rte_eth_tx_prepare); a packet the port cannot send as asked stops it.
-// Drivers without a TxPreparer accept every packet whose offload flags the
-// port was configured for.
+// (rte_eth_tx_prepare); pkts[n], if n < len(pkts), is the first packet
+// the port cannot send as asked. A driver may check more (TxPreparer);
+// otherwise ethdev checks that every requested offload was configured on
+// the queue and that the header lengths it needs are set.
 func (p *Port) TxPrepare(q uint16, pkts []*mbuf.Mbuf) int {
 	tq := &p.txq[q]
 	if tq.prep != nil {
 		return tq.prep.TxPrepare(pkts)
 	}
+	for i, m := range pkts {
+		if f := m.OlFlags() & mbuf.TxOffloadMask; f != 0 && !txRequestOK(m, f, tq.offl) {
+			return i
+		}
+	}
 	return len(pkts)
+}
+
+// txRequestOK reports whether the offloads that flags f of m ask for are
+// among offl, with the lengths they need.
+func txRequestOK(m *mbuf.Mbuf, f uint64, offl TxOffload) bool {
+	var need TxOffload
+	if f&mbuf.TxIPCksum != 0 {
+		need |= TxOffloadIPv4Cksum
+	}
+	switch f & mbuf.TxL4Mask {
+	case mbuf.TxTCPCksum:
+		need |= TxOffloadTCPCksum
+	case mbuf.TxUDPCksum:
+		need |= TxOffloadUDPCksum
+	case mbuf.TxSCTPCksum:
+		need |= TxOffloadSCTPCksum
+	}
+	if f&mbuf.TxTCPSeg != 0 {
+		need |= TxOffloadTCPTSO
+	}
+	if f&mbuf.TxUDPSeg != 0 {
+		need |= TxOffloadUDPTSO
+	}
+	if f&mbuf.TxVLAN != 0 {
+		need |= TxOffloadVLANInsert
+	}
+	if f&mbuf.TxQinQ != 0 {
+		need |= TxOffloadQinQInsert
+	}
+	if f&mbuf.TxOuterIPCksum != 0 {
+		need |= TxOffloadOuterIPv4Cksum
+	}
+	if f&mbuf.TxOuterUDPCksum != 0 {
+		need |= TxOffloadOuterUDPCksum
+	}
+	if need&^offl != 0 {
+		return false
+	}
+	l3 := f&(mbuf.TxIPCksum|mbuf.TxL4Mask|mbuf.TxTCPSeg|mbuf.TxUDPSeg) != 0
+	if l3 && (m.L2Len() == 0 || m.L3Len() == 0 || f&(mbuf.TxIPv4|mbuf.TxIPv6) == 0) {
+		return false
+	}
+	if f&mbuf.TxIPCksum != 0 && f&mbuf.TxIPv6 != 0 {
+		return false // no IPv4 header checksum on an IPv6 packet
+	}
+	if f&(mbuf.TxTCPSeg|mbuf.TxUDPSeg) != 0 && (m.L4Len() == 0 || m.TSOSegsz() == 0) {
+		return false
+	}
+	return true
+}
+
+// stampRx sets the port of every received mbuf and returns their bytes, in
+// one pass unrolled by four (the loop is most of what the port layer adds
+// to a zero-copy burst).
+func stampRx(pkts []*mbuf.Mbuf, port uint16) uint64 {
+	var b0, b1 uint64
+	for len(pkts) >= 4 {
+		m0, m1, m2, m3 := pkts[0], pkts[1], pkts[2], pkts[3]
+		m0.SetPort(port)
+		m1.SetPort(port)
+		m2.SetPort(port)
+		m3.SetPort(port)
+		b0 += uint64(m0.PktLen()) + uint64(m1.PktLen())
+		b1 += uint64(m2.PktLen()) + uint64(m3.PktLen())
+		pkts = pkts[4:]
+	}
+	for _, m := range pkts {
+		m.SetPort(port)
+		b0 += uint64(m.PktLen())
+	}
+	return b0 + b1
+}
+
+// sumLen returns the bytes of pkts, unrolled by four.
+func sumLen(pkts []*mbuf.Mbuf) uint64 {
+	var b0, b1 uint64
+	for len(pkts) >= 4 {
+		b0 += uint64(pkts[0].PktLen()) + uint64(pkts[1].PktLen())
+		b1 += uint64(pkts[2].PktLen()) + uint64(pkts[3].PktLen())
+		pkts = pkts[4:]
+	}
+	for _, m := range pkts {
+		b0 += uint64(m.PktLen())
+	}
+	return b0 + b1
 }

@@ -104,8 +104,10 @@ func Open(devargs string) (*Port, error) {
 // ports over rings, like rte_eth_from_rings). The device is then run by
 // ethdev exactly like a probed one.
 func OpenDevice(driver, name string, dev Device) (*Port, error) {
-	if _, err := ParseDevargs(name); err != nil {
+	if d, err := ParseDevargs(name); err != nil {
 		return nil, err
+	} else if d.Name != name || len(d.Args) > 0 {
+		return nil, fmt.Errorf("%w: %q is not a plain device name", ErrInvalid, name)
 	}
 	driversMu.RLock()
 	drv := drivers[driver]
@@ -323,6 +325,12 @@ func (p *Port) Configure(cfg Config) error {
 	}
 	cfg.RSS.Key = append([]byte(nil), cfg.RSS.Key...)
 	if err := p.dev.Configure(&cfg); err != nil {
+		// The device may have released the old queues: start over.
+		if p.state == StateConfigured {
+			p.parkQueues()
+			p.rxSet, p.txSet = nil, nil
+			p.state = StateProbed
+		}
 		return fmt.Errorf("%s: configure: %w", p.name, err)
 	}
 	if su, ok := p.dev.(SoftRSSUser); ok && rss != nil {
@@ -366,6 +374,9 @@ func (p *Port) RxQueueSetup(q uint16, nbDesc int, pool *mbuf.Pool, conf *RxQueue
 	}
 	c.Pool = pool
 	c.Port = p.id
+	if bad := c.Offloads &^ p.info.RxOffloadCapa; bad != 0 {
+		return p.errf(ErrNotSupported, "rx queue %d: offloads %v (port offers %v)", q, bad, p.info.RxOffloadCapa)
+	}
 	nb, err := p.descCount("rx", q, nbDesc, p.info.RxDesc)
 	if err != nil {
 		return err
@@ -392,6 +403,9 @@ func (p *Port) TxQueueSetup(q uint16, nbDesc int, conf *TxQueueConf) error {
 	if conf != nil {
 		c = *conf
 	}
+	if bad := c.Offloads &^ p.info.TxOffloadCapa; bad != 0 {
+		return p.errf(ErrNotSupported, "tx queue %d: offloads %v (port offers %v)", q, bad, p.info.TxOffloadCapa)
+	}
 	nb, err := p.descCount("tx", q, nbDesc, p.info.TxDesc)
 	if err != nil {
 		return err
@@ -402,6 +416,7 @@ func (p *Port) TxQueueSetup(q uint16, nbDesc int, conf *TxQueueConf) error {
 		return fmt.Errorf("%s: tx queue %d: %w", p.name, q, err)
 	}
 	p.txSet[q] = tq
+	p.txq[q].offl = p.cfg.TxOffloads | c.Offloads
 	return nil
 }
 
@@ -519,9 +534,10 @@ func (p *Port) Close() error {
 		p.mu.Unlock()
 		return err
 	}
+	p.parkQueues() // a stray burst after Close returns 0
 	err := p.dev.Close()
 	p.state = StateClosed
-	p.rxq, p.txq, p.rxSet, p.txSet = nil, nil, nil, nil
+	p.rxSet, p.txSet = nil, nil
 	p.mu.Unlock()
 	portsMu.Lock()
 	ports[p.id].CompareAndSwap(p, nil)
@@ -552,7 +568,8 @@ func (p *Port) Reset() error {
 		errs = append(errs, r.Reset())
 	}
 	p.state = StateProbed
-	p.rxq, p.txq, p.rxSet, p.txSet = nil, nil, nil, nil
+	p.parkQueues()
+	p.rxSet, p.txSet = nil, nil
 	p.mu.Unlock()
 	if wasStarted {
 		p.linkChanged()

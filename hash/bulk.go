@@ -78,7 +78,9 @@ func (t *Table) lookupBulk(keys [][]byte, hashes []uint32, idx *[BulkMax]uint32)
 		pmask, smask [BulkMax]uint64
 		hits, miss   uint64
 	)
-	// Pass 1: hashes and bucket indices.
+	var addrs [2 * BulkMax]uintptr
+	// Pass 1: hashes and bucket indices; prefetch both buckets of every
+	// key.
 	for i := 0; i < n; i++ {
 		var h uint32
 		if hashes != nil {
@@ -89,28 +91,32 @@ func (t *Table) lookupBulk(keys [][]byte, hashes []uint32, idx *[BulkMax]uint32)
 		sig[i] = uint16(h >> 16)
 		prim[i] = h & t.mask
 		sec[i] = (prim[i] ^ uint32(sig[i])) & t.mask
+		addrs[2*i] = t.bucketAddr(prim[i])
+		addrs[2*i+1] = t.bucketAddr(sec[i])
 	}
+	prefetch(&addrs[0], 2*n)
 	cnt := t.chg.Load()
-	// Pass 2: signatures of both buckets of every key.
+	// Pass 2: signatures of both buckets of every key; prefetch the first
+	// candidate key of each.
+	np := 0
 	for i := 0; i < n; i++ {
-		pmask[i] = bucketMatch(&t.buckets[prim[i]], sig[i])
-		smask[i] = bucketMatch(&t.buckets[sec[i]], sig[i])
-	}
-	// Pass 3: read the first candidate key of every key, so the cache
-	// misses on the key store overlap (a software prefetch: the loads are
-	// independent of each other, the comparisons below then hit).
-	var touch uint64
-	for i := 0; i < n; i++ {
-		b, m := &t.buckets[prim[i]], pmask[i]
+		pb, sb := &t.buckets[prim[i]], &t.buckets[sec[i]]
+		pm, sm := bucketMatch(pb, sig[i]), bucketMatch(sb, sig[i])
+		pmask[i], smask[i] = pm, sm
+		b, m := pb, pm
 		if m == 0 {
-			b, m = &t.buckets[sec[i]], smask[i]
+			b, m = sb, sm
 		}
 		if m != 0 {
 			k := atomic.LoadUint32(&b.idx[matchSlot(bits.TrailingZeros64(m))])
-			touch += t.keys[k*t.stride+1]
+			addrs[np] = t.keyAddr(k)
+			np++
 		}
 	}
-	// Pass 4: keys.
+	if np > 0 {
+		prefetch(&addrs[0], np)
+	}
+	// Pass 3: keys.
 	for i := 0; i < n; i++ {
 		key := keys[i]
 		idx[i] = 0
@@ -146,8 +152,7 @@ func (t *Table) lookupBulk(keys [][]byte, hashes []uint32, idx *[BulkMax]uint32)
 	}
 	// A key moved while we looked may have been missed: look the misses
 	// up again, one by one (each retries until the table holds still).
-	// (touch takes part so that the compiler keeps the loads of pass 3.)
-	if (miss != 0 || touch == 1) && t.chg.Load() != cnt {
+	if miss != 0 && t.chg.Load() != cnt {
 		for m := miss; m != 0; m &= m - 1 {
 			i := bits.TrailingZeros64(m)
 			if k := t.lookup(keys[i], uint32(sig[i])<<16|prim[i]); k != 0 {
@@ -157,15 +162,4 @@ func (t *Table) lookupBulk(keys [][]byte, hashes []uint32, idx *[BulkMax]uint32)
 		}
 	}
 	return hits
-}
-
-// matchKeys compares key with the entries of b named by mask.
-func (t *Table) matchKeys(b *bucket, mask uint64, key []byte) uint32 {
-	for ; mask != 0; mask &= mask - 1 {
-		s := matchSlot(bits.TrailingZeros64(mask))
-		if k := atomic.LoadUint32(&b.idx[s]); k != 0 && t.keyEqual(k, key) {
-			return k
-		}
-	}
-	return 0
 }

@@ -11,31 +11,54 @@ import (
 // JHash is Bob Jenkins' lookup3 hash (hashlittle) of key with initial value
 // seed: the same value as DPDK's rte_jhash(key, len, seed).
 func JHash(key []byte, seed uint32) uint32 {
-	a := 0xdeadbeef + uint32(len(key)) + seed
+	n := len(key)
+	a := 0xdeadbeef + uint32(n) + seed
 	b, c := a, a
-	k := key
-	for len(k) > 12 {
-		a += binary.LittleEndian.Uint32(k)
-		b += binary.LittleEndian.Uint32(k[4:])
-		c += binary.LittleEndian.Uint32(k[8:])
+	i := 0
+	for ; n-i > 12; i += 12 {
+		a += le32(key, i)
+		b += le32(key, i+4)
+		c += le32(key, i+8)
 		a, b, c = jmix(a, b, c)
-		k = k[12:]
 	}
-	switch {
-	case len(k) == 0:
+	// The last 1..12 bytes, zero-padded to three words.
+	switch r := n - i; {
+	case r == 0:
 		return c
-	case len(k) == 12:
-		a += binary.LittleEndian.Uint32(k)
-		b += binary.LittleEndian.Uint32(k[4:])
-		c += binary.LittleEndian.Uint32(k[8:])
+	case r == 12:
+		a += le32(key, i)
+		b += le32(key, i+4)
+		c += le32(key, i+8)
+	case r > 8:
+		a += le32(key, i)
+		b += le32(key, i+4)
+		c += tail32(key[i+8:])
+	case r == 8:
+		a += le32(key, i)
+		b += le32(key, i+4)
+	case r > 4:
+		a += le32(key, i)
+		b += tail32(key[i+4:])
+	case r == 4:
+		a += le32(key, i)
 	default:
-		var tail [12]byte
-		copy(tail[:], k)
-		a += binary.LittleEndian.Uint32(tail[:])
-		b += binary.LittleEndian.Uint32(tail[4:])
-		c += binary.LittleEndian.Uint32(tail[8:])
+		a += tail32(key[i:])
 	}
 	return jfinal(a, b, c)
+}
+
+// le32 reads the little-endian word at b[i:i+4].
+func le32(b []byte, i int) uint32 { return binary.LittleEndian.Uint32(b[i:]) }
+
+// tail32 reads 1..3 bytes little-endian.
+func tail32(b []byte) uint32 {
+	switch len(b) {
+	case 3:
+		return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16
+	case 2:
+		return uint32(b[0]) | uint32(b[1])<<8
+	}
+	return uint32(b[0])
 }
 
 func jmix(a, b, c uint32) (uint32, uint32, uint32) {

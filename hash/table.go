@@ -252,17 +252,7 @@ func sigMatch(s uint64, sig uint16) uint64 {
 
 // search returns the key index of key in b (0: absent).
 func (t *Table) search(b *bucket, key []byte, sig uint16) uint32 {
-	for h := 0; h < 2; h++ {
-		m := sigMatch(atomic.LoadUint64(&b.sigs[h]), sig)
-		for m != 0 {
-			i := h*4 + bits.TrailingZeros64(m)>>4
-			m &= m - 1
-			if k := atomic.LoadUint32(&b.idx[i]); k != 0 && t.keyEqual(k, key) {
-				return k
-			}
-		}
-	}
-	return 0
+	return t.matchKeys(b, bucketMatch(b, sig), key)
 }
 
 // lookup returns the key index of key with hash h (0: absent).
@@ -353,8 +343,9 @@ type slotRef struct {
 }
 
 func (t *Table) findIn(b *bucket, key []byte, sig uint16) int {
-	for i := 0; i < bucketEntries; i++ {
-		if b.idx[i] != 0 && t.sig(b, i) == sig && t.keyEqual(b.idx[i], key) {
+	for m := bucketMatch(b, sig); m != 0; m &= m - 1 {
+		i := matchSlot(bits.TrailingZeros64(m))
+		if k := b.idx[i]; k != 0 && t.keyEq(k, key) {
 			return i
 		}
 	}
@@ -389,7 +380,7 @@ func (t *Table) sig(b *bucket, i int) uint16 {
 func setEntry(b *bucket, i int, sig uint16, k uint32) {
 	w := &b.sigs[i>>2]
 	sh := 16 * uint(i&3)
-	atomic.StoreUint64(w, *w&^(0xffff<<sh)|uint64(sig)<<sh)
+	storeSigs(w, *w&^(0xffff<<sh)|uint64(sig)<<sh)
 	atomic.StoreUint32(&b.idx[i], k)
 }
 
@@ -434,7 +425,7 @@ func (t *Table) add(key []byte, h uint32, data uint64) (int, error) {
 	// The slot is unreachable for readers: write the key and data, then
 	// publish the index.
 	t.setKey(k, key)
-	atomic.StoreUint64(&t.keys[k*t.stride], data)
+	t.keys[k*t.stride] = data // published by the index store below
 
 	sig, prim, sec := t.buckets2(h)
 	pb, sb := &t.buckets[prim], &t.buckets[sec]

@@ -1,6 +1,8 @@
 package hash
 
 import (
+	"math/bits"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -42,6 +44,41 @@ func (t *Table) setKey(k uint32, key []byte) {
 	copy(t.keyBytes(k), key)
 }
 
+// keyEq compares key (t.keyLen bytes) with the key of index k.
+func (t *Table) keyEq(k uint32, key []byte) bool { return t.keyEqual(k, key) }
+
+// matchKeys compares key with the entries of b named by mask (a
+// bucketMatch result) and returns the key index of the one equal (0: none).
+// 8- and 16-byte keys are compared inline.
+func (t *Table) matchKeys(b *bucket, mask uint64, key []byte) uint32 {
+	q := unsafe.Pointer(unsafe.SliceData(key))
+	base := unsafe.Pointer(unsafe.SliceData(t.keys))
+	stride := uintptr(t.stride) * 8
+	for ; mask != 0; mask &= mask - 1 {
+		k := atomic.LoadUint32(&b.idx[matchSlot(bits.TrailingZeros64(mask))])
+		if k == 0 {
+			continue
+		}
+		// k < len(t.keys)/t.stride: it came from the table.
+		p := unsafe.Add(base, uintptr(k)*stride+8)
+		switch t.keyLen {
+		case 16:
+			if *(*uint64)(p) == *(*uint64)(q) && *(*uint64)(unsafe.Add(p, 8)) == *(*uint64)(unsafe.Add(q, 8)) {
+				return k
+			}
+		case 8:
+			if *(*uint64)(p) == *(*uint64)(q) {
+				return k
+			}
+		default:
+			if t.keyEqual(k, key) {
+				return k
+			}
+		}
+	}
+	return 0
+}
+
 // keyEqual compares key (t.keyLen bytes) with the key of index k, 8 bytes
 // at a time.
 func (t *Table) keyEqual(k uint32, key []byte) bool {
@@ -66,4 +103,13 @@ func (t *Table) keyEqual(k uint32, key []byte) bool {
 		}
 	}
 	return true
+}
+
+// bucketAddr and keyAddr are addresses to prefetch.
+func (t *Table) bucketAddr(b uint32) uintptr {
+	return uintptr(unsafe.Pointer(unsafe.SliceData(t.buckets))) + uintptr(b)*unsafe.Sizeof(bucket{})
+}
+
+func (t *Table) keyAddr(k uint32) uintptr {
+	return uintptr(unsafe.Pointer(unsafe.SliceData(t.keys))) + uintptr(k*t.stride+1)*8
 }

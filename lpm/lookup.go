@@ -25,46 +25,28 @@ func (t *Table) Lookup(a netip.Addr) (uint32, bool) {
 	return t.LookupIP(uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]))
 }
 
-// bulkChunk is how many first-level entries LookupBulk loads before it
-// resolves any of them: the loads are independent, so their cache misses
-// overlap.
-const bulkChunk = 8
-
 // LookupBulk writes the next hop of ips[i] to hops[i], or def when no route
 // covers it (rte_lpm_lookup_bulk). It looks up min(len(ips), len(hops))
 // addresses.
+//
+// It works in two passes: the first only loads the first-level entry of
+// every address into hops, so that those loads, all independent, have
+// their cache and TLB misses in flight together; the second resolves the
+// entries that point to a group.
 func (t *Table) LookupBulk(ips, hops []uint32, def uint32) {
 	n := min(len(ips), len(hops))
 	ips, hops = ips[:n], hops[:n]
 	l1, l2 := t.tbl24, t.groups
-	i := 0
-	for ; i+bulkChunk <= n; i += bulkChunk {
-		a := (*[bulkChunk]uint32)(ips[i : i+bulkChunk])
-		h := (*[bulkChunk]uint32)(hops[i : i+bulkChunk])
-		var e [bulkChunk]uint32
-		for j := range e {
-			e[j] = atomic.LoadUint32(&l1[a[j]>>8])
-		}
-		for j := range e {
-			v := e[j]
-			if v&extBit != 0 {
-				v = atomic.LoadUint32(&l2[(v&nhMask)<<8|a[j]&0xff])
-			}
-			r := v & nhMask
-			if v&validBit == 0 {
-				r = def
-			}
-			h[j] = r
-		}
+	for i, ip := range ips {
+		hops[i] = atomic.LoadUint32(&l1[ip>>8])
 	}
-	for ; i < n; i++ {
-		ip := ips[i]
-		v := atomic.LoadUint32(&l1[ip>>8])
-		if v&extBit != 0 {
-			v = atomic.LoadUint32(&l2[(v&nhMask)<<8|ip&0xff])
+	for i, ip := range ips {
+		e := hops[i]
+		if e&extBit != 0 {
+			e = atomic.LoadUint32(&l2[(e&nhMask)<<8|ip&0xff])
 		}
-		r := v & nhMask
-		if v&validBit == 0 {
+		r := e & nhMask
+		if e&validBit == 0 {
 			r = def
 		}
 		hops[i] = r

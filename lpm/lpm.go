@@ -89,6 +89,9 @@ type Table struct {
 	mem    tableMem
 	pool   groupPool
 	rules  map[uint64]uint32 // ip<<8 | depth -> next hop
+	// depths[d] counts the rules of depth d: Delete looks for the covering
+	// rule only at depths that have rules.
+	depths [33]int32
 	cfg    Config
 }
 
@@ -119,6 +122,9 @@ func (t *Table) Close() error {
 
 // Len returns the number of rules.
 func (t *Table) Len() int { return len(t.rules) }
+
+// Hugepages reports whether the table's memory is on hugepages.
+func (t *Table) Hugepages() bool { return t.mem.arena != nil && t.mem.arena.Huge() }
 
 // GroupsInUse returns the number of second-level groups linked in.
 func (t *Table) GroupsInUse() int { return t.pool.inUse }
@@ -213,7 +219,7 @@ func (t *Table) AddIP(ip uint32, depth int, nextHop uint32) error {
 			}
 			g = t.groups[gi*groupSize : (gi+1)*groupSize]
 			for i := range g {
-				atomic.StoreUint32(&g[i], cur)
+				g[i] = cur // not linked yet: no reader sees it
 			}
 			defer atomic.StoreUint32(slot, extBit|gi)
 		}
@@ -221,6 +227,9 @@ func (t *Table) AddIP(ip uint32, depth int, nextHop uint32) error {
 		for i := first; i < first+1<<(32-depth); i++ {
 			t.fill(&g[i], depth, e)
 		}
+	}
+	if _, ok := t.rules[key]; !ok {
+		t.depths[depth]++
 	}
 	t.rules[key] = nextHop
 	return nil
@@ -244,7 +253,7 @@ func (t *Table) fill(slot *uint32, depth int, e uint32) {
 		return
 	}
 	if cur&validBit == 0 || int(cur>>depthSh&depthMask) <= depth {
-		atomic.StoreUint32(slot, e)
+		setEntry(slot, e)
 	}
 }
 
@@ -263,10 +272,14 @@ func (t *Table) DeleteIP(ip uint32, depth int) error {
 		return fmt.Errorf("%w: %d.%d.%d.%d/%d", ErrNotFound, ip>>24, ip>>16&0xff, ip>>8&0xff, ip&0xff, depth)
 	}
 	delete(t.rules, key)
+	t.depths[depth]--
 	// The entries the route wrote are those in its range that still carry
 	// its depth; they get the covering route (or become invalid).
 	var repl uint32
 	for d := depth - 1; d >= 0; d-- {
+		if t.depths[d] == 0 {
+			continue
+		}
 		if nh, ok := t.rules[ruleKey4(ip&mask4(d), d)]; ok {
 			repl = validBit | uint32(d)<<depthSh | nh
 			break
@@ -305,7 +318,7 @@ func (t *Table) unfill(slot *uint32, depth int, repl uint32) {
 		return
 	}
 	if cur&validBit != 0 && int(cur>>depthSh&depthMask) == depth {
-		atomic.StoreUint32(slot, repl)
+		setEntry(slot, repl)
 	}
 }
 
@@ -337,3 +350,12 @@ func (t *Table) Routes(fn func(p netip.Prefix, nextHop uint32) bool) {
 		}
 	}
 }
+
+// setEntry rewrites a live entry that holds a route (never a link to a
+// group). An aligned 32-bit store is single-copy atomic on every platform
+// Go supports, so a reader sees the old or the new route; the order among
+// such stores does not matter, as each entry is right on its own. A plain
+// store avoids the full barrier of atomic.StoreUint32 (XCHG on amd64),
+// which made filling a /16 cost 256 barriers. Links to groups, whose
+// contents must be visible first, use atomic.StoreUint32.
+func setEntry(p *uint32, v uint32) { *p = v }

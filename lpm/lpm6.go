@@ -22,10 +22,6 @@ const (
 // MaxNextHop6 is the largest IPv6 next hop (22 bits; rte_lpm6 has 21).
 const MaxNextHop6 = nhMask6
 
-// levels6 is the number of levels of an IPv6 table: the 24-bit first
-// level, then one per byte.
-const levels6 = 1 + 13
-
 // levelEnd6 is the prefix length covered once level k is resolved.
 func levelEnd6(k int) int { return 24 + 8*k }
 
@@ -38,6 +34,7 @@ type Table6 struct {
 	mem    tableMem
 	pool   groupPool
 	rules  map[ruleKey6]uint32
+	depths [129]int32 // rules per depth, as Table.depths
 	cfg    Config
 }
 
@@ -74,6 +71,9 @@ func (t *Table6) Close() error {
 
 // Len returns the number of rules.
 func (t *Table6) Len() int { return len(t.rules) }
+
+// Hugepages reports whether the table's memory is on hugepages.
+func (t *Table6) Hugepages() bool { return t.mem.arena != nil && t.mem.arena.Huge() }
 
 // GroupsInUse returns the number of groups linked in.
 func (t *Table6) GroupsInUse() int { return t.pool.inUse }
@@ -188,6 +188,9 @@ func (t *Table6) AddIP(ip [16]byte, depth int, nextHop uint32) error {
 		return fmt.Errorf("%w: %d groups, %d in use, route needs %d more", ErrNoGroups, t.cfg.NumGroups, t.pool.inUse, need)
 	}
 	t.add(t.tbl24[:], 0, &ip, depth, validBit|uint32(depth)<<depthSh6|nextHop)
+	if _, ok := t.rules[key]; !ok {
+		t.depths[depth]++
+	}
 	t.rules[key] = nextHop
 	return nil
 }
@@ -212,7 +215,7 @@ func (t *Table6) add(arr []uint32, k int, ip *[16]byte, depth int, e uint32) {
 	}
 	g := t.groups[int(gi)*groupSize : int(gi+1)*groupSize]
 	for i := range g {
-		atomic.StoreUint32(&g[i], cur)
+		g[i] = cur // not linked yet: no reader sees it
 	}
 	t.add(g, k+1, ip, depth, e)
 	atomic.StoreUint32(slot, extBit|gi) // link the complete group
@@ -228,7 +231,7 @@ func (t *Table6) fill(slot *uint32, depth int, e uint32) {
 		return
 	}
 	if cur&validBit == 0 || int(cur>>depthSh6&depthMask6) <= depth {
-		atomic.StoreUint32(slot, e)
+		setEntry(slot, e)
 	}
 }
 
@@ -247,8 +250,12 @@ func (t *Table6) DeleteIP(ip [16]byte, depth int) error {
 		return fmt.Errorf("%w: %v/%d", ErrNotFound, netip.AddrFrom16(ip), depth)
 	}
 	delete(t.rules, key)
+	t.depths[depth]--
 	var repl uint32
 	for d := depth - 1; d >= 0; d-- {
+		if t.depths[d] == 0 {
+			continue
+		}
 		if nh, ok := t.rules[key6(masked6(ip, d), d)]; ok {
 			repl = validBit | uint32(d)<<depthSh6 | nh
 			break
@@ -288,7 +295,7 @@ func (t *Table6) unfill(slot *uint32, k, depth int, repl uint32) {
 		return
 	}
 	if cur&validBit != 0 && int(cur>>depthSh6&depthMask6) == depth {
-		atomic.StoreUint32(slot, repl)
+		setEntry(slot, repl)
 	}
 }
 
@@ -330,38 +337,25 @@ func (t *Table6) Lookup(a netip.Addr) (uint32, bool) {
 }
 
 // LookupBulk writes the next hop of ips[i] to hops[i], or def when no route
-// covers it (rte_lpm6_lookup_bulk_func).
+// covers it (rte_lpm6_lookup_bulk_func), in two passes as Table.LookupBulk.
 func (t *Table6) LookupBulk(ips [][16]byte, hops []uint32, def uint32) {
 	n := min(len(ips), len(hops))
 	ips, hops = ips[:n], hops[:n]
 	l1, l2 := t.tbl24, t.groups
-	i := 0
-	for ; i+bulkChunk <= n; i += bulkChunk {
-		a := (*[bulkChunk][16]byte)(ips[i : i+bulkChunk])
-		h := (*[bulkChunk]uint32)(hops[i : i+bulkChunk])
-		var e [bulkChunk]uint32
-		for j := range e {
-			ip := &a[j]
-			e[j] = atomic.LoadUint32(&l1[uint32(ip[0])<<16|uint32(ip[1])<<8|uint32(ip[2])])
-		}
-		for j := range e {
-			v, ip := e[j], &a[j]
-			for k := 3; v&extBit != 0 && k < 16; k++ {
-				v = atomic.LoadUint32(&l2[uint(v&groupMask)<<8|uint(ip[k])])
-			}
-			r := v & nhMask6
-			if v&validBit == 0 {
-				r = def
-			}
-			h[j] = r
-		}
+	for i := range ips {
+		ip := &ips[i]
+		hops[i] = atomic.LoadUint32(&l1[uint32(ip[0])<<16|uint32(ip[1])<<8|uint32(ip[2])])
 	}
-	for ; i < n; i++ {
-		v, ok := t.LookupIP(&ips[i])
-		if !ok {
-			v = def
+	for i := range ips {
+		e, ip := hops[i], &ips[i]
+		for k := 3; e&extBit != 0 && k < 16; k++ {
+			e = atomic.LoadUint32(&l2[uint(e&groupMask)<<8|uint(ip[k])])
 		}
-		hops[i] = v
+		r := e & nhMask6
+		if e&validBit == 0 {
+			r = def
+		}
+		hops[i] = r
 	}
 }
 

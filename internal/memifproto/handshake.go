@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -28,18 +29,38 @@ type Session struct {
 	PeerName   string // the peer application (HELLO or INIT name)
 	PeerIfName string // the peer interface (CONNECT or CONNECTED)
 	// Layout is the client's region 0 layout (zero on the server).
-	Layout Layout
-	mem    Regions
+	Layout    Layout
+	mem       Regions
+	closeOnce sync.Once
 }
 
 // Mem returns the mapped regions by index, for Regions.Buf.
 func (s *Session) Mem() Regions { return s.mem }
 
-// Close unmaps the regions, closes the eventfds and the connection.
+// Close unmaps the regions, closes the eventfds and the connection. It
+// may be called more than once, and concurrently with Wait (which then
+// returns); the rings must no longer be in use.
 func (s *Session) Close() error {
 	var err error
+	s.closeOnce.Do(func() { err = s.close("") })
+	return err
+}
+
+// Disconnect sends DISCONNECT with reason and closes the session.
+func (s *Session) Disconnect(reason string) error {
+	var err error
+	s.closeOnce.Do(func() { err = s.close(reason) })
+	return err
+}
+
+func (s *Session) close(reason string) error {
+	var err error
 	if s.Conn != nil {
-		err = s.Conn.Close()
+		if reason != "" {
+			err = s.Conn.CloseWithReason(reason)
+		} else {
+			err = s.Conn.Close()
+		}
 	}
 	for _, rs := range [][]RingInfo{s.C2S, s.S2C} {
 		for i := range rs {
@@ -52,17 +73,7 @@ func (s *Session) Close() error {
 			err = cerr
 		}
 	}
-	s.Regions, s.mem = nil, nil
 	return err
-}
-
-// Disconnect sends DISCONNECT with reason and closes the session.
-func (s *Session) Disconnect(reason string) error {
-	if s.Conn != nil {
-		s.Conn.CloseWithReason(reason)
-		s.Conn = nil
-	}
-	return s.Close()
 }
 
 // Wait blocks until the peer disconnects or the connection fails (or is

@@ -154,7 +154,7 @@ func genRules(r *rand.Rand, n int) []rule {
 		ru.dst, ru.dstLen = dst.prefix(r, []int{4, 2, 2, 10, 4, 30, 4, 6, 4, 34})
 		//                              any wk ex eph 0-1023 range
 		ru.spLo, ru.spHi = genPort(r, []int{85, 4, 2, 6, 1, 2})
-		ru.dpLo, ru.dpHi = genPort(r, []int{18, 40, 12, 12, 4, 14})
+		ru.dpLo, ru.dpHi = genPort(r, []int{20, 45, 14, 14, 4, 3})
 		switch pick(r, []int{50, 30, 5, 3, 12}) {
 		case 0:
 			ru.proto, ru.pmask = 6, 0xff

@@ -71,7 +71,7 @@ func (d *device) RxQueueSetup(q uint16, conf *ethdev.RxQueueConf) (ethdev.RxQueu
 		return nil, fmt.Errorf("size=%d does not fit in the pool's %d-byte buffers (after %d bytes of headroom): %w",
 			d.size, conf.Pool.DataRoomSize(), mbuf.Headroom, ethdev.ErrInvalid)
 	}
-	rq := &rxQueue{pool: conf.Pool, lcore: conf.Lcore, port: conf.Port, size: d.size, noRx: d.noRx}
+	rq := &rxQueue{pool: conf.Pool, lcore: conf.Lcore, size: d.size, noRx: d.noRx}
 	if d.copy {
 		rq.template = make([]byte, d.size)
 		for i := range rq.template {
@@ -116,7 +116,6 @@ func (d *device) ResetStats() {
 type rxQueue struct {
 	pool     *mbuf.Pool
 	lcore    uint
-	port     uint16
 	size     int
 	noRx     bool
 	template []byte // copy=1: the bytes of every packet
@@ -140,7 +139,6 @@ func (q *rxQueue) RxBurst(pkts []*mbuf.Mbuf) int {
 			m.SetLen(q.size)
 			m.SetPktLen(q.size)
 		}
-		m.SetPort(q.port)
 	}
 	return len(pkts)
 }

@@ -25,6 +25,7 @@ package ring
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -61,9 +62,9 @@ func init() {
 // senders (RSS, interrupt state) and counts.
 type wireRing struct {
 	r      *ring.Ring[*mbuf.Mbuf]
-	efd    int         // eventfd for rx interrupts, -1 until needed
-	intrOn atomic.Bool // the receiver configured rx interrupt mode
-	armed  atomic.Bool // the receiver is about to sleep
+	efd    atomic.Int32 // eventfd for rx interrupts, -1 until needed
+	intrOn atomic.Bool  // the receiver configured rx interrupt mode
+	armed  atomic.Bool  // the receiver is about to sleep
 	missed atomic.Uint64
 }
 
@@ -94,7 +95,9 @@ func newWire(name string, n int, flags ring.Flags) (*wire, error) {
 		if err != nil {
 			return nil, err
 		}
-		w.rings = append(w.rings, &wireRing{r: r, efd: -1})
+		wr := &wireRing{r: r}
+		wr.efd.Store(-1)
+		w.rings = append(w.rings, wr)
 	}
 	return w, nil
 }
@@ -102,7 +105,9 @@ func newWire(name string, n int, flags ring.Flags) (*wire, error) {
 func wireFromRings(name string, rs []*ring.Ring[*mbuf.Mbuf]) *wire {
 	w := &wire{name: name}
 	for _, r := range rs {
-		w.rings = append(w.rings, &wireRing{r: r, efd: -1})
+		wr := &wireRing{r: r}
+		wr.efd.Store(-1)
+		w.rings = append(w.rings, wr)
 	}
 	return w
 }
@@ -126,9 +131,8 @@ func (w *wire) release() {
 			}
 			mbuf.FreeBulk(mempool.LcoreAny, buf[:n])
 		}
-		if wr.efd >= 0 {
-			unix.Close(wr.efd)
-			wr.efd = -1
+		if fd := wr.efd.Swap(-1); fd >= 0 {
+			unix.Close(int(fd))
 		}
 	}
 }
@@ -136,16 +140,9 @@ func (w *wire) release() {
 func probe(args *ethdev.Devargs) (ethdev.Device, error) {
 	name, action := args.Name, "CREATE_OR_ATTACH"
 	if v := args.Str("nodeaction"); v != "" {
-		parts := strings.Split(v, ":")
-		if len(parts) != 3 || parts[0] == "" {
-			return nil, fmt.Errorf("%w: nodeaction %q: want name:node:CREATE or name:node:ATTACH", ethdev.ErrDevargs, v)
-		}
-		if _, err := fmt.Sscanf(parts[1], "%d", new(int)); err != nil {
-			return nil, fmt.Errorf("%w: nodeaction %q: node %q is not a number", ethdev.ErrDevargs, v, parts[1])
-		}
-		name, action = parts[0], parts[2]
-		if action != "CREATE" && action != "ATTACH" {
-			return nil, fmt.Errorf("%w: nodeaction %q: action %q is neither CREATE nor ATTACH", ethdev.ErrDevargs, v, action)
+		var err error
+		if name, action, err = parseNodeaction(v); err != nil {
+			return nil, err
 		}
 	}
 	wiresMu.Lock()
@@ -165,6 +162,22 @@ func probe(args *ethdev.Devargs) (ethdev.Device, error) {
 	}
 	w.refs++
 	return newDevice(w, w), nil
+}
+
+// parseNodeaction splits DPDK's "name:node:ACTION" (the node is a NUMA
+// node number, accepted and ignored).
+func parseNodeaction(v string) (name, action string, err error) {
+	parts := strings.Split(v, ":")
+	if len(parts) != 3 || parts[0] == "" {
+		return "", "", fmt.Errorf("%w: nodeaction %q: want name:node:CREATE or name:node:ATTACH", ethdev.ErrDevargs, v)
+	}
+	if _, err := strconv.ParseUint(parts[1], 10, 16); err != nil {
+		return "", "", fmt.Errorf("%w: nodeaction %q: node %q is not a number", ethdev.ErrDevargs, v, parts[1])
+	}
+	if parts[2] != "CREATE" && parts[2] != "ATTACH" {
+		return "", "", fmt.Errorf("%w: nodeaction %q: action %q is neither CREATE nor ATTACH", ethdev.ErrDevargs, v, parts[2])
+	}
+	return parts[0], parts[2], nil
 }
 
 // NewPair creates two ports named a and b, connected back to back over two
@@ -240,12 +253,12 @@ func (d *device) Configure(cfg *ethdev.Config) error {
 	for i, wr := range d.rx.rings {
 		wr.intrOn.Store(cfg.RxIntr && i < cfg.RxQueues)
 		wr.armed.Store(false)
-		if cfg.RxIntr && i < cfg.RxQueues && wr.efd < 0 {
+		if cfg.RxIntr && i < cfg.RxQueues && wr.efd.Load() < 0 {
 			fd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 			if err != nil {
 				return fmt.Errorf("eventfd: %w", err)
 			}
-			wr.efd = fd
+			wr.efd.Store(int32(fd))
 		}
 	}
 	if cfg.RxMQMode != ethdev.MQRSS {
@@ -260,7 +273,7 @@ func (d *device) UseSoftRSS(r *ethdev.RSS) {
 }
 
 func (d *device) RxQueueSetup(q uint16, conf *ethdev.RxQueueConf) (ethdev.RxQueue, error) {
-	rq := &rxQueue{r: d.rx.rings[q].r, port: conf.Port}
+	rq := &rxQueue{r: d.rx.rings[q].r}
 	d.rxqs[q] = rq
 	return rq, nil
 }
@@ -308,7 +321,7 @@ func (d *device) RxIntrFd(q uint16) (int, error) {
 	if !d.rxIntr || int(q) >= d.rxQueues {
 		return -1, fmt.Errorf("%w: rx interrupt on queue %d: not configured (Config.RxIntr)", ethdev.ErrInvalid, q)
 	}
-	return d.rx.rings[q].efd, nil
+	return int(d.rx.rings[q].efd.Load()), nil
 }
 
 // RxIntrEnable arms queue q: the next sender writes the eventfd. If the
@@ -320,7 +333,7 @@ func (d *device) RxIntrEnable(q uint16) error {
 	wr := d.rx.rings[q]
 	wr.armed.Store(true) // a full barrier on amd64 (XCHG): before the Count below
 	if wr.r.Count() > 0 && wr.armed.Swap(false) {
-		signal(wr.efd)
+		signal(wr.efd.Load())
 	}
 	return nil
 }
@@ -333,26 +346,21 @@ func (d *device) RxIntrDisable(q uint16) error {
 	wr := d.rx.rings[q]
 	wr.armed.Store(false)
 	var b [8]byte
-	_, _ = unix.Read(wr.efd, b[:]) // EAGAIN when clear
+	_, _ = unix.Read(int(wr.efd.Load()), b[:]) // EAGAIN when clear
 	return nil
 }
 
-func signal(efd int) {
+func signal(efd int32) {
 	b := [8]byte{1}
-	_, _ = unix.Write(efd, b[:])
+	_, _ = unix.Write(int(efd), b[:])
 }
 
 type rxQueue struct {
-	r    *ring.Ring[*mbuf.Mbuf]
-	port uint16
+	r *ring.Ring[*mbuf.Mbuf]
 }
 
 func (q *rxQueue) RxBurst(pkts []*mbuf.Mbuf) int {
-	n := q.r.DequeueBurst(pkts)
-	for _, m := range pkts[:n] {
-		m.SetPort(q.port)
-	}
-	return n
+	return q.r.DequeueBurst(pkts) // ethdev sets the mbufs' port
 }
 
 type txQueue struct {
@@ -383,7 +391,7 @@ func (q *txQueue) TxBurst(pkts []*mbuf.Mbuf) int {
 // the ring (after arming) sees the packets just enqueued.
 func wake(wr *wireRing) {
 	if wr.armed.Swap(false) {
-		signal(wr.efd)
+		signal(wr.efd.Load())
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -538,9 +539,10 @@ func TestRxInterrupt(t *testing.T) {
 	rx[0].Free(lc)
 }
 
-// TestForwardTwoLcores runs a generator/receiver goroutine and an io
-// forwarder goroutine over a pair (run it with -race): a sends, b forwards
-// back to a, a receives and checks the order.
+// TestForwardTwoLcores runs a generator/receiver on the test goroutine and
+// an io forwarder on an eal worker lcore (a goroutine if the process has a
+// single CPU) over a pair (run it with -race): a sends, b forwards back to
+// a, a receives and checks the order.
 func TestForwardTwoLcores(t *testing.T) {
 	mp := newPool(t, 2047)
 	a, b, err := netring.NewPair("fwd_a", "fwd_b")
@@ -549,27 +551,79 @@ func TestForwardTwoLcores(t *testing.T) {
 	}
 	closePort(t, a)
 	closePort(t, b)
-	const genLcore, fwdLcore = 1, 2
+	cpus := eal.AllowedCPUs()
+	if err := eal.Init(eal.Config{Lcores: cpus[:min(2, len(cpus))], MainLcore: -1}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := eal.Cleanup(); err != nil {
+			t.Error(err)
+		}
+	}()
+	genLcore := eal.MainLcore()
+	fwdLcore := genLcore + 1
+	workers := eal.WorkerLcores()
+	if len(workers) > 0 {
+		fwdLcore = workers[0]
+	}
 	start(t, a, ethdev.Config{RxQueues: 1, TxQueues: 1}, mp, genLcore)
 	start(t, b, ethdev.Config{RxQueues: 1, TxQueues: 1}, mp, fwdLcore)
 	const total = 20000
 	done := make(chan struct{})
+	stopFwd := sync.OnceFunc(func() { close(done) })
 	var fwdErr error
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { // forwarder
-		defer wg.Done()
+	forward := func(uint) error {
 		pkts := make([]*mbuf.Mbuf, 32)
 		for {
 			select {
 			case <-done:
-				return
+				return nil
 			default:
 			}
 			n := b.RxBurst(0, pkts)
 			sent := 0
 			for sent < n {
 				sent += b.TxBurst(0, pkts[sent:n])
+			}
+		}
+	}
+	if len(workers) > 0 {
+		if err := eal.RemoteLaunch(fwdLcore, forward); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { stopFwd(); eal.Wait(fwdLcore) }() // on a failure below
+	} else {
+		t.Logf("one CPU: the forwarder is a plain goroutine")
+		wg.Add(1)
+		go func() { defer wg.Done(); forward(fwdLcore) }()
+	}
+	// A control goroutine reads and resets statistics and adds and removes
+	// a callback while the lcores run.
+	wg.Add(1)
+	var cbSeen atomic.Uint64
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			_ = b.Stats()
+			_ = a.XStats()
+			if i%10 == 0 {
+				a.ResetStats()
+			}
+			h, err := b.AddRxCallback(0, func(_, _ uint16, _ []*mbuf.Mbuf, n int) int { cbSeen.Add(uint64(n)); return n })
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			time.Sleep(100 * time.Microsecond)
+			if err := b.RemoveRxCallback(0, h); err != nil {
+				t.Error(err)
+				return
 			}
 		}
 	}()
@@ -598,14 +652,20 @@ func TestForwardTwoLcores(t *testing.T) {
 		}
 		mbuf.FreeBulk(genLcore, rx[:n])
 	}
-	close(done)
+	stopFwd()
 	wg.Wait()
+	if len(workers) > 0 {
+		if err := eal.Wait(fwdLcore); err != nil {
+			t.Error(err)
+		}
+	}
 	if fwdErr != nil {
 		t.Error(fwdErr)
 	}
 	if got != total {
 		t.Fatalf("received %d of %d", got, total)
 	}
+	t.Logf("the rx callback saw %d packets while it was installed", cbSeen.Load())
 	if st := b.Stats(); st.IPackets != total || st.OPackets != total {
 		t.Errorf("forwarder stats: %d in, %d out, want %d", st.IPackets, st.OPackets, total)
 	}
