@@ -19,10 +19,11 @@ import (
 // testpmd runs DPDK 22.11's dpdk-testpmd interactively in a namespace,
 // fed commands through stdin; its output is read at the end.
 type testpmd struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	mu    sync.Mutex
-	out   bytes.Buffer
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	mu     sync.Mutex
+	out    bytes.Buffer
+	exited chan struct{}
 }
 
 func (tp *testpmd) Write(b []byte) (int, error) {
@@ -43,10 +44,15 @@ func (tp *testpmd) prompts() int { return strings.Count(tp.output(), "testpmd> "
 // waitPrompts waits until testpmd has printed n prompts.
 func (tp *testpmd) waitPrompts(t *testing.T, n int) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // EAL start on a loaded machine
 	for tp.prompts() < n {
+		select {
+		case <-tp.exited:
+			t.Fatalf("testpmd exited (%v):\n%s", tp.cmd.ProcessState, tp.output())
+		default:
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("testpmd: no prompt after 20 s:\n%s", tp.output())
+			t.Fatalf("testpmd: no prompt after 60 s:\n%s", tp.output())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -75,7 +81,7 @@ func startTestpmd(t *testing.T, e *env) *testpmd {
 	// stdbuf: testpmd's output unbuffered, so that its prompts show as
 	// they come. framecnt=2048: room for all we send, however late its
 	// lcore gets the CPU on a busy machine.
-	tp.cmd = e.b.Command("stdbuf", "-o0", "-e0", "dpdk-testpmd", "-l", "0-1", "--no-pci", "--file-prefix=afpacket", "-m", "256", "--no-huge",
+	tp.cmd = e.b.Command("stdbuf", "-o0", "-e0", "dpdk-testpmd", "-l", "0-1", "--no-pci", "--file-prefix=afpacket-test", "-m", "256", "--no-huge",
 		"--vdev", "net_af_packet0,iface="+e.vb+",framecnt=2048", "--", "-i", "--total-num-mbufs=8192")
 	tp.cmd.Stdout, tp.cmd.Stderr = tp, tp
 	var err error
@@ -85,15 +91,15 @@ func startTestpmd(t *testing.T, e *env) *testpmd {
 	if err := tp.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	tp.exited = make(chan struct{})
+	go func() { tp.cmd.Wait(); close(tp.exited) }()
 	t.Cleanup(func() {
 		tp.stdin.Close()
-		done := make(chan error, 1)
-		go func() { done <- tp.cmd.Wait() }()
 		select {
-		case <-done:
+		case <-tp.exited:
 		case <-time.After(10 * time.Second):
 			tp.cmd.Process.Kill()
-			<-done
+			<-tp.exited
 		}
 		if t.Failed() {
 			t.Logf("testpmd output:\n%s", tp.output())
