@@ -41,6 +41,7 @@ package afpacket
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/dpkit/dpkit/ethdev"
 	afp "github.com/dpkit/dpkit/internal/afpacket"
@@ -84,12 +85,15 @@ type device struct {
 	promisc bool
 	allmult bool
 	base    []afp.Stats // per rx socket, at ResetStats
-	started bool
+	started atomic.Bool // read by the link watcher's goroutine
+	notify  func()      // ethdev's link-change hook
+	unwatch func()      // stops the link watcher
 }
 
 var (
 	_ ethdev.Device         = (*device)(nil)
 	_ ethdev.LinkReporter   = (*device)(nil)
+	_ ethdev.LinkWatcher    = (*device)(nil)
 	_ ethdev.MACAddresser   = (*device)(nil)
 	_ ethdev.PromiscSetter  = (*device)(nil)
 	_ ethdev.MTUSetter      = (*device)(nil)
@@ -160,6 +164,7 @@ func (d *device) Info(di *ethdev.DevInfo) {
 	di.TxDesc = di.RxDesc
 	di.Speed = speed
 	di.RxIntr = true
+	di.LinkIntr = true
 }
 
 // closeSockets closes the queues' sockets.
@@ -243,11 +248,45 @@ func (d *device) TxQueueSetup(q uint16, conf *ethdev.TxQueueConf) (ethdev.TxQueu
 	return tq, nil
 }
 
-func (d *device) Start() error { d.started = true; return nil }
-func (d *device) Stop() error  { d.started = false; return nil }
+func (d *device) Start() error {
+	d.started.Store(true)
+	d.watch()
+	return nil
+}
+
+func (d *device) Stop() error {
+	d.unwatchLink()
+	d.started.Store(false)
+	return nil
+}
+
+// WatchLink keeps notify for the rtnetlink watcher that runs while the
+// port is started (the link is down while it is stopped anyway).
+func (d *device) WatchLink(notify func()) { d.notify = notify }
+
+// watch starts following the interface on rtnetlink, in its namespace.
+func (d *device) watch() {
+	if d.notify == nil || d.unwatch != nil {
+		return
+	}
+	d.ns.Do(func() error {
+		stop, err := afp.WatchLink(d.ifindex, d.notify)
+		d.unwatch = stop
+		return err
+	})
+}
+
+// unwatchLink stops the watcher and waits for it.
+func (d *device) unwatchLink() {
+	if d.unwatch != nil {
+		d.unwatch()
+		d.unwatch = nil
+	}
+}
 
 // Close closes the sockets (the rings hold copies, never mbufs).
 func (d *device) Close() error {
+	d.unwatchLink()
 	d.closeSockets()
 	if d.ctl >= 0 {
 		unix.Close(d.ctl)
@@ -262,7 +301,7 @@ func (d *device) Close() error {
 
 func (d *device) Link() ethdev.Link {
 	f, err := afp.LinkFlags(d.ctl, d.sock.Iface)
-	up := d.started && err == nil && f&(unix.IFF_UP|unix.IFF_RUNNING) == unix.IFF_UP|unix.IFF_RUNNING
+	up := d.started.Load() && err == nil && f&(unix.IFF_UP|unix.IFF_RUNNING) == unix.IFF_UP|unix.IFF_RUNNING
 	return ethdev.Link{Up: up, Speed: speed, Duplex: ethdev.FullDuplex}
 }
 

@@ -419,13 +419,21 @@ func TestImissedAndLink(t *testing.T) {
 	if st := p.Stats(); st.IMissed != 0 {
 		t.Errorf("imissed %d after ResetStats", st.IMissed)
 	}
-	e.b.Run(t, "ip", "link", "set", e.vb, "down")
-	deadline := time.Now().Add(3 * time.Second)
-	for p.Link().Up && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if p.Link().Up {
-		t.Error("link up with the peer down")
+	// The link follows the peer, and the port's callbacks hear of it
+	// (rtnetlink events).
+	links := make(chan ethdev.Link, 16)
+	remove := p.OnLinkChange(func(_ *ethdev.Port, l ethdev.Link) { links <- l })
+	defer remove()
+	for _, state := range []string{"down", "up"} {
+		e.b.Run(t, "ip", "link", "set", e.vb, state)
+		select {
+		case l := <-links:
+			if l.Up != (state == "up") || p.Link().Up != l.Up {
+				t.Errorf("peer %s: callback says %v, Link says %v", state, l, p.Link())
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatalf("peer %s: no link callback in 3 s (Link says %v)", state, p.Link())
+		}
 	}
 }
 

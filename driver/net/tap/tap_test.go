@@ -241,6 +241,21 @@ func TestPingThroughPort(t *testing.T) {
 	if !p.Link().Up {
 		t.Error("link down after Start")
 	}
+	// Someone takes the interface down and up: the callbacks hear of it.
+	links := make(chan ethdev.Link, 16)
+	remove := p.OnLinkChange(func(_ *ethdev.Port, l ethdev.Link) { links <- l })
+	for _, state := range []string{"down", "up"} {
+		ns.Run(t, "ip", "link", "set", name, state)
+		select {
+		case l := <-links:
+			if l.Up != (state == "up") {
+				t.Errorf("interface %s: callback says %v", state, l)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatalf("interface %s: no link callback in 3 s", state)
+		}
+	}
+	remove()
 	stop := make(chan struct{})
 	done := make(chan int)
 	go func() { // the port's responder
