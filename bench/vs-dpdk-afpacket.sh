@@ -34,8 +34,8 @@
 #            engine over ethdev (dpkit's testpmd has no command line yet,
 #            so this small loop in app/bench/afpacket.go stands in for it)
 #
-# dpkit runs twice per turn: with TPACKET_V2 rings (tpacket=2, what DPDK's
-# PMD uses) and with TPACKET_V3 (tpacket=3, the driver's default).
+# dpkit runs twice per turn: with TPACKET_V2 rings (tpacket=2, the driver's
+# default and what DPDK's PMD uses) and with TPACKET_V3 (tpacket=3).
 #
 # Prints: figure, dpkit Mpps, DPDK Mpps, and ratio = dpkit time per packet
 # / DPDK time per packet (= DPDK Mpps / dpkit Mpps; lower is better).
