@@ -234,10 +234,90 @@ func builtCases() []builtCase {
 			}
 		}
 	}
-	// ARP and an IPv4 fragment pair.
+	out = append(out, extraCases()...)
+	return out
+}
+
+// extraCases are the headers the matrix does not use: ARP, IPv4 options,
+// IPv6 extension headers (hop-by-hop, routing, destination options,
+// fragment), ICMPv6 neighbour discovery, MPLS, ESP, an IPv4 fragment.
+func extraCases() []builtCase {
+	var out []builtCase
+	add := func(name string, b []byte) { out = append(out, builtCase{name, buildSpec{}, b}) }
+
 	arp := cat(ethHdr(0, EtherTypeARP, macA, BroadcastMAC), make([]byte, ARPLen))
 	ARP(arp[EthernetLen:]).Encode(&ARPFields{Op: ARPRequest, SenderMAC: macA, SenderAddr: v4A, TargetAddr: v4B})
-	out = append(out, builtCase{"arp", buildSpec{}, arp})
+	add("arp", arp)
+
+	// IPv4 with record route (one slot) and router alert options.
+	udp, _ := l4Bytes("udp", false, 20)
+	opts := []byte{IPv4OptRR, 7, 4, 0, 0, 0, 0, IPv4OptRouterAlert, 4, 0, 0}
+	ip := make([]byte, IPv4MinLen+12+len(udp))
+	IPv4(ip).Encode(&IPv4Fields{TotalLen: uint16(len(ip)), ID: 1, TTL: 1, Protocol: IPProtoUDP, Src: v4A, Dst: v4B, Options: opts})
+	copy(ip[32:], udp)
+	setL4Checksum(ip, false, IPProtoUDP, ip[32:])
+	add("ipv4-options", cat(ethHdr(0, EtherTypeIPv4, macA, macB), ip))
+
+	// An IPv4 fragment (offset 24, MF) of a UDP datagram.
+	fr := make([]byte, IPv4MinLen+24)
+	IPv4(fr).Encode(&IPv4Fields{TotalLen: uint16(len(fr)), ID: 7, Flags: IPv4FlagMF, FragOff: 24, TTL: 64, Protocol: IPProtoUDP, Src: v4A, Dst: v4B})
+	add("ipv4-fragment", cat(ethHdr(0, EtherTypeIPv4, macA, macB), fr))
+
+	// IPv6: hop-by-hop (router alert), destination options, routing
+	// (type 0, segments left 0), then TCP; and a first fragment.
+	tcp, _ := l4Bytes("tcp", true, 10)
+	hbh := make([]byte, 8)
+	IPv6Ext(hbh).Encode(IPProtoDstOpts, 8, []byte{IPv6OptRouterAlert, 2, 0, 0})
+	dst := make([]byte, 8)
+	IPv6Ext(dst).Encode(IPProtoRouting, 8, nil)
+	rt := make([]byte, 24)
+	IPv6Ext(rt).Encode(IPProtoTCP, 24, nil)
+	rt[2], rt[3] = 0, 0 // type 0, segments left 0: the destination is final
+	ext := cat(hbh, dst, rt, tcp)
+	v6 := make([]byte, IPv6Len+len(ext))
+	IPv6(v6).Encode(&IPv6Fields{PayloadLen: uint16(len(ext)), NextHeader: IPProtoHopOpts, HopLimit: 64, Src: v6A, Dst: v6B})
+	copy(v6[IPv6Len:], ext)
+	setL4Checksum(v6, true, IPProtoTCP, v6[IPv6Len+40:])
+	add("ipv6-ext-tcp", cat(ethHdr(0, EtherTypeIPv6, macA, macB), v6))
+
+	fh := make([]byte, IPv6FragmentLen)
+	IPv6Fragment(fh).Encode(IPProtoUDP, 0, true, 0xabcdef)
+	f6 := make([]byte, IPv6Len+8+16)
+	IPv6(f6).Encode(&IPv6Fields{PayloadLen: 24, NextHeader: IPProtoFragment, HopLimit: 64, Src: v6A, Dst: v6B})
+	copy(f6[IPv6Len:], fh)
+	add("ipv6-fragment", cat(ethHdr(0, EtherTypeIPv6, macA, macB), f6))
+
+	// Neighbour solicitation with a source link-layer address option.
+	ns := make([]byte, ICMPv6NSLen+8)
+	ICMPv6(ns).Encode(&ICMPv6Fields{Type: ICMPv6NeighborSolicit, Target: v6B})
+	EncodeNDLinkAddr(ns[ICMPv6NSLen:], NDOptSourceLLAddr, macA)
+	nsip := make([]byte, IPv6Len+len(ns))
+	IPv6(nsip).Encode(&IPv6Fields{PayloadLen: uint16(len(ns)), NextHeader: IPProtoICMPv6, HopLimit: 255,
+		Src: v6A, Dst: netip.MustParseAddr("ff02::1:ff00:2")})
+	copy(nsip[IPv6Len:], ns)
+	setL4Checksum(nsip, true, IPProtoICMPv6, nsip[IPv6Len:])
+	add("icmpv6-ns", cat(ethHdr(0, EtherTypeIPv6, macA, macB), nsip))
+
+	// Neighbour advertisement (solicited, override) with a target option.
+	na := make([]byte, ICMPv6NSLen+8)
+	ICMPv6(na).Encode(&ICMPv6Fields{Type: ICMPv6NeighborAdvert, Rest: uint32(NAFlagSolicited|NAFlagOverride) << 24, Target: v6B})
+	EncodeNDLinkAddr(na[ICMPv6NSLen:], NDOptTargetLLAddr, macB)
+	naip := make([]byte, IPv6Len+len(na))
+	IPv6(naip).Encode(&IPv6Fields{PayloadLen: uint16(len(na)), NextHeader: IPProtoICMPv6, HopLimit: 255, Src: v6B, Dst: v6A})
+	copy(naip[IPv6Len:], na)
+	setL4Checksum(naip, true, IPProtoICMPv6, naip[IPv6Len:])
+	add("icmpv6-na", cat(ethHdr(0, EtherTypeIPv6, macB, macA), naip))
+
+	// Two MPLS labels over Ethernet, then IPv4/UDP.
+	mpls := make([]byte, 8)
+	MPLS(mpls).Encode(100, 0, false, 5)
+	MPLS(mpls[4:]).Encode(200, 3, true, 6)
+	add("mpls", cat(ethHdr(0, EtherTypeMPLS, macA, macB), mpls, ipWrap(false, IPProtoUDP, udp, 64)))
+
+	// ESP over IPv4.
+	esp := make([]byte, ESPLen+24)
+	ESP(esp).Encode(0x1001, 7)
+	add("esp", cat(ethHdr(0, EtherTypeIPv4, macA, macB), ipWrap(false, IPProtoESP, esp, 64)))
 	return out
 }
 

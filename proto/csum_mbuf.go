@@ -195,11 +195,10 @@ func sctpCRCMbuf(m *mbuf.Mbuf, off, n int) (uint32, error) {
 	if n < SCTPLen {
 		return 0, ErrRange
 	}
-	var zero [4]byte
 	c, err := CRC32CMbuf(m, off, 8, 0)
 	if err != nil {
 		return 0, err
 	}
-	c = CRC32C(c, zero[:])
+	c = CRC32C(c, zero4[:])
 	return CRC32CMbuf(m, off+12, n-12, c)
 }

@@ -175,10 +175,12 @@ func (b IPv4) SetFlagsFragOff(v uint16) {
 }
 
 // SetTTL sets the time to live, updating the header checksum.
+// The TTL is the high byte of the word it shares with the protocol, which
+// does not change: the checksum update needs only the TTLs.
 func (b IPv4) SetTTL(ttl uint8) {
-	old := binary.BigEndian.Uint16(b[8:10])
+	c := UpdateChecksum16(binary.BigEndian.Uint16(b[10:12]), uint16(b[8])<<8, uint16(ttl)<<8)
 	b[8] = ttl
-	b.SetChecksum(UpdateChecksum16(b.Checksum(), old, binary.BigEndian.Uint16(b[8:10])))
+	binary.BigEndian.PutUint16(b[10:12], c)
 }
 
 // SetSrc sets the source address (IPv4), updating the header checksum.

@@ -37,29 +37,36 @@ func (h HdrLens) Total() int {
 // made no sense, e.g. PtypeL2Ether alone for an Ethernet frame with a
 // truncated IP header.
 //
-// What it recognises, and where it differs from rte_net_get_ptype:
+// What it recognises, and where it differs from rte_net_get_ptype (the
+// tests hold it to DPDK 22.11's on every packet they build, these
+// differences taken out):
 //   - L2: Ethernet; one 802.1Q tag (L2_ETHER_VLAN); two tags, the outer
 //     0x88a8, 0x9100 or 0x8100 (L2_ETHER_QINQ); MPLS (L2_ETHER_MPLS, L2
-//     covers the label stack, and parsing stops there as in DPDK). Beyond
+//     covers the label stack to the bottom of stack, and parsing stops
+//     there; DPDK 22.11 reports such a frame as plain L2_ETHER). Beyond
 //     DPDK: untagged ARP, LLDP and PTP (0x88f7) give L2_ETHER_ARP,
 //     L2_ETHER_LLDP and L2_ETHER_TIMESYNC.
 //   - L3: IPv4 (L3_IPV4, or L3_IPV4_EXT with options); IPv6 (L3_IPV6, or
 //     L3_IPV6_EXT with hop-by-hop, routing, destination options, AH or
 //     fragment headers, which L3 includes). A version/IHL byte other than
 //     0x45..0x4f is not IPv4.
-//   - L4: TCP, UDP, SCTP, ICMP (and ICMPv6), IGMP; L4_FRAG for a fragment
-//     (IPv4 MF or offset, or any IPv6 fragment header, as DPDK), after
-//     which nothing more is parsed. TCP, UDP and SCTP need their whole
-//     header in b to be reported.
+//   - L4: TCP, UDP, SCTP; beyond DPDK, ICMP (and ICMPv6) and IGMP. L4_FRAG
+//     for a fragment (IPv4 MF or offset, or any IPv6 fragment header, as
+//     DPDK), after which nothing more is parsed.
 //   - Tunnels: IPv4/IPv6 in IP (TUNNEL_IP), GRE (TUNNEL_GRE; TUNNEL_NVGRE
-//     when it carries Ethernet, TUNNEL_MPLS_IN_GRE for MPLS, which is not
+//     when it carries Ethernet; TUNNEL_MPLS_IN_GRE for MPLS, not
 //     followed), and, beyond DPDK's software parser, UDP to port 4789
 //     (TUNNEL_VXLAN), 4790 (TUNNEL_VXLAN_GPE) and 6081 (TUNNEL_GENEVE);
 //     ESP gives TUNNEL_ESP. The inner packet is parsed the same way
 //     (INNER_L2_ETHER, _VLAN, _QINQ; INNER_L3_*; INNER_L4_*), but not a
 //     tunnel inside it.
+//   - Cut short: a header is reported only when it is whole in b, so the
+//     lengths never run past b. DPDK reports UDP and SCTP from the IP
+//     protocol alone and TCP and GRE from their fixed part, with lengths
+//     that may run past the data.
 func GetPtype(b []byte) (uint32, HdrLens) {
-	pt, h, _ := getPtype(b)
+	var h HdrLens
+	pt, _ := getPtype(b, &h)
 	return pt, h
 }
 
@@ -67,8 +74,9 @@ func GetPtype(b []byte) (uint32, HdrLens) {
 // lie in the first segment, it copies the first bytes of the packet (up to
 // 512) onto the stack and parses those; it never allocates.
 func GetPtypeMbuf(m *mbuf.Mbuf) (uint32, HdrLens) {
+	var h HdrLens
 	d := m.Data()
-	pt, h, short := getPtype(d)
+	pt, short := getPtype(d, &h)
 	if short && m.PktLen() > len(d) {
 		return getPtypeChain(m)
 	}
@@ -82,7 +90,8 @@ func getPtypeChain(m *mbuf.Mbuf) (uint32, HdrLens) {
 	var buf [maxChainHdr]byte
 	n := min(m.PktLen(), maxChainHdr)
 	b := m.Read(0, buf[:n])
-	pt, h, _ := getPtype(b)
+	var h HdrLens
+	pt, _ := getPtype(b, &h)
 	return pt, h
 }
 
@@ -118,13 +127,113 @@ const (
 var (
 	outerL3 = [...]uint32{0, mbuf.PtypeL3IPv4, mbuf.PtypeL3IPv4Ext, mbuf.PtypeL3IPv6, mbuf.PtypeL3IPv6Ext}
 	innerL3 = [...]uint32{0, mbuf.PtypeInnerL3IPv4, mbuf.PtypeInnerL3IPv4Ext, mbuf.PtypeInnerL3IPv6, mbuf.PtypeInnerL3IPv6Ext}
+	// l4Types maps an IP protocol to its outer L4 ptype value; inner
+	// values are these 16 bits up (TCP 1, UDP 2, ...), but for IGMP,
+	// which has no inner value.
+	l4Types = [256]uint32{
+		IPProtoTCP: mbuf.PtypeL4TCP, IPProtoUDP: mbuf.PtypeL4UDP, IPProtoSCTP: mbuf.PtypeL4SCTP,
+		IPProtoICMP: mbuf.PtypeL4ICMP, IPProtoICMPv6: mbuf.PtypeL4ICMP, IPProtoIGMP: mbuf.PtypeL4IGMP,
+	}
 )
+
+// ipInfo is what parseIP found.
+type ipInfo struct {
+	kind  uint8 // l3*
+	proto uint8 // upper protocol
+	frag  bool
+	short bool // b ended inside a header
+	l3len uint16
+	l4len uint16 // TCP, UDP or SCTP header length; 0 if absent or cut
+	l4ok  bool   // the L4 header (if proto has one) is whole
+}
+
+// parseIP parses the IPv4 (v6 false) or IPv6 header at the start of b
+// and the length of the TCP, UDP or SCTP header after it.
+func parseIP(b []byte, v6 bool) (r ipInfo) {
+	var l4 []byte
+	if !v6 {
+		if len(b) < IPv4MinLen {
+			r.short = true
+			return r
+		}
+		vihl := b[0]
+		if vihl-0x45 > 0x4f-0x45 {
+			return r
+		}
+		hl := int(vihl&0xf) << 2
+		if hl > len(b) {
+			r.short = true
+			return r
+		}
+		r.kind = l3v4
+		if vihl != 0x45 {
+			r.kind = l3v4ext
+		}
+		r.l3len = uint16(hl)
+		r.proto = b[9]
+		if binary.BigEndian.Uint16(b[6:8])&(IPv4FlagMF|IPv4FragOffMask) != 0 {
+			r.frag = true
+			return r
+		}
+		l4 = b[hl:]
+	} else {
+		if len(b) < IPv6Len {
+			r.short = true
+			return r
+		}
+		if b[0]>>4 != 6 {
+			return r
+		}
+		r.kind, r.l3len, r.proto = l3v6, IPv6Len, b[6]
+		if isIPv6Ext(r.proto) {
+			r.kind = l3v6ext
+			upper, n, fh, err := SkipIPv6Ext(r.proto, b[IPv6Len:])
+			if err != nil {
+				// The L3 type is known; its length and what follows are not.
+				r.proto, r.short = IPProtoNoNext, err == ErrTruncated
+				return r
+			}
+			r.proto, r.l3len, r.frag = upper, uint16(IPv6Len+n), fh != nil
+			if r.frag {
+				return r
+			}
+		}
+		l4 = b[r.l3len:]
+	}
+	r.l4ok = true
+	switch r.proto {
+	case IPProtoTCP:
+		if len(l4) < TCPMinLen {
+			r.l4ok, r.short = false, true
+			return r
+		}
+		hl := int(l4[12]>>4) << 2
+		if hl < TCPMinLen || hl > len(l4) {
+			r.l4ok, r.short = false, hl > len(l4)
+			return r
+		}
+		r.l4len = uint16(hl)
+	case IPProtoUDP:
+		if len(l4) < UDPLen {
+			r.l4ok, r.short = false, true
+			return r
+		}
+		r.l4len = UDPLen
+	case IPProtoSCTP:
+		if len(l4) < SCTPLen {
+			r.l4ok, r.short = false, true
+			return r
+		}
+		r.l4len = SCTPLen
+	}
+	return r
+}
 
 // getPtype is GetPtype that also reports whether it stopped because b
 // ended (short), so that GetPtypeMbuf knows to look at later segments.
-func getPtype(b []byte) (pt uint32, h HdrLens, short bool) {
+func getPtype(b []byte, h *HdrLens) (pt uint32, short bool) {
 	if len(b) < EthernetLen {
-		return 0, h, true
+		return 0, true
 	}
 	pt = mbuf.PtypeL2Ether
 	et := EtherType(binary.BigEndian.Uint16(b[12:14]))
@@ -132,82 +241,104 @@ func getPtype(b []byte) (pt uint32, h HdrLens, short bool) {
 	if IsVLANType(et) {
 		pt, et, off, short = parseTags(b)
 		if short {
-			return pt, h, true
+			return pt, true
 		}
 	}
 	h.L2 = uint16(off)
-	var l3 []byte
+	var v6 bool
 	switch et {
-	case EtherTypeIPv4, EtherTypeIPv6:
-		l3 = b[off:]
-	case EtherTypeARP:
-		return pt | l2Special(pt, mbuf.PtypeL2EtherARP), h, false
-	case EtherTypeLLDP:
-		return pt | l2Special(pt, mbuf.PtypeL2EtherLLDP), h, false
-	case EtherType1588:
-		return pt | l2Special(pt, mbuf.PtypeL2EtherTimesync), h, false
-	case EtherTypeMPLS, EtherTypeMPLSMC:
-		n, err := MPLSStackLen(b[off:])
-		if err != nil {
-			return pt, h, true
-		}
-		h.L2 += uint16(n)
-		return mbuf.PtypeL2EtherMPLS, h, false
+	case EtherTypeIPv4:
+	case EtherTypeIPv6:
+		v6 = true
 	default:
-		return pt, h, false
+		return l2Other(b, et, pt, h)
 	}
-
-	kind, hl, proto, frag, short := parseL3(l3, et)
-	if kind == l3None {
-		return pt, h, short
+	l3 := b[off:]
+	// Fast path: IPv4 without options, not a fragment, then TCP or UDP
+	// (the parse below gives the same result, slower).
+	if len(l3) >= IPv4MinLen+TCPMinLen && l3[0] == 0x45 && !v6 &&
+		binary.BigEndian.Uint16(l3[6:8])&(IPv4FlagMF|IPv4FragOffMask) == 0 {
+		l4 := l3[IPv4MinLen:]
+		switch l3[9] {
+		case IPProtoTCP:
+			if hl := int(l4[12]>>4) << 2; hl >= TCPMinLen && hl <= len(l4) {
+				h.L3, h.L4 = IPv4MinLen, uint16(hl)
+				return pt | mbuf.PtypeL3IPv4 | mbuf.PtypeL4TCP, false
+			}
+		case IPProtoUDP:
+			h.L3, h.L4 = IPv4MinLen, UDPLen
+			pt |= mbuf.PtypeL3IPv4 | mbuf.PtypeL4UDP
+			port := binary.BigEndian.Uint16(l4[2:4])
+			if port == PortVXLAN || port == PortVXLANGPE || port == PortGENEVE {
+				return udpTunnel(l4[UDPLen:], port, pt, h)
+			}
+			return pt, false
+		}
 	}
-	pt |= outerL3[kind]
-	h.L3 = uint16(hl)
-	if frag {
-		return pt | mbuf.PtypeL4Frag, h, false
+	r := parseIP(l3, v6)
+	if r.kind == l3None {
+		return pt, r.short
 	}
-	l4 := l3[hl:]
-	switch proto {
-	case IPProtoTCP, IPProtoSCTP, IPProtoICMP, IPProtoICMPv6, IPProtoIGMP:
-		l4pt, l4len, short := parseL4(l4, proto)
-		h.L4 = uint16(l4len)
-		return pt | l4pt, h, short
+	pt |= outerL3[r.kind]
+	h.L3 = r.l3len
+	if r.frag {
+		return pt | mbuf.PtypeL4Frag, false
+	}
+	if !r.l4ok {
+		return pt, r.short
+	}
+	pt |= l4Types[r.proto]
+	h.L4 = r.l4len
+	l4 := l3[r.l3len:]
+	switch r.proto {
 	case IPProtoUDP:
-		if len(l4) < UDPLen {
-			return pt, h, true
-		}
-		pt |= mbuf.PtypeL4UDP
-		h.L4 = UDPLen
 		port := binary.BigEndian.Uint16(l4[2:4])
-		if port != PortVXLAN && port != PortVXLANGPE && port != PortGENEVE {
-			return pt, h, false
+		if port == PortVXLAN || port == PortVXLANGPE || port == PortGENEVE {
+			return udpTunnel(l4[UDPLen:], port, pt, h)
 		}
-		return udpTunnel(l4[UDPLen:], port, pt, h)
 	case IPProtoIPIP:
-		pt |= mbuf.PtypeTunnelIP
-		return inner(l4, EtherTypeIPv4, pt, h)
+		return inner(l4, EtherTypeIPv4, pt|mbuf.PtypeTunnelIP, h)
 	case IPProtoIPv6:
-		pt |= mbuf.PtypeTunnelIP
-		return inner(l4, EtherTypeIPv6, pt, h)
+		return inner(l4, EtherTypeIPv6, pt|mbuf.PtypeTunnelIP, h)
 	case IPProtoGRE:
 		return gre(l4, pt, h)
 	case IPProtoESP:
 		if len(l4) < ESPLen {
-			return pt, h, true
+			return pt, true
 		}
 		h.Tunnel = ESPLen
-		return pt | mbuf.PtypeTunnelESP, h, false
+		return pt | mbuf.PtypeTunnelESP, false
 	}
-	return pt, h, false
+	return pt, false
+}
+
+// l2Other handles the EtherTypes that are not IP.
+func l2Other(b []byte, et EtherType, pt uint32, h *HdrLens) (uint32, bool) {
+	switch et {
+	case EtherTypeARP:
+		return l2Special(pt, mbuf.PtypeL2EtherARP), false
+	case EtherTypeLLDP:
+		return l2Special(pt, mbuf.PtypeL2EtherLLDP), false
+	case EtherType1588:
+		return l2Special(pt, mbuf.PtypeL2EtherTimesync), false
+	case EtherTypeMPLS, EtherTypeMPLSMC:
+		n, err := MPLSStackLen(b[h.L2:])
+		if err != nil {
+			return pt, true
+		}
+		h.L2 += uint16(n)
+		return mbuf.PtypeL2EtherMPLS, false
+	}
+	return pt, false
 }
 
 // l2Special gives the ARP/LLDP/PTP L2 value on an untagged frame only
 // (the L2 field holds one value, and a tag's is kept).
 func l2Special(pt, v uint32) uint32 {
 	if pt == mbuf.PtypeL2Ether {
-		return v &^ mbuf.PtypeL2Ether
+		return v
 	}
-	return 0
+	return pt
 }
 
 // parseTags reads the one or two VLAN tags after the Ethernet header.
@@ -228,83 +359,11 @@ func parseTags(b []byte) (pt uint32, et EtherType, off int, short bool) {
 	return mbuf.PtypeL2EtherQinQ, et, EthernetLen + QinQLen, false
 }
 
-// parseL3 parses the IPv4 or IPv6 header (et says which) at the start of
-// b: its kind (l3None if it is not one), length (with options or
-// extension headers), upper protocol and whether it is a fragment.
-func parseL3(b []byte, et EtherType) (kind, hl int, proto uint8, frag, short bool) {
-	if et == EtherTypeIPv4 {
-		if len(b) < IPv4MinLen {
-			return l3None, 0, 0, false, true
-		}
-		vihl := b[0]
-		if vihl < 0x45 || vihl > 0x4f {
-			return l3None, 0, 0, false, false
-		}
-		hl = int(vihl&0xf) * 4
-		if hl > len(b) {
-			return l3None, 0, 0, false, true
-		}
-		kind = l3v4
-		if vihl != 0x45 {
-			kind = l3v4ext
-		}
-		frag = binary.BigEndian.Uint16(b[6:8])&(IPv4FlagMF|IPv4FragOffMask) != 0
-		return kind, hl, b[9], frag, false
-	}
-	if len(b) < IPv6Len {
-		return l3None, 0, 0, false, true
-	}
-	if b[0]>>4 != 6 {
-		return l3None, 0, 0, false, false
-	}
-	proto = b[6]
-	if !isIPv6Ext(proto) {
-		return l3v6, IPv6Len, proto, false, false
-	}
-	upper, n, fh, err := SkipIPv6Ext(proto, b[IPv6Len:])
-	if err != nil {
-		// The L3 type is known; its length and what follows are not.
-		return l3v6ext, IPv6Len, IPProtoNoNext, false, err == ErrTruncated
-	}
-	return l3v6ext, IPv6Len + n, upper, fh != nil, false
-}
-
-// parseL4 returns the outer L4 ptype value and header length of a TCP,
-// SCTP, ICMP, ICMPv6 or IGMP header at b.
-func parseL4(b []byte, proto uint8) (pt uint32, hl int, short bool) {
-	switch proto {
-	case IPProtoTCP:
-		if len(b) < TCPMinLen {
-			return 0, 0, true
-		}
-		hl = int(b[12]>>4) * 4
-		if hl < TCPMinLen || hl > len(b) {
-			return 0, 0, hl > len(b)
-		}
-		return mbuf.PtypeL4TCP, hl, false
-	case IPProtoUDP:
-		if len(b) < UDPLen {
-			return 0, 0, true
-		}
-		return mbuf.PtypeL4UDP, UDPLen, false
-	case IPProtoSCTP:
-		if len(b) < SCTPLen {
-			return 0, 0, true
-		}
-		return mbuf.PtypeL4SCTP, SCTPLen, false
-	case IPProtoICMP, IPProtoICMPv6:
-		return mbuf.PtypeL4ICMP, 0, false
-	case IPProtoIGMP:
-		return mbuf.PtypeL4IGMP, 0, false
-	}
-	return 0, 0, false
-}
-
 // udpTunnel parses the VXLAN, VXLAN-GPE or GENEVE header at b and the
 // packet inside.
-func udpTunnel(b []byte, port uint16, pt uint32, h HdrLens) (uint32, HdrLens, bool) {
+func udpTunnel(b []byte, port uint16, pt uint32, h *HdrLens) (uint32, bool) {
 	if len(b) < 8 {
-		return pt, h, true
+		return pt, true
 	}
 	var et EtherType
 	switch port {
@@ -323,12 +382,12 @@ func udpTunnel(b []byte, port uint16, pt uint32, h HdrLens) (uint32, HdrLens, bo
 		case VXLANGPEIPv6:
 			et = EtherTypeIPv6
 		default:
-			return pt, h, false
+			return pt, false
 		}
 	default: // PortGENEVE
 		hl := GENEVELen + int(b[0]&0x3f)*4
 		if hl > len(b) {
-			return pt, h, true
+			return pt, true
 		}
 		pt |= mbuf.PtypeTunnelGENEVE
 		h.Tunnel = uint16(hl)
@@ -338,17 +397,17 @@ func udpTunnel(b []byte, port uint16, pt uint32, h HdrLens) (uint32, HdrLens, bo
 }
 
 // gre parses the GRE header at b and the packet inside.
-func gre(b []byte, pt uint32, h HdrLens) (uint32, HdrLens, bool) {
+func gre(b []byte, pt uint32, h *HdrLens) (uint32, bool) {
 	if len(b) < GREMinLen {
-		return pt, h, true
+		return pt, true
 	}
 	w := binary.BigEndian.Uint16(b[0:2])
 	if w&^(GREFlagC|GREFlagK|GREFlagS) != 0 { // routing, strict route, recursion, flags, version
-		return pt, h, false
+		return pt, false
 	}
 	hl := GRELen(w)
 	if hl > len(b) {
-		return pt, h, true
+		return pt, true
 	}
 	h.Tunnel = uint16(hl)
 	et := EtherType(binary.BigEndian.Uint16(b[2:4]))
@@ -356,7 +415,7 @@ func gre(b []byte, pt uint32, h HdrLens) (uint32, HdrLens, bool) {
 	case EtherTypeTEB:
 		pt |= mbuf.PtypeTunnelNVGRE
 	case EtherTypeMPLS, EtherTypeMPLSMC:
-		return pt | mbuf.PtypeTunnelMPLSInGRE, h, false
+		return pt | mbuf.PtypeTunnelMPLSInGRE, false
 	default:
 		pt |= mbuf.PtypeTunnelGRE
 	}
@@ -365,10 +424,10 @@ func gre(b []byte, pt uint32, h HdrLens) (uint32, HdrLens, bool) {
 
 // inner parses the packet inside a tunnel: an Ethernet frame if et is
 // EtherTypeTEB, else an IPv4 or IPv6 packet.
-func inner(b []byte, et EtherType, pt uint32, h HdrLens) (uint32, HdrLens, bool) {
+func inner(b []byte, et EtherType, pt uint32, h *HdrLens) (uint32, bool) {
 	if et == EtherTypeTEB {
 		if len(b) < EthernetLen {
-			return pt, h, true
+			return pt, true
 		}
 		et = EtherType(binary.BigEndian.Uint16(b[12:14]))
 		off := EthernetLen
@@ -376,7 +435,7 @@ func inner(b []byte, et EtherType, pt uint32, h HdrLens) (uint32, HdrLens, bool)
 		if IsVLANType(et) {
 			tpt, tet, toff, short := parseTags(b)
 			if short {
-				return pt | l2, h, true
+				return pt | l2, true
 			}
 			et, off = tet, toff
 			l2 = mbuf.PtypeInnerL2EtherVLAN
@@ -388,23 +447,46 @@ func inner(b []byte, et EtherType, pt uint32, h HdrLens) (uint32, HdrLens, bool)
 		h.InnerL2 = uint16(off)
 		b = b[off:]
 	}
-	if et != EtherTypeIPv4 && et != EtherTypeIPv6 {
-		return pt, h, false
+	var v6 bool
+	switch et {
+	case EtherTypeIPv4:
+	case EtherTypeIPv6:
+		v6 = true
+	default:
+		return pt, false
 	}
-	kind, hl, proto, frag, short := parseL3(b, et)
-	if kind == l3None {
-		return pt, h, short
+	// Fast path as in getPtype.
+	if len(b) >= IPv4MinLen+UDPLen && b[0] == 0x45 && !v6 &&
+		binary.BigEndian.Uint16(b[6:8])&(IPv4FlagMF|IPv4FragOffMask) == 0 {
+		l4 := b[IPv4MinLen:]
+		switch b[9] {
+		case IPProtoTCP:
+			if len(l4) >= TCPMinLen {
+				if hl := int(l4[12]>>4) << 2; hl >= TCPMinLen && hl <= len(l4) {
+					h.InnerL3, h.InnerL4 = IPv4MinLen, uint16(hl)
+					return pt | mbuf.PtypeInnerL3IPv4 | mbuf.PtypeInnerL4TCP, false
+				}
+			}
+		case IPProtoUDP:
+			h.InnerL3, h.InnerL4 = IPv4MinLen, UDPLen
+			return pt | mbuf.PtypeInnerL3IPv4 | mbuf.PtypeInnerL4UDP, false
+		}
 	}
-	pt |= innerL3[kind]
-	h.InnerL3 = uint16(hl)
-	if frag {
-		return pt | mbuf.PtypeInnerL4Frag, h, false
+	r := parseIP(b, v6)
+	if r.kind == l3None {
+		return pt, r.short
 	}
-	l4pt, l4len, short := parseL4(b[hl:], proto)
-	if l4pt == mbuf.PtypeL4IGMP { // no inner IGMP value
-		l4pt = 0
+	pt |= innerL3[r.kind]
+	h.InnerL3 = r.l3len
+	if r.frag {
+		return pt | mbuf.PtypeInnerL4Frag, false
 	}
-	h.InnerL4 = uint16(l4len)
-	// Inner L4 values are the outer ones 16 bits up (TCP 1, UDP 2, ...).
-	return pt | l4pt<<16, h, short
+	if !r.l4ok {
+		return pt, r.short
+	}
+	if l4 := l4Types[r.proto]; l4 != mbuf.PtypeL4IGMP {
+		pt |= l4 << 16
+	}
+	h.InnerL4 = r.l4len
+	return pt, false
 }

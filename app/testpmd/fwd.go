@@ -3,7 +3,6 @@ package testpmd
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"sync/atomic"
 
 	"github.com/dpkit/dpkit/mbuf"
@@ -180,9 +179,6 @@ func EngineNames() []string {
 	}
 	return n
 }
-
-// engineList is "io|mac|..." for help texts.
-func engineList() string { return strings.Join(EngineNames(), "|") }
 
 // checkTxPkts validates --txpkts / "set txpkts" segment lengths.
 func checkTxPkts(segs []int, dataRoom int) error {

@@ -1,9 +1,12 @@
 package testpmd
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/dpkit/dpkit/internal/testutil"
@@ -166,4 +169,18 @@ func testStream(t testing.TB, e *Engine, pool *mbuf.Pool, frames [][]byte) (*Str
 		}
 	}
 	return s, rx, tx
+}
+
+var ioEOF = io.EOF
+
+// syncBuf is a bytes.Buffer safe for the writer goroutine and the test.
+type syncBuf struct {
+	mu sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
 }

@@ -113,4 +113,3 @@ func TestWriteFuzzCorpus(t *testing.T) {
 		}
 	}
 }
-

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"testing"
 )
@@ -207,4 +208,69 @@ func TestReadScapy(t *testing.T) {
 			comparePkts(t, got, want)
 		})
 	}
+}
+
+// TestReadMergecap: mergecap merges an Ethernet file and a raw-IP file
+// into one pcapng section with two interfaces; we read every packet, in
+// time order, with its interface and link type.
+func TestReadMergecap(t *testing.T) {
+	mergecap := needTool(t, "mergecap")
+	dir := t.TempDir()
+	eth := peerPkts(3)
+	raw := peerPkts(4)
+	for i := range raw {
+		raw[i].ts += 500_000_000 // interleave with eth
+		raw[i].data[0] = 0x45    // looks like IPv4, not that it matters
+		raw[i].link = LinkTypeRaw
+	}
+	write := func(name string, link LinkType, pk []testPkt) string {
+		path := filepath.Join(dir, name)
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		w, err := NewWriter(f, WriterOptions{SnapLen: 2000, LinkType: link})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pk {
+			full := append(bytes.Clone(p.data), make([]byte, p.origLen-len(p.data))...)
+			if err := w.WritePacket(p.ts, full); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	a := write("eth.pcap", LinkTypeEthernet, eth)
+	b := write("raw.pcap", LinkTypeRaw, raw)
+	merged := filepath.Join(dir, "merged.pcapng")
+	if out, err := exec.Command(mergecap, "-F", "pcapng", "-w", merged, a, b).CombinedOutput(); err != nil {
+		t.Fatalf("mergecap: %v: %s", err, out)
+	}
+	got, r := readFile(t, merged)
+	if r.Format() != FormatPcapNG {
+		t.Fatalf("format %v", r.Format())
+	}
+	// Expected: both lists merged by time; the interface of each link
+	// type is whichever id mergecap gave it (checked consistent).
+	want := append(append([]testPkt(nil), eth...), raw...)
+	sort.SliceStable(want, func(i, j int) bool { return want[i].ts < want[j].ts })
+	ids := map[LinkType]int{}
+	for i := range got {
+		id, seen := ids[got[i].link]
+		if !seen {
+			ids[got[i].link] = got[i].iface
+		} else if id != got[i].iface {
+			t.Fatalf("packet %d: link type %d on interface %d and %d", i, got[i].link, id, got[i].iface)
+		}
+		want[i].iface = got[i].iface
+	}
+	if len(ids) != 2 || ids[LinkTypeEthernet] == ids[LinkTypeRaw] {
+		t.Fatalf("interfaces by link type: %v", ids)
+	}
+	comparePkts(t, got, want)
 }
