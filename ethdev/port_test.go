@@ -156,9 +156,6 @@ func TestDriverCallOrder(t *testing.T) {
 	if err := p.Configure(ethdev.Config{RxQueues: 1, TxQueues: 1, RxIntr: true}); !errors.Is(err, ethdev.ErrNotSupported) {
 		t.Errorf("rx interrupts on a device without them: %v", err)
 	}
-	if err := p.Configure(ethdev.Config{RxQueues: 1, TxQueues: 1, RxMQMode: ethdev.MQRSS}); !errors.Is(err, ethdev.ErrNotSupported) {
-		t.Errorf("RSS on a device without it: %v", err)
-	}
 	mp := newPool(t, 255)
 	start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 2, RxOffloads: ethdev.RxOffloadVLANStrip}, mp, lc)
 	if err := p.SetMTU(1800); err != nil {

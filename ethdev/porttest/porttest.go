@@ -85,6 +85,7 @@ func Run(t *testing.T, cfg Config) {
 	t.Run("Reset", s.reset)
 	t.Run("CloseWithPackets", s.closeWithPackets)
 	t.Run("Control", s.control)
+	t.Run("RxInterrupt", s.rxInterrupt)
 }
 
 type suite struct{ cfg Config }
@@ -711,5 +712,65 @@ func (s *suite) control(t *testing.T) {
 	// up across Stop; ethdev's default link follows the port state.
 	if _, own := p.Device().(ethdev.LinkReporter); !own && (len(links) != 2 || links[0].Up || !links[1].Up) {
 		t.Errorf("link callbacks on Stop, Start: %v, want [down up]", links)
+	}
+}
+
+// rxInterrupt: with Config.RxIntr, a queue's RxIntrWait sleeps while the
+// queue is empty and wakes when a packet arrives (by loopback or Inject).
+func (s *suite) rxInterrupt(t *testing.T) {
+	mp := pool(t, 1023)
+	p := s.open(t)
+	if !p.Info().RxIntr {
+		t.Skip("the driver has no rx interrupts (ethdev.RxInterrupter)")
+	}
+	if !s.cfg.Loopback && s.cfg.Inject == nil {
+		t.Skip("no way to make a packet arrive (Loopback or Inject)")
+	}
+	if err := p.Configure(ethdev.Config{RxQueues: 1, TxQueues: 1, RxIntr: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.RxQueueSetup(0, 0, mp, &ethdev.RxQueueConf{Lcore: lc}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.TxQueueSetup(0, 0, &ethdev.TxQueueConf{Lcore: lc}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if !s.cfg.Noisy {
+		if err := ethdev.RxIntrWait(p, 0, 20*time.Millisecond); !errors.Is(err, ethdev.ErrTimeout) {
+			t.Fatalf("RxIntrWait on an empty queue: %v, want ErrTimeout", err)
+		}
+	}
+	woke := make(chan error, 1)
+	go func() { woke <- ethdev.RxIntrWait(p, 0, 10*time.Second) }()
+	time.Sleep(30 * time.Millisecond)
+	f := frame(64, 4242)
+	if s.cfg.Loopback {
+		m := mp.Alloc(lc)
+		copy(m.Append(len(f)), f)
+		if p.TxBurst(0, []*mbuf.Mbuf{m}) != 1 {
+			m.Free(lc)
+			t.Fatal("TxBurst took nothing")
+		}
+	} else {
+		s.cfg.Inject(t, p, 0, f)
+	}
+	select {
+	case err := <-woke:
+		if err != nil {
+			t.Fatalf("RxIntrWait: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("RxIntrWait did not wake when a packet arrived")
+	}
+	got := s.drain(t, p, 1, 1)
+	found := false
+	for _, b := range got[0] {
+		found = found || bytes.Equal(b, f)
+	}
+	if !found {
+		t.Errorf("the packet that woke the queue was not received (got %d frames)", len(got[0]))
 	}
 }

@@ -15,6 +15,10 @@
 // the other way round) and FromRings builds a port over rings of your own
 // (rte_eth_from_rings).
 //
+// Rings are multi-producer (several tx queues, RSS spreading and attached
+// ports may send to one ring) and single-consumer: one goroutine at a time
+// may receive from a given rx queue, across attached ports too.
+//
 // The port offers RSS through ethdev's software Toeplitz hash: with
 // Config.RxMQMode MQRSS, whoever sends to the port spreads packets over its
 // rx rings by the port's RETA (as the receiving NIC would), and drops what
