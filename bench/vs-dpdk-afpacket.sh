@@ -87,7 +87,7 @@ testpmd_run() {
 		-- -i --forward-mode=io --burst="$burst" --total-num-mbufs=8192 --txpkts="$size" <"$tmp/in" >"$out" 2>&1 &
 	tpid=$!
 	exec 3>"$tmp/in"
-	for _ in $(seq 300); do grep -q 'testpmd> ' "$out" && break; sleep 0.1; done
+	for _ in $(seq 600); do grep -q 'testpmd> ' "$out" && break; sleep 0.1; done
 	echo "start tx_first $inject" >&3
 	sleep 1
 	echo "show port stats all" >&3
@@ -101,6 +101,12 @@ testpmd_run() {
 	tpid=
 	cat "$out" >>"$tmp/all.out"
 	# The last two Rx-pps lines are the second show's, one per port.
+	if [ "$(grep -c 'Rx-pps:' "$out")" -lt 4 ]; then
+		echo "# $bin: no rate (its output ends with:)" >&2
+		tail -5 "$out" | sed 's/^/#   /' >&2
+		echo 0
+		return
+	fi
 	grep 'Rx-pps:' "$out" | tail -2 | awk '{s += $2} END {printf "%.4f\n", s / 1e6}'
 }
 
