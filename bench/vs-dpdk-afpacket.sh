@@ -125,6 +125,6 @@ echo "# io forwarding over net_af_packet on a veth pair: burst $burst, $inject b
 printf '%-36s %10s %10s %8s\n' figure dpkit dpdk ratio
 for f in "afpacket_io_fwd_tpacket2 $v2" "afpacket_io_fwd_tpacket3 $v3"; do
 	set -- $f
-	printf '%-36s %10s %10s %8s\n' "$1_mpps" "$2" "$d" "$(awk -v a="$2" -v b="$d" 'BEGIN {printf "%.2f", b / a}')"
+	printf '%-36s %10s %10s %8s\n' "$1_mpps" "$2" "$d" "$(awk -v a="$2" -v b="$d" 'BEGIN {if (a > 0 && b > 0) printf "%.2f", b / a; else printf "n/a"}')"
 done
 echo "# ratio = dpkit time per packet / DPDK time per packet (lower is better)"
