@@ -159,7 +159,10 @@ func (d *device) Info(di *ethdev.DevInfo) {
 	di.MaxRxPktLen = afp.MaxFrameLen(d.sock)
 	di.MaxMTU = di.MaxRxPktLen - 14
 	di.RxOffloadCapa = ethdev.RxOffloadVLANStrip | ethdev.RxOffloadUDPCksum | ethdev.RxOffloadTCPCksum |
-		ethdev.RxOffloadRSSHash | ethdev.RxOffloadScatter
+		ethdev.RxOffloadScatter
+	if d.sock.Version == afp.TPacketV3 {
+		di.RxOffloadCapa |= ethdev.RxOffloadRSSHash // V3 headers carry the kernel's flow hash
+	}
 	di.TxOffloadCapa = ethdev.TxOffloadVLANInsert | ethdev.TxOffloadMultiSegs
 	// The rings are sized by framecnt, whatever the descriptor count.
 	di.RxDesc = ethdev.DescLim{Min: 1, Max: 1 << 15, Align: 1, Default: d.sock.FrameCount}
