@@ -1,0 +1,254 @@
+package testpmd
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/dpkit/dpkit/driver/net/null"
+	_ "github.com/dpkit/dpkit/driver/net/ring"
+	"github.com/dpkit/dpkit/eal"
+)
+
+// lcoreArgs gives two lcores on the first allowed CPU: tests do not need
+// two CPUs.
+func lcoreArgs() []string {
+	cpu := eal.AllowedCPUs()[0]
+	return []string{"--lcores", fmt.Sprintf("0@%d,1@%d", cpu, cpu), "--no-huge", "-m", "256", "--file-prefix", "testpmd-test"}
+}
+
+// slowReader hands out one line at a time, waiting before each, the way
+// a script paced with sleeps drives DPDK's testpmd.
+type slowReader struct {
+	lines []string
+	delay time.Duration
+}
+
+func (r *slowReader) Read(p []byte) (int, error) {
+	if len(r.lines) == 0 {
+		return 0, ioEOF
+	}
+	time.Sleep(r.delay)
+	n := copy(p, r.lines[0]+"\n")
+	r.lines = r.lines[1:]
+	return n, nil
+}
+
+func runSession(t *testing.T, args []string, lines []string, delay time.Duration) (string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Run(append(lcoreArgs(), args...), RunConfig{Stdin: &slowReader{lines: lines, delay: delay}, Stdout: &out, Stderr: &errb,
+		Signals: make(chan os.Signal)})
+	if errb.Len() > 0 {
+		t.Logf("stderr: %s", errb.String())
+	}
+	return out.String(), code
+}
+
+var (
+	fwdRe   = regexp.MustCompile(`Forward statistics for port (\d+) +-+\n  RX-packets: (\d+) +RX-dropped: (\d+) +RX-total: (\d+)\n  TX-packets: (\d+) +TX-dropped: (\d+) +TX-total: (\d+)`)
+	accumRe = regexp.MustCompile(`Accumulated forward statistics for all ports\++\n  RX-packets: (\d+) +RX-dropped: (\d+) +RX-total: (\d+)\n  TX-packets: (\d+) +TX-dropped: (\d+) +TX-total: (\d+)`)
+	nicRe   = regexp.MustCompile(`NIC statistics for port (\d+) +#+\n  RX-packets: (\d+) +RX-missed: (\d+) +RX-bytes:  (\d+)\n  RX-errors: (\d+)\n  RX-nombuf:  (\d+) *\n  TX-packets: (\d+) +TX-errors: (\d+) +TX-bytes:  (\d+)`)
+)
+
+func atoi(t *testing.T, s string) uint64 {
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestSessionRing drives testpmd through a pipe as a script drives DPDK's:
+// two net_ring loopback ports, "start tx_first" puts 32 packets on each
+// stream and io forwarding keeps the 64 circulating; the counts must add
+// up and every mbuf must be back in the pool at the end.
+func TestSessionRing(t *testing.T) {
+	out, code := runSession(t, []string{"--vdev", "net_ring0", "--vdev", "net_ring1", "--", "-i", "--total-num-mbufs=4096"},
+		[]string{"show port stats all", "start tx_first", "show port stats all", "stop", "show port stats all", "quit"}, 300*time.Millisecond)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"testpmd> show port stats all\n", "testpmd> start tx_first\n", "Port 0: ", "Port 1: ",
+		"io packet forwarding - ports=2 - cores=1 - streams=2", "Telling cores to stop...", "\nDone.\n", "Port 1 is closed", "Bye..."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	fw := fwdRe.FindAllStringSubmatch(out, -1)
+	acc := accumRe.FindStringSubmatch(out)
+	if len(fw) != 2 || acc == nil {
+		t.Fatalf("forward statistics missing:\n%s", out)
+	}
+	var rx, tx uint64
+	for _, m := range fw {
+		prx, ptx := atoi(t, m[2]), atoi(t, m[5])
+		if prx == 0 || ptx == 0 || atoi(t, m[3]) != 0 || atoi(t, m[6]) != 0 || atoi(t, m[4]) != prx || atoi(t, m[7]) != ptx {
+			t.Errorf("port %s: %q", m[1], m[0])
+		}
+		rx += prx
+		tx += ptx
+	}
+	if atoi(t, acc[1]) != rx || atoi(t, acc[4]) != tx {
+		t.Errorf("accumulated %q is not the sum of the ports' (rx %d tx %d)", acc[0], rx, tx)
+	}
+	// Every packet sent was received except those still on the rings at
+	// stop: at most the 64 tx_first put in.
+	if tx < rx || tx-rx > 64 {
+		t.Errorf("sent %d, received %d: the 64 packets of tx_first do not add up", tx, rx)
+	}
+	nic := nicRe.FindAllStringSubmatch(out, -1)
+	if len(nic) != 6 {
+		t.Fatalf("found %d NIC statistics blocks, want 6", len(nic))
+	}
+	for _, m := range nic[:2] {
+		if m[2] != "0" || m[7] != "0" {
+			t.Errorf("before start: %q", m[0])
+		}
+	}
+	// After stop the port counters do not move, and the ring ports count
+	// 64-byte frames.
+	for i, m := range nic[4:] {
+		if m[2] != nic[2+i][2] && atoi(t, m[2]) < atoi(t, nic[2+i][2]) {
+			t.Errorf("port %d counters went back: %q then %q", i, nic[2+i][0], m[0])
+		}
+		if atoi(t, m[4]) != 64*atoi(t, m[2]) || atoi(t, m[9]) != 64*atoi(t, m[7]) {
+			t.Errorf("port %d bytes are not 64 per packet: %q", i, m[0])
+		}
+	}
+}
+
+// TestSessionNullEngines starts and stops every engine on net_null ports.
+func TestSessionNullEngines(t *testing.T) {
+	var lines []string
+	for _, e := range EngineNames() {
+		lines = append(lines, "set fwd "+e, "start", "stop")
+	}
+	lines = append(lines, "set fwd nosuch", "show fwd stats all", "nonsense", "help", "help all", "show config fwd",
+		"set burst 0", "set burst 64", "set nbcore 1", "port stop all", "start", "port start 1", "port start all", "csum set ip hw 0",
+		"show port info all", "show port xstats 1", "clear port stats all", "clear fwd stats all", "set promisc 0 off", "quit")
+	out, code := runSession(t, []string{"--vdev", "net_null0", "--vdev", "net_null1,size=128", "--", "-i"}, lines, 20*time.Millisecond)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, e := range EngineNames() {
+		if !strings.Contains(out, "Set "+e+" packet forwarding mode\n") || !strings.Contains(out, e+" packet forwarding - ports=2") {
+			t.Errorf("engine %s did not run", e)
+		}
+	}
+	for _, want := range []string{"Bad arguments", "Command not found", "Help is available for the following sections:",
+		"start tx_first [n]", "Number of packets per burst set to 64", "Number of forwarding cores set to 1",
+		"Please start all ports before starting forwarding", "IP checksum offload is hw", "Device name: net_null1",
+		"###### NIC extended statistics for port 1", "NIC statistics for port 1 cleared", "Bad-ipcsum:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(out)
+	}
+}
+
+// TestNonInteractive: --stats-period prints the port statistics screen
+// until a signal, then the forward statistics; --tx-first and txonly.
+func TestNonInteractive(t *testing.T) {
+	sigs := make(chan os.Signal, 1)
+	var out bytes.Buffer
+	done := make(chan int)
+	go func() {
+		done <- Run(append(lcoreArgs(), "--vdev", "net_null0", "--vdev", "net_null1", "--",
+			"--forward-mode=txonly", "--stats-period", "1", "--txpkts=100"),
+			RunConfig{Stdin: nil, Stdout: &syncBuf{b: &out}, Stderr: &out, Signals: sigs})
+	}()
+	time.Sleep(2500 * time.Millisecond)
+	sigs <- syscall.SIGINT
+	code := <-done
+	s := out.String()
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, s)
+	}
+	if n := strings.Count(s, "Port statistics ===================================="); n < 2 {
+		t.Errorf("%d periodic screens in 2.5 s, want 2", n)
+	}
+	for _, want := range []string{"Set txonly packet forwarding mode", "packet len=100 - nb packet segments=1",
+		"Signal 2 received, preparing to exit...", "Accumulated forward statistics", "Bye..."} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	acc := accumRe.FindStringSubmatch(s)
+	if acc == nil || acc[1] != "0" || atoi(t, acc[4]) == 0 {
+		t.Errorf("txonly: want RX 0 and TX > 0, got %q", acc)
+	}
+}
+
+// TestArgErrors: bad command lines are refused with the flag named.
+func TestArgErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bogus"}, `unknown option "--bogus"`},
+		{[]string{"--vdev", "net_null0", "--", "--bogus"}, "unrecognized option '--bogus'"},
+		{[]string{"--vdev", "net_null0", "--", "--rxq=abc"}, "--rxq=abc"},
+		{[]string{"--vdev", "net_null0", "--", "--forward-mode=foo"}, "invalid foo packet forwarding mode"},
+		{[]string{"--"}, "no ports"},
+		{[]string{"--vdev", "net_nosuch0", "--"}, "net_nosuch0"},
+		{[]string{"--vdev", "net_null0,bogus=1", "--"}, "bogus"},
+	} {
+		var out, errb bytes.Buffer
+		code := Run(append(lcoreArgs(), c.args...), RunConfig{Stdout: &out, Stderr: &errb, Signals: make(chan os.Signal)})
+		if code == ExitOK || !strings.Contains(errb.String(), c.want) {
+			t.Errorf("%q: exit %d, stderr %q; want an error with %q", c.args, code, errb.String(), c.want)
+		}
+	}
+	var out bytes.Buffer
+	if code := Run([]string{"--", "-h"}, RunConfig{Stdout: &out, Stderr: &out}); code != ExitOK || !strings.Contains(out.String(), "--forward-mode") {
+		t.Errorf("-h: exit %d, %q", code, out.String())
+	}
+}
+
+// TestSessionMultiQueue: two queues per port and two forwarding lcores
+// give four streams, two per lcore; changing nbcore re-binds the queues to
+// their new lcores and the counts still add up.
+func TestSessionMultiQueue(t *testing.T) {
+	cpu := eal.AllowedCPUs()[0]
+	var out, errb bytes.Buffer
+	lines := []string{"show config fwd", "start tx_first", "stop", "set nbcore 1", "show config fwd", "start tx_first 2", "stop", "quit"}
+	code := Run([]string{"--lcores", fmt.Sprintf("0@%d,1@%d,2@%d", cpu, cpu, cpu), "--no-huge", "-m", "256",
+		"--vdev", "net_ring0", "--vdev", "net_ring1", "--", "-i", "--rxq=2", "--txq=2", "--nb-cores=2"},
+		RunConfig{Stdin: &slowReader{lines: lines, delay: 200 * time.Millisecond}, Stdout: &out, Stderr: &errb, Signals: make(chan os.Signal)})
+	s := out.String()
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s\n%s", code, errb.String(), s)
+	}
+	for _, want := range []string{
+		"io packet forwarding - ports=2 - cores=2 - streams=4",
+		"Logical Core 1 (socket 0) forwards packets on 2 streams:\n  RX P=0/Q=0 (socket 0) -> TX P=1/Q=0 (socket 0) peer=02:00:00:00:00:01\n  RX P=0/Q=1 (socket 0) -> TX P=1/Q=1 (socket 0) peer=02:00:00:00:00:01\n",
+		"Logical Core 2 (socket 0) forwards packets on 2 streams:\n  RX P=1/Q=0 (socket 0) -> TX P=0/Q=0 (socket 0) peer=02:00:00:00:00:00\n  RX P=1/Q=1 (socket 0) -> TX P=0/Q=1 (socket 0) peer=02:00:00:00:00:00\n",
+		"io packet forwarding - ports=2 - cores=1 - streams=4",
+		"Logical Core 1 (socket 0) forwards packets on 4 streams:",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	accs := accumRe.FindAllStringSubmatch(s, -1)
+	if len(accs) != 2 {
+		t.Fatalf("%d accumulated blocks", len(accs))
+	}
+	// tx_first puts one burst (32) per stream per round in flight.
+	for i, acc := range accs {
+		rx, tx := atoi(t, acc[1]), atoi(t, acc[4])
+		inFlight := uint64(4 * 32 * (i + 1))
+		if rx == 0 || tx < rx || tx-rx > inFlight {
+			t.Errorf("run %d: sent %d, received %d, at most %d in flight", i, tx, rx, inFlight)
+		}
+	}
+}
