@@ -151,10 +151,11 @@ func register(drv *Driver, name, devargs string, probe func() (Device, error)) (
 	} else {
 		p.mac = RandomMAC()
 	}
+	// lastLink before the watcher starts: its notify may run at once.
+	p.lastLink = p.Link()
 	if lw, ok := dev.(LinkWatcher); ok {
 		lw.WatchLink(p.linkChanged)
 	}
-	p.lastLink = p.Link()
 	ports[id].Store(p)
 	return p, nil
 }
