@@ -164,6 +164,18 @@ func setup(t *testing.T, p *ethdev.Port, nq int, mp *mbuf.Pool) {
 	if err := p.Start(); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
+	waitLinkUp(p)
+}
+
+// waitLinkUp gives a port whose link comes up on its own (a peer that
+// connects, a carrier) a moment after Start; the cases check the link.
+func waitLinkUp(p *ethdev.Port) {
+	if _, async := p.Device().(ethdev.LinkWatcher); !async {
+		return
+	}
+	for end := time.Now().Add(2 * time.Second); !p.Link().Up && time.Now().Before(end); {
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func wantState(t *testing.T, err error, what string) {
@@ -198,6 +210,7 @@ func (s *suite) lifecycle(t *testing.T) {
 	if err := p.Start(); err != nil {
 		t.Fatalf("Start after Stop: %v", err)
 	}
+	waitLinkUp(p)
 	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}

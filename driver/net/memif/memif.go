@@ -396,7 +396,10 @@ func (d *device) attach(s *memifproto.Session, table []zcRegion) bool {
 			q.attachIntr(mq.Eventfd())
 			q.mq.Store(mq)
 			if q.armed.Load() {
-				q.wake()
+				fence.Add(1)
+				if n, _ := mq.Ready(); n > 0 {
+					q.wake()
+				}
 			}
 		}
 	}
