@@ -13,6 +13,7 @@ import (
 	_ "github.com/dpkit/dpkit/driver/net/memif"
 	"github.com/dpkit/dpkit/eal"
 	"github.com/dpkit/dpkit/ethdev"
+	"github.com/dpkit/dpkit/ethdev/porttest"
 	"github.com/dpkit/dpkit/internal/testutil"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/mempool"
@@ -34,53 +35,14 @@ func TestMain(m *testing.M) {
 const lc = mempool.LcoreAny
 
 func newPool(t testing.TB, name string, n int) *mbuf.Pool {
-	t.Helper()
-	p, err := mbuf.NewPool(mbuf.PoolConfig{Name: name, N: n, CacheSize: 32, Huge: eal.HugeNever})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	testutil.CheckPool(t, p.Mempool())
-	return p
+	return porttest.NewPool(t, mbuf.PoolConfig{Name: name, N: n, CacheSize: 32})
 }
 
-func open(t testing.TB, devargs string) *ethdev.Port {
-	t.Helper()
-	p, err := ethdev.Open(devargs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if p.State() == ethdev.StateStarted {
-			p.Stop()
-		}
-		if p.State() != ethdev.StateClosed {
-			p.Close()
-		}
-	})
-	return p
-}
+func open(t testing.TB, devargs string) *ethdev.Port { return porttest.Open(t, devargs) }
 
 func setup(t testing.TB, p *ethdev.Port, queues int, mp *mbuf.Pool) {
 	t.Helper()
-	if err := p.Configure(ethdev.Config{RxQueues: queues, TxQueues: queues}); err != nil {
-		t.Fatal(err)
-	}
-	for q := range uint16(queues) {
-		if err := p.RxQueueSetup(q, 0, mp, &ethdev.RxQueueConf{Lcore: lc}); err != nil {
-			t.Fatal(err)
-		}
-		if err := p.TxQueueSetup(q, 0, &ethdev.TxQueueConf{Lcore: lc}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
+	porttest.Start(t, p, ethdev.Config{RxQueues: queues, TxQueues: queues}, mp, lc)
 }
 
 func waitLink(t testing.TB, up bool, ports ...*ethdev.Port) {
@@ -453,18 +415,7 @@ func TestRxInterrupt(t *testing.T) {
 }
 
 func newSharedPool(t testing.TB, name string, n int) *mbuf.Pool {
-	t.Helper()
-	p, err := mbuf.NewPool(mbuf.PoolConfig{Name: name, N: n, CacheSize: 32, Huge: eal.HugeNever, Shared: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	testutil.CheckPool(t, p.Mempool())
-	return p
+	return porttest.NewPool(t, mbuf.PoolConfig{Name: name, N: n, CacheSize: 32, Shared: true})
 }
 
 // TestZeroCopy: a zero-copy client (its mbuf pool shared with the server)
