@@ -38,7 +38,7 @@ func BenchmarkLookup100k(b *testing.B) {
 	for _, hf := range []struct {
 		name string
 		f    Func
-	}{{"crc32c", CRC32C}, {"jhash", JHash}} {
+	}{{"crc32c", CRC32C}, {"jhash", JHash}, {"maphash", MapHash()}} {
 		tb, _, keys, order := benchSetup(b, hf.f)
 		b.Run("table/"+hf.name, func(b *testing.B) {
 			b.ReportAllocs()

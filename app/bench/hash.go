@@ -40,10 +40,12 @@ var hashKeyLens = []int{4, 8, 16, 32, 48, 64, 9, 13, 37, 40}
 // up 5 times over in shuffled order, one by one and in bursts of 16, and
 // deleted. "prehash" passes the precomputed hash (the *WithHash calls).
 //
-// Then 100k random 16-byte keys, 1M random lookups: hash.Table (CRC32C)
-// single and bulk, against Go's map[[16]byte]uint64:
+// Then 100k random 16-byte keys, 1M random lookups: hash.Table single and
+// bulk (bursts of 32) with each hash function, against Go's
+// map[[16]byte]uint64:
 //
-//	hash_100k_<table_lookup|table_lookup_bulk|gomap_lookup>_cycles
+//	hash_100k_table_<crc32c|jhash|maphash>_<lookup|lookup_bulk>_cycles
+//	hash_100k_gomap_lookup_cycles
 func Hash(w io.Writer, opt Options) error {
 	stop, err := startLcores(opt)
 	if err != nil {
@@ -298,38 +300,45 @@ func hashVsMap(w io.Writer, opt Options) error {
 	for i := range order {
 		order[i] = int32(r.IntN(nkeys))
 	}
-	tb, err := hash.New(hash.Config{Entries: nkeys, KeyLen: 16, Hash: hash.CRC32C, ExtendableBuckets: true})
-	if err != nil {
-		return err
-	}
 	m := make(map[[16]byte]uint64, nkeys)
 	for i := range keys {
-		if _, err := tb.Add(keys[i][:], uint64(i)); err != nil {
-			return err
-		}
 		m[keys[i]] = uint64(i)
 	}
 	var sum uint64
-	if name := "hash_100k_table_lookup_cycles"; opt.Want(name) {
-		start := eal.Rdtsc()
-		for _, o := range order {
-			d, _, _ := tb.LookupData(keys[o][:])
-			sum += d
+	for _, hf := range []struct {
+		name string
+		f    hash.Func
+	}{{"crc32c", hash.CRC32C}, {"jhash", hash.JHash}, {"maphash", hash.MapHash()}} {
+		tb, err := hash.New(hash.Config{Entries: nkeys, KeyLen: 16, Hash: hf.f, ExtendableBuckets: true})
+		if err != nil {
+			return err
 		}
-		Report(w, name, float64(eal.Rdtsc()-start)/float64(nlook), "cycles")
-	}
-	if name := "hash_100k_table_lookup_bulk_cycles"; opt.Want(name) {
-		var kb [32][]byte
-		var db [32]uint64
-		start := eal.Rdtsc()
-		for j := 0; j+32 <= nlook; j += 32 {
-			for k := range kb {
-				kb[k] = keys[order[j+k]][:]
+		for i := range keys {
+			if _, err := tb.Add(keys[i][:], uint64(i)); err != nil {
+				return err
 			}
-			tb.LookupBulkData(kb[:], db[:])
-			sum += db[0]
 		}
-		Report(w, name, float64(eal.Rdtsc()-start)/float64(nlook/32*32), "cycles")
+		if name := "hash_100k_table_" + hf.name + "_lookup_cycles"; opt.Want(name) {
+			start := eal.Rdtsc()
+			for _, o := range order {
+				d, _, _ := tb.LookupData(keys[o][:])
+				sum += d
+			}
+			Report(w, name, float64(eal.Rdtsc()-start)/float64(nlook), "cycles")
+		}
+		if name := "hash_100k_table_" + hf.name + "_lookup_bulk_cycles"; opt.Want(name) {
+			var kb [32][]byte
+			var db [32]uint64
+			start := eal.Rdtsc()
+			for j := 0; j+32 <= nlook; j += 32 {
+				for k := range kb {
+					kb[k] = keys[order[j+k]][:]
+				}
+				tb.LookupBulkData(kb[:], db[:])
+				sum += db[0]
+			}
+			Report(w, name, float64(eal.Rdtsc()-start)/float64(nlook/32*32), "cycles")
+		}
 	}
 	if name := "hash_100k_gomap_lookup_cycles"; opt.Want(name) {
 		start := eal.Rdtsc()
