@@ -12,22 +12,31 @@ const NotFound = -1
 // position of keys[i] in pos[i] (NotFound if absent); bit i of the result
 // is set if keys[i] was found (rte_hash_lookup_bulk).
 func (t *Table) LookupBulk(keys [][]byte, pos []int32) uint64 {
-	var idx [BulkMax]uint32
-	hits := t.lookupBulk(keys, nil, &idx)
-	pos = pos[:len(keys)]
-	for i := range pos {
-		pos[i] = int32(idx[i]) - 1
-	}
-	return hits
+	return t.LookupBulkWithHash(keys, nil, pos)
 }
 
-// LookupBulkWithHash is LookupBulk with the keys' hashes given.
+// LookupBulkWithHash is LookupBulk with the keys' hashes given (hashes may
+// be nil).
 func (t *Table) LookupBulkWithHash(keys [][]byte, hashes []uint32, pos []int32) uint64 {
-	var idx [BulkMax]uint32
-	hits := t.lookupBulk(keys, hashes[:len(keys)], &idx)
+	if len(keys) > BulkMax {
+		panic("hash: LookupBulk of more than 64 keys")
+	}
 	pos = pos[:len(keys)]
-	for i := range pos {
-		pos[i] = int32(idx[i]) - 1
+	if hashes != nil {
+		hashes = hashes[:len(keys)]
+	}
+	var hits uint64
+	var idx [chunk]uint32
+	for lo := 0; lo < len(keys); lo += chunk {
+		hi := min(lo+chunk, len(keys))
+		var hs []uint32
+		if hashes != nil {
+			hs = hashes[lo:hi]
+		}
+		hits |= t.lookupBulk(keys[lo:hi], hs, &idx) << lo
+		for i := lo; i < hi; i++ {
+			pos[i] = int32(idx[i-lo]) - 1
+		}
 	}
 	return hits
 }
@@ -42,15 +51,27 @@ func (t *Table) LookupBulkData(keys [][]byte, data []uint64) uint64 {
 // LookupBulkDataWithHash is LookupBulkData with the keys' hashes given
 // (hashes may be nil).
 func (t *Table) LookupBulkDataWithHash(keys [][]byte, hashes []uint32, data []uint64) uint64 {
-	var idx [BulkMax]uint32
+	if len(keys) > BulkMax {
+		panic("hash: LookupBulk of more than 64 keys")
+	}
+	data = data[:len(keys)]
 	if hashes != nil {
 		hashes = hashes[:len(keys)]
 	}
-	hits := t.lookupBulk(keys, hashes, &idx)
-	data = data[:len(keys)]
-	for m := hits; m != 0; m &= m - 1 {
-		i := bits.TrailingZeros64(m)
-		data[i] = atomic.LoadUint64(&t.keys[idx[i]*t.stride])
+	var hits uint64
+	var idx [chunk]uint32
+	for lo := 0; lo < len(keys); lo += chunk {
+		hi := min(lo+chunk, len(keys))
+		var hs []uint32
+		if hashes != nil {
+			hs = hashes[lo:hi]
+		}
+		h := t.lookupBulk(keys[lo:hi], hs, &idx)
+		for m := h; m != 0; m &= m - 1 {
+			i := bits.TrailingZeros64(m)
+			data[lo+i] = atomic.LoadUint64(&t.keys[idx[i]*t.stride])
+		}
+		hits |= h << lo
 	}
 	return hits
 }
@@ -64,21 +85,23 @@ func bucketMatch(b *bucket, sig uint16) uint64 {
 // matchSlot is the entry named by bit n of a bucketMatch mask.
 func matchSlot(n int) int { return n>>4 | (n&1)<<2 }
 
-// lookupBulk looks up len(keys) <= BulkMax keys in three passes so that
+// chunk is how many keys lookupBulk takes: enough misses in flight to fill
+// the core's miss buffers (2 buckets, then 1 key, per key), and small
+// scratch arrays (Go zeroes them on every call).
+const chunk = 16
+
+// lookupBulk looks up len(keys) <= chunk keys in three passes so that
 // the memory accesses of different keys overlap: hash every key; read
 // every key's two buckets and compare signatures; then compare keys.
-func (t *Table) lookupBulk(keys [][]byte, hashes []uint32, idx *[BulkMax]uint32) uint64 {
+func (t *Table) lookupBulk(keys [][]byte, hashes []uint32, idx *[chunk]uint32) uint64 {
 	n := len(keys)
-	if n > BulkMax {
-		panic("hash: LookupBulk of more than 64 keys")
-	}
 	var (
-		sig          [BulkMax]uint16
-		prim, sec    [BulkMax]uint32
-		pmask, smask [BulkMax]uint64
+		sig          [chunk]uint16
+		prim, sec    [chunk]uint32
+		pmask, smask [chunk]uint64
 		hits, miss   uint64
+		addrs        [2 * chunk]uintptr
 	)
-	var addrs [2 * BulkMax]uintptr
 	// Pass 1: hashes and bucket indices; prefetch both buckets of every
 	// key.
 	for i := 0; i < n; i++ {
