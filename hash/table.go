@@ -23,8 +23,9 @@
 // One writer (Add, Delete, Reset, FreePosition, Reclaim: the caller
 // serialises them) and any number of lock-free readers (Lookup*,
 // LookupBulk*, Key, Data) may run at the same time. Readers never see a torn
-// entry: keys and data are written before the entry is published with an
-// atomic store. A key moved by cuckoo displacement is copied to its new
+// entry: keys and data are written before the entry is published by the
+// store of its index (a release store: see store_amd64.go), and readers
+// load indices and signatures atomically. A key moved by cuckoo displacement is copied to its new
 // place, then the table's change counter is incremented, then the old place
 // is cleared; a reader that misses re-reads the counter and searches again
 // if it moved, so a present key is never reported absent.
@@ -381,7 +382,7 @@ func setEntry(b *bucket, i int, sig uint16, k uint32) {
 	w := &b.sigs[i>>2]
 	sh := 16 * uint(i&3)
 	storeSigs(w, *w&^(0xffff<<sh)|uint64(sig)<<sh)
-	atomic.StoreUint32(&b.idx[i], k)
+	storeIdx(&b.idx[i], k)
 }
 
 func emptySlot(b *bucket) int {
@@ -557,7 +558,7 @@ func (t *Table) del(key []byte, h uint32) (int, error) {
 	if k == 0 {
 		return -1, ErrNotFound
 	}
-	atomic.StoreUint32(&ref.b.idx[ref.slot], 0)
+	storeIdx(&ref.b.idx[ref.slot], 0)
 	t.count--
 	var extFreed uint32
 	if t.useExt {
