@@ -261,11 +261,11 @@ func (t *Table) lookup(key []byte, h uint32) uint32 {
 	sig, prim, sec := t.buckets2(h)
 	for {
 		cnt := t.chg.Load()
-		pb := &t.buckets[prim]
+		pb := t.bucketAt(prim)
 		if k := t.search(pb, key, sig); k != 0 {
 			return k
 		}
-		if k := t.search(&t.buckets[sec], key, sig); k != 0 {
+		if k := t.search(t.bucketAt(sec), key, sig); k != 0 {
 			return k
 		}
 		if t.useExt {

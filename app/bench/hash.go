@@ -17,12 +17,16 @@ func init() {
 		Summary: "cuckoo hash table: DPDK hash_perf_autotest's cases, and 100k keys vs Go's map",
 		Flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&hashOpt.heap, "hash-heap", false, "keep the tables on the Go heap instead of a hugepage arena")
+			fs.IntVar(&hashOpt.entries, "hash-entries", 1<<19, "table size of the hash_perf cases (DPDK's is 2^19; a power of two)")
 		},
 		Run: Hash,
 	})
 }
 
-var hashOpt struct{ heap bool }
+var hashOpt struct {
+	heap    bool
+	entries int
+}
 
 // hashKeyLens are hash_perf_autotest's key sizes, in its order.
 var hashKeyLens = []int{4, 8, 16, 32, 48, 64, 9, 13, 37, 40}
@@ -53,7 +57,10 @@ func Hash(w io.Writer, opt Options) error {
 	}
 	defer stop()
 	Notice(w, "hash_perf: main lcore %d, TSC %.3f GHz", eal.MainLcore(), float64(eal.TSCHz())/1e9)
-	entries := 1 << 19
+	entries := hashOpt.entries
+	if entries < 64 || entries&(entries-1) != 0 {
+		return fmt.Errorf("-hash-entries %d: want a power of two >= 64", entries)
+	}
 	if opt.Quick {
 		entries = 1 << 14
 	}
