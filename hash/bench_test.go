@@ -122,3 +122,40 @@ func BenchmarkBulkSmall(b *testing.B) {
 		tb.LookupBulkWithHash(keys[j:j+16], hs[j:j+16], pos[:])
 	}
 }
+
+// BenchmarkLookupBig: DPDK's hash_perf table (2^19 entries, 75% full) of
+// keyLen-byte counter keys, looked up in random order.
+func BenchmarkLookupBig(b *testing.B) {
+	for _, kl := range []int{16, 40} {
+		tb, _ := New(Config{Entries: 1 << 19, KeyLen: kl, Hash: JHash})
+		n := (1 << 19) * 3 / 4
+		keys := make([][]byte, 0, n)
+		hs := make([]uint32, 0, n)
+		for c := uint64(1); len(keys) < n; c++ {
+			k := make([]byte, kl)
+			binary.LittleEndian.PutUint64(k, c)
+			if _, err := tb.Add(k, c); err == nil {
+				keys = append(keys, k)
+				hs = append(hs, tb.Hash(k))
+			}
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		r.Shuffle(n, func(i, j int) { keys[i], keys[j] = keys[j], keys[i]; hs[i], hs[j] = hs[j], hs[i] })
+		b.Run(fmt.Sprintf("key%d/hash", kl), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				tb.Lookup(keys[i%n])
+			}
+		})
+		b.Run(fmt.Sprintf("key%d/prehash", kl), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				tb.LookupWithHash(keys[i%n], hs[i%n])
+			}
+		})
+		b.Run(fmt.Sprintf("key%d/jhash-only", kl), func(b *testing.B) {
+			var s uint32
+			for i := 0; i < b.N; i++ {
+				s += JHash(keys[i%n], 0)
+			}
+		})
+	}
+}

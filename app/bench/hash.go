@@ -88,7 +88,7 @@ type hashBench struct {
 	opt     Options
 	entries int
 	arena   *eal.Arena
-	keys    []byte // keyLen-byte keys, back to back
+	keys    []byte // keys at a 64-byte stride (DPDK's keys[][MAX_KEYSIZE])
 	sigs    []uint32
 	pos     []int32
 }
@@ -113,6 +113,9 @@ func (hb *hashBench) newTable(kl int, ext bool) (*hash.Table, error) {
 		}
 		hb.arena = a
 		cfg.Arena = a
+		if !a.Huge() {
+			Notice(hb.w, "key %d: arena of %d MiB on ordinary pages (no hugepages left?)", kl, a.Len()>>20)
+		}
 	}
 	return hash.New(cfg)
 }
@@ -159,6 +162,7 @@ func (hb *hashBench) run(loc string, withData bool, kl int) error {
 		}
 		fill[b]++
 		hb.keys = append(hb.keys, key...)
+		hb.keys = append(hb.keys, make([]byte, keyStride-kl)...)
 		hb.sigs = append(hb.sigs, h)
 	}
 	hb.pos = make([]int32, n)
@@ -171,7 +175,7 @@ func (hb *hashBench) run(loc string, withData bool, kl int) error {
 		// Add.
 		start := eal.Rdtsc()
 		for i := 0; i < n; i++ {
-			k := hb.keys[i*kl : (i+1)*kl]
+			k := hb.key(i, kl)
 			var p int
 			if prehash {
 				p, err = tb.AddWithHash(k, hb.sigs[i], uint64(hb.sigs[i]))
@@ -190,7 +194,7 @@ func (hb *hashBench) run(loc string, withData bool, kl int) error {
 		start = eal.Rdtsc()
 		for round := 0; round < rounds; round++ {
 			for i := 0; i < n; i++ {
-				k := hb.keys[i*kl : (i+1)*kl]
+				k := hb.key(i, kl)
 				if withData {
 					var d uint64
 					var ok bool
@@ -226,7 +230,7 @@ func (hb *hashBench) run(loc string, withData bool, kl int) error {
 		for round := 0; round < rounds; round++ {
 			for j := 0; j+burst <= n; j += burst {
 				for k := 0; k < burst; k++ {
-					kb[k] = hb.keys[(j+k)*kl : (j+k+1)*kl]
+					kb[k] = hb.key(j+k, kl)
 				}
 				var hs []uint32
 				if prehash {
@@ -260,7 +264,7 @@ func (hb *hashBench) run(loc string, withData bool, kl int) error {
 		// Delete.
 		start = eal.Rdtsc()
 		for i := 0; i < n; i++ {
-			k := hb.keys[i*kl : (i+1)*kl]
+			k := hb.key(i, kl)
 			if prehash {
 				_, err = tb.DeleteWithHash(k, hb.sigs[i])
 			} else {
@@ -275,13 +279,20 @@ func (hb *hashBench) run(loc string, withData bool, kl int) error {
 	return nil
 }
 
+// keyStride is where the bench keeps its keys: 64 bytes apart, one cache
+// line each, as hash_perf_autotest's keys[KEYS_TO_ADD][MAX_KEYSIZE].
+const keyStride = 64
+
+// key returns key i of the bench's keys.
+func (hb *hashBench) key(i, kl int) []byte { return hb.keys[i*keyStride : i*keyStride+kl] }
+
 // shuffle permutes keys, hashes and positions together.
 func (hb *hashBench) shuffle(r *rand.Rand, kl int) {
 	tmp := make([]byte, kl)
 	n := len(hb.sigs)
 	for i := n - 1; i > 0; i-- {
 		j := r.IntN(i + 1)
-		a, b := hb.keys[i*kl:(i+1)*kl], hb.keys[j*kl:(j+1)*kl]
+		a, b := hb.key(i, kl), hb.key(j, kl)
 		copy(tmp, a)
 		copy(a, b)
 		copy(b, tmp)
