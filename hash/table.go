@@ -256,16 +256,21 @@ func (t *Table) search(b *bucket, key []byte, sig uint16) uint32 {
 	return t.matchKeys(b, bucketMatch(b, sig), key)
 }
 
-// lookup returns the key index of key with hash h (0: absent).
+// lookup returns the key index of key with hash h (0: absent, or a key of
+// the wrong length).
 func (t *Table) lookup(key []byte, h uint32) uint32 {
+	if len(key) != t.keyLen {
+		return 0
+	}
 	sig, prim, sec := t.buckets2(h)
 	for {
 		cnt := t.chg.Load()
 		pb := t.bucketAt(prim)
-		if k := t.search(pb, key, sig); k != 0 {
+		if k := t.matchKeys(pb, bucketMatch(pb, sig), key); k != 0 {
 			return k
 		}
-		if k := t.search(t.bucketAt(sec), key, sig); k != 0 {
+		sb := t.bucketAt(sec)
+		if k := t.matchKeys(sb, bucketMatch(sb, sig), key); k != 0 {
 			return k
 		}
 		if t.useExt {
@@ -294,9 +299,6 @@ func (t *Table) Lookup(key []byte) (pos int, ok bool) {
 
 // LookupWithHash is Lookup with the key's hash (Hash(key)) given.
 func (t *Table) LookupWithHash(key []byte, h uint32) (pos int, ok bool) {
-	if len(key) != t.keyLen {
-		return -1, false
-	}
 	k := t.lookup(key, h)
 	return int(k) - 1, k != 0
 }
@@ -308,14 +310,9 @@ func (t *Table) LookupData(key []byte) (data uint64, pos int, ok bool) {
 
 // LookupDataWithHash is LookupData with the key's hash given.
 func (t *Table) LookupDataWithHash(key []byte, h uint32) (data uint64, pos int, ok bool) {
-	if len(key) != t.keyLen {
-		return 0, -1, false
-	}
 	k := t.lookup(key, h)
-	if k == 0 {
-		return 0, -1, false
-	}
-	return atomic.LoadUint64(&t.keys[k*t.stride]), int(k) - 1, true
+	// Key index 0 is never used: its data word stays 0, the miss's data.
+	return atomic.LoadUint64(&t.keys[k*t.stride]), int(k) - 1, k != 0
 }
 
 // Data returns the data stored with the key at pos (a reader may race with
