@@ -35,19 +35,15 @@ func (t *Table) Lookup(a netip.Addr) (uint32, bool) {
 // covers it (rte_lpm_lookup_bulk). It looks up min(len(ips), len(hops))
 // addresses.
 //
-// It works in two passes: the first only loads the first-level entry of
-// every address into hops, so that those loads, all independent, have
-// their cache and TLB misses in flight together; the second resolves the
-// entries that point to a group.
+// It first prefetches the first-level entry of every address (so that
+// their cache misses overlap), then looks them up one by one.
 func (t *Table) LookupBulk(ips, hops []uint32, def uint32) {
 	n := min(len(ips), len(hops))
 	ips, hops = ips[:n], hops[:n]
 	l1, l2 := t.tbl24, t.groups
+	prefetch24(l1, ips)
 	for i, ip := range ips {
-		hops[i] = atomic.LoadUint32(&l1[ip>>8])
-	}
-	for i, ip := range ips {
-		e := hops[i]
+		e := atomic.LoadUint32(&l1[ip>>8])
 		if e&extBit != 0 {
 			e = atomic.LoadUint32(&l2[(e&nhMask)<<8|ip&0xff])
 		}
