@@ -615,7 +615,7 @@ func (b *builder) buildGroup(subs []subrule) (group, error) {
 	}
 	for len(nodes) > 1 && leadAvg > 2 {
 		var bestNd *pnode
-		bestK, bestAvg := -1, leadAvg*0.75
+		bestK, bestAvg := -1, leadAvg*0.25
 		for k, nd := range nodes {
 			p := nodes[lead].n * nd.n
 			if k == lead || p > leadLimit || bytes+4*p > b.limit() {
