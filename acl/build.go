@@ -264,7 +264,7 @@ func (b *builder) buildGroups(subs []subrule, budget int) ([]group, error) {
 		b.total += g.bytes()
 		return []group{g}, nil
 	}
-	if err != nil && !errors.Is(err, errSplit) {
+	if !errors.Is(err, errSplit) {
 		return nil, err
 	}
 	// Split in two, if the budget allows another group.
