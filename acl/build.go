@@ -130,7 +130,9 @@ func Build(cfg Config, rules []Rule) (*Classifier, error) {
 	if c.size > b.maxSize {
 		return nil, fmt.Errorf("%w: %d bytes > %d", ErrTooLarge, c.size, b.maxSize)
 	}
-	c.blk = min(maxBlock, scratchLen/max(1, c.nslots))
+	if c.nslots+MaxCategories > scratchLen {
+		return nil, fmt.Errorf("%w: lookup needs %d table slots (more than %d)", ErrTooLarge, c.nslots, scratchLen-MaxCategories)
+	}
 	c.relocate()
 	return c, nil
 }

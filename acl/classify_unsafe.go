@@ -20,13 +20,11 @@ var zeroKey [MaxKeyLen]byte
 // a x b classes is indexed by class numbers below a and b, and a
 // dimension's vectors exist for every class its last table produces, which
 // is all the tables can produce (Build guarantees it).
-func (c *Classifier) classifyBlock(data [][]byte, results []uint32, cats int) {
+func (c *Classifier) classifyBlock(data [][]byte, results []uint32, cats, blk int) {
 	var scratch [scratchLen]uint32
-	var best [maxBlock * MaxCategories]uint32
 	var keys [maxBlock]unsafe.Pointer
 	var short, sink uint64
 	n := len(data)
-	blk := c.blk
 	for i, d := range data {
 		if len(d) < c.keyLen {
 			keys[i] = unsafe.Pointer(&zeroKey)
@@ -35,7 +33,7 @@ func (c *Classifier) classifyBlock(data [][]byte, results []uint32, cats int) {
 			keys[i] = unsafe.Pointer(unsafe.SliceData(d))
 		}
 	}
-	bst := best[:n*cats]
+	bst := scratch[c.nslots*blk : c.nslots*blk+n*cats]
 	for i := range bst {
 		bst[i] = c.none
 	}
