@@ -217,28 +217,16 @@ func matchRules5(g *group, keys []unsafe.Pointer, rng []uint64, best []uint32, c
 			continue
 		}
 		p := keys[i]
-		var f0, f1, f2, f3, f4 uint32
-		switch nf {
-		case 5:
-			f4 = uint32(loadField(p, &fd[4]))
-			fallthrough
-		case 4:
-			f3 = uint32(loadField(p, &fd[3]))
-			fallthrough
-		case 3:
-			f2 = uint32(loadField(p, &fd[2]))
-			fallthrough
-		case 2:
-			f1 = uint32(loadField(p, &fd[1]))
-			fallthrough
-		default:
-			f0 = uint32(loadField(p, &fd[0]))
-		}
+		f0 := uint32(loadField(p, &fd[0]))
+		var f1, f2, f3, f4 uint32
+		loaded := false
 		left := all
 		b := best[i*cats : i*cats+cats]
 		worst := b[0]
-		for _, x := range b[1:] {
-			worst = max(worst, x)
+		if cats > 1 {
+			for _, x := range b[1:] {
+				worst = max(worst, x)
+			}
 		}
 		for ; len(es) >= 4; es = es[4:] {
 			r, rk := es[0], es[1]
@@ -247,6 +235,23 @@ func matchRules5(g *group, keys []unsafe.Pointer, rng []uint64, best []uint32, c
 			}
 			if f0-es[2] > es[3]-es[2] {
 				continue
+			}
+			if !loaded {
+				// The other fields, once a rule passes the first.
+				loaded = true
+				switch nf {
+				case 5:
+					f4 = uint32(loadField(p, &fd[4]))
+					fallthrough
+				case 4:
+					f3 = uint32(loadField(p, &fd[3]))
+					fallthrough
+				case 3:
+					f2 = uint32(loadField(p, &fd[2]))
+					fallthrough
+				case 2:
+					f1 = uint32(loadField(p, &fd[1]))
+				}
 			}
 			ck := (*[15]uint32)(unsafe.Add(check, uintptr(r)*stride))
 			if f0&ck[0]-ck[1] > ck[2] || f1&ck[3]-ck[4] > ck[5] || f2&ck[6]-ck[7] > ck[8] ||
