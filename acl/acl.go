@@ -47,7 +47,7 @@
 // (3 for an IPv4 source address), then walks its class's list: the first
 // rule whose record the key passes, field by field, is the group's answer,
 // and the walk stops early at ranks an earlier group already beat. A group
-// of at most 16 rules has no tables: its one list is walked whole. Classify
+// of at most 4 rules has no tables: its one list is walked whole. Classify
 // runs every stage over a block of up to 64 keys so that the table loads of
 // many keys are in flight together, then keeps the best rule over the
 // groups. Tables over 1 MiB live in a hugepage arena (eal.NewArena), as

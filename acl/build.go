@@ -484,7 +484,7 @@ type step struct {
 // that combines two different fields (beyond it a field stays a dimension
 // of its own).
 const (
-	linearMax  = 16 // a group of at most this many rules is walked whole
+	linearMax  = 4 // a group of at most this many rules is walked whole
 	smallGroup = 64 // partition leaves the last this many rules together
 	leadLimit  = 1 << 21
 	maxDims    = 8
@@ -718,14 +718,36 @@ func (g *group) emit(root *pnode, chunks []chunk) int {
 }
 
 // records builds the rules' check records, the fields in the order match
-// tests them: the fields the lead does not cover first, widest first (an
-// address rules out more keys than a port, a port more than a protocol),
-// then the lead's (which a key of the list mostly passes).
+// tests them: the fields the lead does not cover first, the most selective
+// for this group's rules first (the one where a rule overlaps the fewest
+// other rules of the group, on a sample), then the lead's (which a key of
+// the list mostly passes). The first field is also the one list entries
+// carry.
 func (g *group) records(b *builder, subs []subrule, firstSub []int, leadFields uint64) {
 	nf := len(b.cfg.Fields)
 	perm := make([]int, nf)
+	overlap := make([]int, nf)
+	step := max(1, len(firstSub)/64)
 	for i := range perm {
 		perm[i] = i
+		d := b.cfg.Fields[i]
+		for x := 0; x < len(firstSub); x += step {
+			fx := b.rules[b.order[subs[firstSub[x]].rank]].Fields[i]
+			for y := 0; y < len(firstSub); y += step {
+				fy := b.rules[b.order[subs[firstSub[y]].rank]].Fields[i]
+				if d.Type == FieldRange {
+					if fx.Value <= fy.MaskRange && fy.Value <= fx.MaskRange {
+						overlap[i]++
+					}
+					continue
+				}
+				xv, xm := fx.bitmask(d)
+				yv, ym := fy.bitmask(d)
+				if (xv^yv)&xm&ym == 0 {
+					overlap[i]++
+				}
+			}
+		}
 	}
 	inLead := func(f int) bool { return leadFields&(1<<f) != 0 }
 	sort.SliceStable(perm, func(i, j int) bool {
@@ -733,7 +755,7 @@ func (g *group) records(b *builder, subs []subrule, firstSub []int, leadFields u
 		if inLead(fi) != inLead(fj) {
 			return !inLead(fi)
 		}
-		return b.cfg.Fields[fi].Size > b.cfg.Fields[fj].Size
+		return overlap[fi] < overlap[fj]
 	})
 	g.fields = make([]FieldDef, nf)
 	for j, f := range perm {
