@@ -484,7 +484,7 @@ type step struct {
 // that combines two different fields (beyond it a field stays a dimension
 // of its own).
 const (
-	linearMax  = 4 // a group of at most this many rules is walked whole
+	linearMax  = 4  // a group of at most this many rules is walked whole
 	smallGroup = 64 // partition leaves the last this many rules together
 	leadLimit  = 1 << 21
 	maxDims    = 8
