@@ -379,6 +379,13 @@ func (b *builder) partition(rules []Rule, order []int, subs []subrule) [][]subru
 				out = append(out, rest[i])
 			}
 		}
+		if len(out) <= smallGroup {
+			// Too few left for a group of their own (a pass of
+			// its own for every key): they join this one.
+			all := append(in, out...)
+			sort.SliceStable(all, func(i, j int) bool { return all[i].rank < all[j].rank })
+			return append(parts, all)
+		}
 		parts = append(parts, in)
 		rest = out
 	}
