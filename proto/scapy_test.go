@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"reflect"
@@ -16,11 +17,8 @@ const python = "/usr/bin/python3"
 // skips the test (loudly) when python3 or scapy is missing.
 func runScapy(t *testing.T, out any, args ...string) {
 	t.Helper()
-	if _, err := os.Stat(python); err != nil {
-		t.Skipf("SKIP: %s missing (install python3-scapy): real-peer check against scapy not run", python)
-	}
-	if err := exec.Command(python, "-c", "import scapy.all").Run(); err != nil {
-		t.Skipf("SKIP: python3 cannot import scapy (%v; install python3-scapy): real-peer check against scapy not run", err)
+	if why := scapyMissing(); why != "" {
+		t.Skipf("SKIP: %s: real-peer check against scapy not run", why)
 	}
 	var stderr bytes.Buffer
 	cmd := exec.Command(python, append([]string{"testdata/scapy_cases.py"}, args...)...)
@@ -32,6 +30,17 @@ func runScapy(t *testing.T, out any, args ...string) {
 	if err := json.Unmarshal(b, out); err != nil {
 		t.Fatalf("scapy_cases.py output: %v", err)
 	}
+}
+
+// scapyMissing says why scapy cannot run, "" if it can.
+func scapyMissing() string {
+	if _, err := os.Stat(python); err != nil {
+		return python + " missing (install python3-scapy)"
+	}
+	if err := exec.Command(python, "-c", "import scapy.all").Run(); err != nil {
+		return fmt.Sprintf("python3 cannot import scapy (%v; install python3-scapy)", err)
+	}
+	return ""
 }
 
 type scapyCase struct {
