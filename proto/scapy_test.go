@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -20,17 +22,33 @@ func runScapy(t *testing.T, out any, args ...string) {
 	if why := scapyMissing(); why != "" {
 		t.Skipf("SKIP: %s: real-peer check against scapy not run", why)
 	}
-	var stderr bytes.Buffer
-	cmd := exec.Command(python, append([]string{"testdata/scapy_cases.py"}, args...)...)
-	cmd.Stderr = &stderr
-	b, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("scapy_cases.py: %v\n%s", err, stderr.String())
+	key := strings.Join(args, " ")
+	scapyMu.Lock()
+	b, ok := scapyOut[key]
+	scapyMu.Unlock()
+	if !ok {
+		var stderr bytes.Buffer
+		cmd := exec.Command(python, append([]string{"testdata/scapy_cases.py"}, args...)...)
+		cmd.Stderr = &stderr
+		var err error
+		if b, err = cmd.Output(); err != nil {
+			t.Fatalf("scapy_cases.py: %v\n%s", err, stderr.String())
+		}
+		if len(args) == 0 { // the case list is the same every time: keep it
+			scapyMu.Lock()
+			scapyOut[key] = b
+			scapyMu.Unlock()
+		}
 	}
 	if err := json.Unmarshal(b, out); err != nil {
 		t.Fatalf("scapy_cases.py output: %v", err)
 	}
 }
+
+var (
+	scapyMu  sync.Mutex
+	scapyOut = map[string][]byte{}
+)
 
 // scapyMissing says why scapy cannot run, "" if it can.
 func scapyMissing() string {
