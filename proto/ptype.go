@@ -71,8 +71,9 @@ func GetPtype(b []byte) (uint32, HdrLens) {
 }
 
 // GetPtypeMbuf is GetPtype on the packet m. When the headers do not all
-// lie in the first segment, it copies the first bytes of the packet (up to
-// 512) onto the stack and parses those; it never allocates.
+// lie in the first segment, it copies the first 512 bytes of the packet
+// onto the stack and parses those (headers that end past byte 512 are
+// taken as cut short); it never allocates.
 func GetPtypeMbuf(m *mbuf.Mbuf) (uint32, HdrLens) {
 	var h HdrLens
 	d := m.Data()
