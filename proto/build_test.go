@@ -284,6 +284,20 @@ func extraCases() []builtCase {
 	setL4Checksum(v6, true, IPProtoTCP, v6[IPv6Len+40:])
 	add("ipv6-ext-tcp", cat(ethHdr(0, EtherTypeIPv6, macA, macB), v6))
 
+	// IPv6 with a type 0 routing header, one segment left: the TCP
+	// pseudo-header holds the final destination, not Dst.
+	final := netip.MustParseAddr("2001:db8::99").As16()
+	rt2 := make([]byte, 24)
+	IPv6Ext(rt2).Encode(IPProtoTCP, 24, nil)
+	rt2[2], rt2[3] = IPv6RoutingType0, 1
+	copy(rt2[8:], final[:])
+	ext2 := cat(rt2, tcp)
+	r6 := make([]byte, IPv6Len+len(ext2))
+	IPv6(r6).Encode(&IPv6Fields{PayloadLen: uint16(len(ext2)), NextHeader: IPProtoRouting, HopLimit: 64, Src: v6A, Dst: v6B})
+	copy(r6[IPv6Len:], ext2)
+	setL4Checksum(r6, true, IPProtoTCP, r6[IPv6Len+24:])
+	add("ipv6-routing-tcp", cat(ethHdr(0, EtherTypeIPv6, macA, macB), r6))
+
 	fh := make([]byte, IPv6FragmentLen)
 	IPv6Fragment(fh).Encode(IPProtoUDP, 0, true, 0xabcdef)
 	f6 := make([]byte, IPv6Len+8+16)
