@@ -161,6 +161,9 @@ func (a *App) startFwd(w io.Writer, txFirst int) error {
 		}
 	}
 	r.started = time.Now()
+	for _, pt := range a.ports {
+		pt.rate.sample(toPortStats(pt.p.Stats()), r.started) // rates from here
+	}
 	for i, l := range r.lcores {
 		list, fwd, stop := r.byLcore[i], r.engine.Fwd, &r.stop
 		if err := eal.RemoteLaunch(l, func(uint) error {

@@ -56,7 +56,7 @@ func TestDefaultRun(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, s)
 	}
 	for _, want := range []string{"running the demo", "Port statistics ====", "Rx-pps:", "Signal 15 received",
-		"Accumulated forward statistics", "RX-Mpps:", "Bye..."} {
+		"Accumulated forward statistics", "RX-Mpps:", "All ports: Rx-Mpps:", "Bye..."} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q", want)
 		}
