@@ -65,6 +65,7 @@ func TestGeneratorsMatchDPDK(t *testing.T) {
 		{"txonly", "txonly_len128.pcap", []int{128}},
 		{"flowgen", "out_flowgen.pcap", nil},
 		{"txonly", "txonly_multiflow.pcap", []int{64}},
+		{"flowgen", "out_flowgen_len128_flows4.pcap", []int{128}},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			e, _ := LookupEngine(c.engine)
@@ -73,6 +74,10 @@ func TestGeneratorsMatchDPDK(t *testing.T) {
 			if c.txpkts != nil {
 				s.Params.TxPkts = c.txpkts
 				s.Params.MultiFlow = strings.Contains(c.file, "multiflow")
+				s.Params.FlowgenLen = flowgenLen(c.txpkts)
+				if strings.Contains(c.file, "flows4") {
+					s.Params.Flows = 4
+				}
 				if err := e.Begin(s); err != nil {
 					t.Fatal(err)
 				}

@@ -86,6 +86,8 @@ func (a *App) buildStreams() ([]*Stream, error) {
 	var out []*Stream
 	a.params.TxPkts = a.opts.TxPkts
 	a.params.MultiFlow = a.opts.MultiFlow
+	a.params.Flows = a.opts.Flows
+	a.params.FlowgenLen = flowgenLen(a.opts.TxPkts)
 	for _, sp := range a.streamPlan() {
 		rp, tp := a.ports[sp.rxPort], a.ports[sp.txPort]
 		s := &Stream{
