@@ -3,6 +3,7 @@ package testpmd
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -42,9 +43,19 @@ func (r *slowReader) Read(p []byte) (int, error) {
 
 func runSession(t *testing.T, args []string, lines []string, delay time.Duration) (string, int) {
 	t.Helper()
+	// A real pipe, as "echo ... | dpdk-testpmd" scripts use, written at a
+	// script's pace.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	go func() {
+		defer pw.Close()
+		io.Copy(pw, &slowReader{lines: lines, delay: delay})
+	}()
 	var out, errb bytes.Buffer
-	code := Run(append(lcoreArgs(), args...), RunConfig{Stdin: &slowReader{lines: lines, delay: delay}, Stdout: &out, Stderr: &errb,
-		Signals: make(chan os.Signal)})
+	code := Run(append(lcoreArgs(), args...), RunConfig{Stdin: pr, Stdout: &out, Stderr: &errb, Signals: make(chan os.Signal)})
 	if errb.Len() > 0 {
 		t.Logf("stderr: %s", errb.String())
 	}
