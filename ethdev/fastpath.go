@@ -73,11 +73,7 @@ func (p *Port) RxBurst(q uint16, pkts []*mbuf.Mbuf) int {
 	rq := &p.rxq[q]
 	n := rq.q.RxBurst(pkts)
 	if n > 0 {
-		var b uint64
-		for _, m := range pkts[:n] { // one pass: the port and the byte count
-			m.SetPort(rq.port)
-			b += uint64(m.PktLen())
-		}
+		b := stampRx(pkts[:n], rq.port)
 		addCounter(&rq.c.packets, uint64(n))
 		addCounter(&rq.c.bytes, b)
 	}
@@ -103,15 +99,10 @@ func (p *Port) TxBurst(q uint16, pkts []*mbuf.Mbuf) int {
 		pkts = pkts[:n]
 	}
 	// Count the bytes before the driver owns (and maybe frees) them.
-	var b uint64
-	for _, m := range pkts {
-		b += uint64(m.PktLen())
-	}
+	b := sumLen(pkts)
 	n := tq.q.TxBurst(pkts)
 	if n < len(pkts) {
-		for _, m := range pkts[n:] {
-			b -= uint64(m.PktLen())
-		}
+		b -= sumLen(pkts[n:])
 	}
 	if n > 0 {
 		addCounter(&tq.c.packets, uint64(n))
@@ -186,4 +177,40 @@ func txRequestOK(m *mbuf.Mbuf, f uint64, offl TxOffload) bool {
 		return false
 	}
 	return true
+}
+
+// stampRx sets the port of every received mbuf and returns their bytes, in
+// one pass unrolled by four (the loop is most of what the port layer adds
+// to a zero-copy burst).
+func stampRx(pkts []*mbuf.Mbuf, port uint16) uint64 {
+	var b0, b1 uint64
+	for len(pkts) >= 4 {
+		m0, m1, m2, m3 := pkts[0], pkts[1], pkts[2], pkts[3]
+		m0.SetPort(port)
+		m1.SetPort(port)
+		m2.SetPort(port)
+		m3.SetPort(port)
+		b0 += uint64(m0.PktLen()) + uint64(m1.PktLen())
+		b1 += uint64(m2.PktLen()) + uint64(m3.PktLen())
+		pkts = pkts[4:]
+	}
+	for _, m := range pkts {
+		m.SetPort(port)
+		b0 += uint64(m.PktLen())
+	}
+	return b0 + b1
+}
+
+// sumLen returns the bytes of pkts, unrolled by four.
+func sumLen(pkts []*mbuf.Mbuf) uint64 {
+	var b0, b1 uint64
+	for len(pkts) >= 4 {
+		b0 += uint64(pkts[0].PktLen()) + uint64(pkts[1].PktLen())
+		b1 += uint64(pkts[2].PktLen()) + uint64(pkts[3].PktLen())
+		pkts = pkts[4:]
+	}
+	for _, m := range pkts {
+		b0 += uint64(m.PktLen())
+	}
+	return b0 + b1
 }

@@ -5,6 +5,7 @@
 package all
 
 import (
-	_ "github.com/dpkit/dpkit/driver/net/null" // net_null
-	_ "github.com/dpkit/dpkit/driver/net/ring" // net_ring
+	_ "github.com/dpkit/dpkit/driver/net/memif" // net_memif
+	_ "github.com/dpkit/dpkit/driver/net/null"  // net_null
+	_ "github.com/dpkit/dpkit/driver/net/ring"  // net_ring
 )

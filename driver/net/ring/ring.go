@@ -25,6 +25,7 @@ package ring
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -139,16 +140,9 @@ func (w *wire) release() {
 func probe(args *ethdev.Devargs) (ethdev.Device, error) {
 	name, action := args.Name, "CREATE_OR_ATTACH"
 	if v := args.Str("nodeaction"); v != "" {
-		parts := strings.Split(v, ":")
-		if len(parts) != 3 || parts[0] == "" {
-			return nil, fmt.Errorf("%w: nodeaction %q: want name:node:CREATE or name:node:ATTACH", ethdev.ErrDevargs, v)
-		}
-		if _, err := fmt.Sscanf(parts[1], "%d", new(int)); err != nil {
-			return nil, fmt.Errorf("%w: nodeaction %q: node %q is not a number", ethdev.ErrDevargs, v, parts[1])
-		}
-		name, action = parts[0], parts[2]
-		if action != "CREATE" && action != "ATTACH" {
-			return nil, fmt.Errorf("%w: nodeaction %q: action %q is neither CREATE nor ATTACH", ethdev.ErrDevargs, v, action)
+		var err error
+		if name, action, err = parseNodeaction(v); err != nil {
+			return nil, err
 		}
 	}
 	wiresMu.Lock()
@@ -168,6 +162,22 @@ func probe(args *ethdev.Devargs) (ethdev.Device, error) {
 	}
 	w.refs++
 	return newDevice(w, w), nil
+}
+
+// parseNodeaction splits DPDK's "name:node:ACTION" (the node is a NUMA
+// node number, accepted and ignored).
+func parseNodeaction(v string) (name, action string, err error) {
+	parts := strings.Split(v, ":")
+	if len(parts) != 3 || parts[0] == "" {
+		return "", "", fmt.Errorf("%w: nodeaction %q: want name:node:CREATE or name:node:ATTACH", ethdev.ErrDevargs, v)
+	}
+	if _, err := strconv.ParseUint(parts[1], 10, 16); err != nil {
+		return "", "", fmt.Errorf("%w: nodeaction %q: node %q is not a number", ethdev.ErrDevargs, v, parts[1])
+	}
+	if parts[2] != "CREATE" && parts[2] != "ATTACH" {
+		return "", "", fmt.Errorf("%w: nodeaction %q: action %q is neither CREATE nor ATTACH", ethdev.ErrDevargs, v, parts[2])
+	}
+	return parts[0], parts[2], nil
 }
 
 // NewPair creates two ports named a and b, connected back to back over two
