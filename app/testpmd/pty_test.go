@@ -52,6 +52,7 @@ func TestTerminalShell(t *testing.T) {
 		done <- Run(append(lcoreArgs(), "--vdev", "net_null0", "--vdev", "net_null1", "--", "-i"),
 			RunConfig{Stdin: slave, Stdout: sb, Stderr: sb, Signals: make(chan os.Signal)})
 	}()
+	waitFor(t, sb, "testpmd> ", 1)
 	for _, keys := range []string{"sh\tpo\tsta\t", "al\t\r", "\x1b[A\r", "show port \t\t", "\x15quit\r"} {
 		time.Sleep(300 * time.Millisecond)
 		if _, err := master.WriteString(keys); err != nil {

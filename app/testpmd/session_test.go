@@ -166,26 +166,35 @@ func TestSessionNullEngines(t *testing.T) {
 	}
 }
 
+// waitFor waits until out holds n copies of s (20 s at most: the machine
+// may be starved).
+func waitFor(t *testing.T, out *syncBuf, s string, n int) {
+	t.Helper()
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if strings.Count(out.String(), s) >= n {
+			return
+		}
+	}
+	t.Errorf("no %d x %q in 20 s", n, s)
+}
+
 // TestNonInteractive: --stats-period prints the port statistics screen
 // until a signal, then the forward statistics; --tx-first and txonly.
 func TestNonInteractive(t *testing.T) {
 	sigs := make(chan os.Signal, 1)
-	var out bytes.Buffer
+	out := &syncBuf{b: &bytes.Buffer{}}
 	done := make(chan int)
 	go func() {
 		done <- Run(append(lcoreArgs(), "--vdev", "net_null0", "--vdev", "net_null1", "--",
 			"--forward-mode=txonly", "--stats-period", "1", "--txpkts=100"),
-			RunConfig{Stdin: nil, Stdout: &syncBuf{b: &out}, Stderr: &out, Signals: sigs})
+			RunConfig{Stdin: nil, Stdout: out, Stderr: out, Signals: sigs})
 	}()
-	time.Sleep(2500 * time.Millisecond)
+	waitFor(t, out, "Port statistics ====================================", 2)
 	sigs <- syscall.SIGINT
 	code := <-done
 	s := out.String()
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, s)
-	}
-	if n := strings.Count(s, "Port statistics ===================================="); n < 2 {
-		t.Errorf("%d periodic screens in 2.5 s, want 2", n)
 	}
 	for _, want := range []string{"Set txonly packet forwarding mode", "packet len=100 - nb packet segments=1",
 		"Signal 2 received, preparing to exit...", "Accumulated forward statistics", "Bye..."} {

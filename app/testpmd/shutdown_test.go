@@ -6,7 +6,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/dpkit/dpkit/mbuf"
 )
@@ -46,12 +45,10 @@ func TestDefaultRun(t *testing.T) {
 	sb := &syncBuf{b: &out}
 	done := make(chan int)
 	go func() { done <- Run(nil, RunConfig{Stdout: sb, Stderr: sb, Signals: sigs}) }()
-	time.Sleep(1500 * time.Millisecond)
+	waitFor(t, sb, "All ports: Rx-Mpps:", 1)
 	sigs <- syscall.SIGTERM
 	code := <-done
-	sb.mu.Lock()
-	s := out.String()
-	sb.mu.Unlock()
+	s := sb.String()
 	if code != ExitOK {
 		t.Fatalf("exit %d:\n%s", code, s)
 	}

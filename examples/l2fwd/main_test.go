@@ -65,7 +65,15 @@ func TestL2fwd(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}()
-	time.AfterFunc(2300*time.Millisecond, func() { stop.Store(true) })
+	// Stop after the first periodic screen (or 20 s on a starved machine).
+	go func() {
+		for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if strings.Contains(out.String(), "Port statistics") {
+				break
+			}
+		}
+		stop.Store(true)
+	}()
 	if err := run(args, &stop, &out); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
