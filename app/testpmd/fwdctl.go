@@ -40,9 +40,9 @@ func (a *App) fwdLcores() []uint {
 	return w[:max(n, 0)]
 }
 
-// streamPlan lays the streams out: for every port and rx queue, a stream
-// to the peer port's tx queue of the same number (modulo the tx queue
-// count); the streams are dealt to the forwarding lcores in contiguous
+// streamPlan lays the streams out: for every rx queue and port (in that
+// order, as DPDK lists them), a stream to the peer port's tx queue of the
+// same number (modulo the tx queue count); the streams are dealt to the forwarding lcores in contiguous
 // runs, as DPDK's testpmd does.
 func (a *App) streamPlan() []streamSpec {
 	lc := a.fwdLcores()
@@ -50,8 +50,8 @@ func (a *App) streamPlan() []streamSpec {
 		return nil
 	}
 	var out []streamSpec
-	for i := range a.ports {
-		for q := range a.opts.RxQ {
+	for q := range a.opts.RxQ {
+		for i := range a.ports {
 			out = append(out, streamSpec{rxPort: i, rxQ: q, txPort: a.peerPort(i), txQ: q % a.opts.TxQ})
 		}
 	}
@@ -299,6 +299,13 @@ func (a *App) printFwdConfig(w io.Writer, streams []*Stream, details bool) {
 	if !details {
 		return
 	}
+	a.printRxTxConfig(w, lcores)
+}
+
+// printRxTxConfig writes "show config rxtx" (and the end of "start"): the
+// engine, then each port's queues as DPDK prints them (queue 0 of each
+// kind stands for all).
+func (a *App) printRxTxConfig(w io.Writer, lcores int) {
 	fmt.Fprintf(w, "  %s packet forwarding packets/burst=%d\n", a.engine.Name, a.burst)
 	if a.engine == &txonlyEngine {
 		total := 0
@@ -311,13 +318,13 @@ func (a *App) printFwdConfig(w io.Writer, streams []*Stream, details bool) {
 	for _, pt := range a.ports {
 		fmt.Fprintf(w, "  port %d: RX queue number: %d Tx queue number: %d\n", pt.id, a.opts.RxQ, a.opts.TxQ)
 		fmt.Fprintf(w, "    Rx offloads=0x0 Tx offloads=0x0\n")
-		for q := range a.opts.RxQ {
+		for q := range min(a.opts.RxQ, 1) {
 			fmt.Fprintf(w, "    RX queue: %d\n", q)
 			fmt.Fprintf(w, "      RX desc=%d - RX free threshold=0\n", a.opts.RxD)
 			fmt.Fprintf(w, "      RX threshold registers: pthresh=0 hthresh=0  wthresh=0\n")
 			fmt.Fprintf(w, "      RX Offloads=0x0\n")
 		}
-		for q := range a.opts.TxQ {
+		for q := range min(a.opts.TxQ, 1) {
 			fmt.Fprintf(w, "    TX queue: %d\n", q)
 			fmt.Fprintf(w, "      TX desc=%d - TX free threshold=0\n", a.opts.TxD)
 			fmt.Fprintf(w, "      TX threshold registers: pthresh=0 hthresh=0  wthresh=0\n")

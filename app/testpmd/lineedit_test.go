@@ -92,7 +92,7 @@ func TestCompletion(t *testing.T) {
 		{"", nil}, // every first word; checked below
 		{"sh", []string{"show"}},
 		{"show ", []string{"config", "fwd", "port"}},
-		{"show port ", []string{"info", "stats", "xstats"}},
+		{"show port ", []string{"info", "stats", "summary", "xstats"}},
 		{"show port stats ", []string{"0", "1", "all"}},
 		{"set fwd ", EngineNames()},
 		{"set fwd mac", []string{"mac", "macswap"}},
@@ -122,7 +122,7 @@ func TestCompletion(t *testing.T) {
 		t.Errorf("tab completion gave %q", lines)
 	}
 	lines, _, out := editorLines(t, "show port \t\t\r", a.completions)
-	if !strings.Contains(out, "info  stats  xstats") || !slices.Equal(lines, []string{"show port "}) {
+	if !strings.Contains(out, "info  stats  summary  xstats") || !slices.Equal(lines, []string{"show port "}) {
 		t.Errorf("second tab: %q, output %q", lines, out)
 	}
 }
@@ -139,7 +139,7 @@ func TestPipeReaderEchoes(t *testing.T) {
 	if _, err := r.ReadLine("testpmd> "); err != io.EOF {
 		t.Errorf("end: %v", err)
 	}
-	if out.String() != "testpmd> start\ntestpmd> stop\ntestpmd> \n" {
+	if out.String() != "testpmd> start\r\ntestpmd> stop\r\ntestpmd> \n" {
 		t.Errorf("transcript %q", out.String())
 	}
 }

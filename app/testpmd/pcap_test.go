@@ -8,6 +8,7 @@ import (
 	"time"
 
 	_ "github.com/dpkit/dpkit/driver/net/pcap"
+	"github.com/dpkit/dpkit/ethdev"
 )
 
 // TestPcapLikeDPDK runs dpkit testpmd exactly as DPDK's testpmd was run to
@@ -39,8 +40,14 @@ func TestPcapLikeDPDK(t *testing.T) {
 			if c.rx {
 				vdev += ",rx_pcap=testdata/in.pcap"
 			}
-			text, code := runSession(t, []string{"--vdev", vdev, "--", "-i", "--no-flush-rx", "--forward-mode=" + c.mode,
-				"--eth-peer=0,02:00:00:00:00:09", "--total-num-mbufs=2048"}, []string{"start", "stop", "quit"}, 300*time.Millisecond)
+			want := readPcap(t, "testdata/"+c.want)
+			n := c.n
+			if n == 0 {
+				n = len(want)
+			}
+			text, code := runSessionWait(t, []string{"--vdev", vdev, "--", "-i", "--no-flush-rx", "--forward-mode=" + c.mode,
+				"--eth-peer=0,02:00:00:00:00:09", "--total-num-mbufs=2048"}, []string{"start", waitLine, "stop", "quit"}, 50*time.Millisecond,
+				portWait(t, "net_pcap0", func(s ethdev.Stats) bool { return s.OPackets >= uint64(n) }))
 			if code != ExitOK {
 				t.Fatalf("exit %d\n%s", code, text)
 			}
@@ -53,7 +60,6 @@ func TestPcapLikeDPDK(t *testing.T) {
 			for i := range got {
 				got[i] = bytes.ReplaceAll(got[i], mac[:], dpdkMAC)
 			}
-			want := readPcap(t, "testdata/"+c.want)
 			if c.n > 0 {
 				if len(got) < c.n {
 					t.Fatalf("sent %d frames, want at least %d", len(got), c.n)

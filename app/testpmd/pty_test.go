@@ -74,7 +74,7 @@ func TestTerminalShell(t *testing.T) {
 	if n := strings.Count(s, "NIC statistics for port 1"); n != 2 {
 		t.Errorf("%d port 1 statistics blocks, want 2 (completed command, then recalled)\n%q", n, s)
 	}
-	if !strings.Contains(s, "\ninfo  stats  xstats\n") {
+	if !strings.Contains(s, "\ninfo  stats  summary  xstats\n") {
 		t.Errorf("second Tab did not list the candidates:\n%q", s)
 	}
 	after, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)

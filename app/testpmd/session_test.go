@@ -15,6 +15,7 @@ import (
 	_ "github.com/dpkit/dpkit/driver/net/null"
 	_ "github.com/dpkit/dpkit/driver/net/ring"
 	"github.com/dpkit/dpkit/eal"
+	"github.com/dpkit/dpkit/ethdev"
 )
 
 // lcoreArgs gives two lcores on the first allowed CPU: tests do not need
@@ -29,9 +30,14 @@ func lcoreArgs() []string {
 type slowReader struct {
 	lines []string
 	delay time.Duration
+	wait  func() // called at each waitLine
 }
 
 func (r *slowReader) Read(p []byte) (int, error) {
+	for len(r.lines) > 0 && r.lines[0] == waitLine {
+		r.wait()
+		r.lines = r.lines[1:]
+	}
 	if len(r.lines) == 0 {
 		return 0, ioEOF
 	}
@@ -41,7 +47,29 @@ func (r *slowReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// waitLine in a session's lines makes the writer call the session's wait
+// function there instead of writing a line.
+const waitLine = "\x00wait"
+
+// portWait returns a wait function that polls the named port until cond
+// holds on its stats (20 s at most: the machine may be starved, and a
+// forwarding lcore that never ran before "stop" forwards nothing).
+func portWait(t *testing.T, name string, cond func(ethdev.Stats) bool) func() {
+	return func() {
+		for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+			if p := ethdev.PortByName(name); p != nil && cond(p.Stats()) {
+				return
+			}
+		}
+		t.Errorf("port %s: condition not met in 20 s", name)
+	}
+}
+
 func runSession(t *testing.T, args []string, lines []string, delay time.Duration) (string, int) {
+	return runSessionWait(t, args, lines, delay, nil)
+}
+
+func runSessionWait(t *testing.T, args []string, lines []string, delay time.Duration, wait func()) (string, int) {
 	t.Helper()
 	// A real pipe, as "echo ... | dpdk-testpmd" scripts use, written at a
 	// script's pace.
@@ -52,7 +80,18 @@ func runSession(t *testing.T, args []string, lines []string, delay time.Duration
 	defer pr.Close()
 	go func() {
 		defer pw.Close()
-		io.Copy(pw, &slowReader{lines: lines, delay: delay})
+		for _, l := range lines {
+			if l == waitLine {
+				if wait != nil {
+					wait()
+				}
+				continue
+			}
+			time.Sleep(delay)
+			if _, err := io.WriteString(pw, l+"\n"); err != nil {
+				return
+			}
+		}
 	}()
 	var out, errb bytes.Buffer
 	code := Run(append(lcoreArgs(), args...), RunConfig{Stdin: pr, Stdout: &out, Stderr: &errb, Signals: make(chan os.Signal)})
@@ -81,12 +120,13 @@ func atoi(t *testing.T, s string) uint64 {
 // stream and io forwarding keeps the 64 circulating; the counts must add
 // up and every mbuf must be back in the pool at the end.
 func TestSessionRing(t *testing.T) {
-	out, code := runSession(t, []string{"--vdev", "net_ring0", "--vdev", "net_ring1", "--", "-i", "--total-num-mbufs=4096"},
-		[]string{"show port stats all", "start tx_first", "show port stats all", "stop", "show port stats all", "quit"}, 300*time.Millisecond)
+	out, code := runSessionWait(t, []string{"--vdev", "net_ring0", "--vdev", "net_ring1", "--", "-i", "--total-num-mbufs=4096"},
+		[]string{"show port stats all", "start tx_first", waitLine, "show port stats all", "stop", "show port stats all", "quit"}, 100*time.Millisecond,
+		portWait(t, "net_ring0", func(s ethdev.Stats) bool { return s.IPackets > 10000 }))
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	for _, want := range []string{"testpmd> show port stats all\n", "testpmd> start tx_first\n", "Port 0: ", "Port 1: ",
+	for _, want := range []string{"testpmd> show port stats all\r\n", "testpmd> start tx_first\r\n", "Port 0: ", "Port 1: ",
 		"io packet forwarding - ports=2 - cores=1 - streams=2", "Telling cores to stop...", "\nDone.\n", "Port 1 is closed", "Bye..."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
@@ -240,18 +280,25 @@ func TestArgErrors(t *testing.T) {
 func TestSessionMultiQueue(t *testing.T) {
 	cpu := eal.AllowedCPUs()[0]
 	var out, errb bytes.Buffer
-	lines := []string{"show config fwd", "start tx_first", "stop", "set nbcore 1", "show config fwd", "start tx_first 2", "stop", "quit"}
+	lines := []string{"show config fwd", "start tx_first", waitLine, "stop", "set nbcore 1", "show config fwd", "start tx_first 2", waitLine, "stop", "quit"}
+	// Wait for each run to move packets on both ports (their counters
+	// restart when the queues are set up again).
+	wait := func() {
+		time.Sleep(100 * time.Millisecond)
+		portWait(t, "net_ring0", func(s ethdev.Stats) bool { return s.IPackets > 1000 })()
+		portWait(t, "net_ring1", func(s ethdev.Stats) bool { return s.IPackets > 1000 })()
+	}
 	code := Run([]string{"--lcores", fmt.Sprintf("0@%d,1@%d,2@%d", cpu, cpu, cpu), "--no-huge", "-m", "256",
 		"--vdev", "net_ring0", "--vdev", "net_ring1", "--", "-i", "--rxq=2", "--txq=2", "--nb-cores=2"},
-		RunConfig{Stdin: &slowReader{lines: lines, delay: 200 * time.Millisecond}, Stdout: &out, Stderr: &errb, Signals: make(chan os.Signal)})
+		RunConfig{Stdin: &slowReader{lines: lines, delay: 50 * time.Millisecond, wait: wait}, Stdout: &out, Stderr: &errb, Signals: make(chan os.Signal)})
 	s := out.String()
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s\n%s", code, errb.String(), s)
 	}
 	for _, want := range []string{
 		"io packet forwarding - ports=2 - cores=2 - streams=4",
-		"Logical Core 1 (socket 0) forwards packets on 2 streams:\n  RX P=0/Q=0 (socket 0) -> TX P=1/Q=0 (socket 0) peer=02:00:00:00:00:01\n  RX P=0/Q=1 (socket 0) -> TX P=1/Q=1 (socket 0) peer=02:00:00:00:00:01\n",
-		"Logical Core 2 (socket 0) forwards packets on 2 streams:\n  RX P=1/Q=0 (socket 0) -> TX P=0/Q=0 (socket 0) peer=02:00:00:00:00:00\n  RX P=1/Q=1 (socket 0) -> TX P=0/Q=1 (socket 0) peer=02:00:00:00:00:00\n",
+		"Logical Core 1 (socket 0) forwards packets on 2 streams:\n  RX P=0/Q=0 (socket 0) -> TX P=1/Q=0 (socket 0) peer=02:00:00:00:00:01\n  RX P=1/Q=0 (socket 0) -> TX P=0/Q=0 (socket 0) peer=02:00:00:00:00:00\n",
+		"Logical Core 2 (socket 0) forwards packets on 2 streams:\n  RX P=0/Q=1 (socket 0) -> TX P=1/Q=1 (socket 0) peer=02:00:00:00:00:01\n  RX P=1/Q=1 (socket 0) -> TX P=0/Q=1 (socket 0) peer=02:00:00:00:00:00\n",
 		"io packet forwarding - ports=2 - cores=1 - streams=4",
 		"Logical Core 1 (socket 0) forwards packets on 4 streams:",
 	} {
@@ -269,6 +316,54 @@ func TestSessionMultiQueue(t *testing.T) {
 		inFlight := uint64(4 * 32 * (i + 1))
 		if rx == 0 || tx < rx || tx-rx > inFlight {
 			t.Errorf("run %d: sent %d, received %d, at most %d in flight", i, tx, rx, inFlight)
+		}
+	}
+}
+
+var macAddrRe = regexp.MustCompile(`[0-9A-F]{2}(:[0-9A-F]{2}){5}`)
+
+// TestTranscriptLikeDPDK feeds dpkit testpmd the commands of
+// testdata/dpdk_session2.txt, a session of DPDK's testpmd on two net_null
+// ports driven through a pipe, and compares the transcripts line for line
+// (the ports' random addresses aside): port config, summary, config
+// rxtx/cores/fwd, messages for refused commands, forward and port stats of
+// stopped ports.
+func TestTranscriptLikeDPDK(t *testing.T) {
+	b, err := os.ReadFile("testdata/dpdk_session2.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Split(macAddrRe.ReplaceAllString(string(b), "MAC"), "\n")
+	var cmds []string
+	for _, l := range want {
+		if c, ok := strings.CutPrefix(l, "testpmd> "); ok {
+			cmds = append(cmds, c)
+		}
+	}
+	out, code := runSession(t, []string{"--vdev", "net_null0", "--vdev", "net_null1", "--", "-i"}, cmds, 10*time.Millisecond)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	start := strings.Index(out, "testpmd> ")
+	end := strings.Index(out, "testpmd> quit")
+	if start < 0 || end < 0 {
+		t.Fatalf("no session in\n%s", out)
+	}
+	end += strings.IndexByte(out[end:], '\n')
+	got := strings.Split(macAddrRe.ReplaceAllString(out[start:end], "MAC"), "\n")
+	for len(want) > 0 && want[len(want)-1] == "" {
+		want = want[:len(want)-1]
+	}
+	for i := range max(len(got), len(want)) {
+		var g, w string
+		if i < len(got) {
+			g = got[i]
+		}
+		if i < len(want) {
+			w = want[i]
+		}
+		if g != w {
+			t.Errorf("line %d:\n got %q\nwant %q", i+1, g, w)
 		}
 	}
 }
