@@ -79,6 +79,9 @@ type fwdRun struct {
 	stop    atomic.Bool
 	_       [56]byte
 	started time.Time
+	// base holds each stream's counters at the last "clear fwd stats"
+	// (the lcores own the counters: the control path does not write them).
+	base []StreamStats
 }
 
 // buildStreams makes the streams of the current configuration.
@@ -133,7 +136,7 @@ func (a *App) startFwd(w io.Writer, txFirst int) error {
 			}
 		}
 	}
-	r := &fwdRun{engine: a.engine, streams: streams}
+	r := &fwdRun{engine: a.engine, streams: streams, base: make([]StreamStats, len(streams))}
 	for _, s := range streams {
 		if len(r.lcores) == 0 || r.lcores[len(r.lcores)-1] != s.Lcore {
 			r.lcores = append(r.lcores, s.Lcore)
@@ -234,11 +237,11 @@ func (a *App) fwdStats() ([]FwdStats, FwdStats) {
 		per[i].TxPackets = sub(s.OPackets, pt.base.OPackets)
 	}
 	if a.run != nil {
-		for _, st := range a.run.streams {
-			ss := st.Stats()
-			per[st.TxPort].TxDropped += ss.FwdDropped
-			per[st.RxPort].BadIPCsum += ss.BadIPCsum
-			per[st.RxPort].BadL4Csum += ss.BadL4Csum
+		for i, st := range a.run.streams {
+			ss, b := st.Stats(), a.run.base[i]
+			per[st.TxPort].TxDropped += ss.FwdDropped - b.FwdDropped
+			per[st.RxPort].BadIPCsum += ss.BadIPCsum - b.BadIPCsum
+			per[st.RxPort].BadL4Csum += ss.BadL4Csum - b.BadL4Csum
 		}
 	}
 	var total FwdStats
@@ -264,8 +267,9 @@ func (a *App) clearFwdStats() {
 	}
 	if a.run != nil {
 		a.run.started = time.Now()
-		// The stream counters are the lcores' to write; the dropped and
-		// checksum counts restart with the next run.
+		for i, st := range a.run.streams {
+			a.run.base[i] = st.Stats()
+		}
 	}
 }
 

@@ -367,3 +367,26 @@ func TestTranscriptLikeDPDK(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionTxonlyDrops: txonly on one net_ring loopback port fills its
+// ring (nobody receives) and the rest is dropped and counted; what sits in
+// the ring at exit goes back to the pool when the port closes.
+func TestSessionTxonlyDrops(t *testing.T) {
+	out, code := runSessionWait(t, []string{"--vdev", "net_ring0", "--", "-i", "--forward-mode=txonly"},
+		[]string{"start", waitLine, "clear fwd stats all", "stop", "quit"}, 50*time.Millisecond,
+		portWait(t, "net_ring0", func(s ethdev.Stats) bool { return s.OPackets >= 1000 }))
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if !strings.Contains(out, "Warning! port-topology=paired and odd forward ports number") {
+		t.Errorf("no odd-port warning")
+	}
+	fw := fwdRe.FindStringSubmatch(out)
+	if fw == nil {
+		t.Fatalf("no forward statistics:\n%s", out)
+	}
+	// After the clear the ring is full: nothing more goes in, all drops.
+	if fw[5] != "0" || atoi(t, fw[6]) == 0 {
+		t.Errorf("after clear: want TX-packets 0 and TX-dropped > 0, got %q", fw[0])
+	}
+}
