@@ -215,14 +215,19 @@ func (e *lineEditor) escape() byte {
 	}
 	switch {
 	case c >= '0' && c <= '9':
+		// "ESC [ n ~" (Home, End, Delete) or "ESC [ 1 ; mod X" (a
+		// modified arrow: taken as the plain one).
 		num := c
 		for {
 			d, err := e.in.ReadByte()
 			if err != nil || d == '~' {
 				break
 			}
-			if d < '0' || d > '9' && d != ';' {
-				break
+			if (d >= 'A' && d <= 'D') || d == 'H' || d == 'F' {
+				return d
+			}
+			if (d < '0' || d > '9') && d != ';' {
+				return 0
 			}
 		}
 		switch num {

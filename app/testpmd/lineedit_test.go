@@ -47,6 +47,8 @@ func TestLineEditorKeys(t *testing.T) {
 		{"ctrl-w", "show port stats\x17info\r", "show port info"},
 		{"home end keys", "bc\x1b[Ha\x1b[Fd\r", "abcd"},
 		{"home end ~", "bc\x1b[1~a\x1b[4~d\r", "abcd"},
+		{"modified arrows", "ac\x1b[1;5Db\x1b[1;5Cd\r", "abcd"},
+		{"unknown sequence", "ab\x1b[2;3Xc\r", "abc"},
 		{"control chars dropped", "st\x00\x07art\r", "start"},
 		{"utf-8", "set peer é\r", "set peer é"},
 		{"last line without newline", "quit", "quit"},
