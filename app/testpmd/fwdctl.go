@@ -98,6 +98,7 @@ func (a *App) buildStreams() ([]*Stream, error) {
 			Rx: &portRx{rp.p, uint16(sp.rxQ)}, Tx: &portTx{tp.p, uint16(sp.txQ)},
 			Lcore: sp.lcore, Pool: a.pool, RxMAC: rp.mac(), TxMAC: tp.mac(), PeerMAC: tp.peer,
 			Burst: a.burst, TxCsum: tp.csum, Params: &a.params,
+			rxPort: rp.p, txPort: tp.p,
 		}
 		out = append(out, s)
 	}
