@@ -87,10 +87,6 @@ type fwdRun struct {
 // buildStreams makes the streams of the current configuration.
 func (a *App) buildStreams() ([]*Stream, error) {
 	var out []*Stream
-	a.params.TxPkts = a.opts.TxPkts
-	a.params.MultiFlow = a.opts.MultiFlow
-	a.params.Flows = a.opts.Flows
-	a.params.FlowgenLen = flowgenLen(a.opts.TxPkts)
 	for _, sp := range a.streamPlan() {
 		rp, tp := a.ports[sp.rxPort], a.ports[sp.txPort]
 		s := &Stream{
@@ -126,6 +122,11 @@ func (a *App) startFwd(w io.Writer, txFirst int) error {
 	if err := a.rebindQueues(); err != nil {
 		return err
 	}
+	// The streams read the parameters while they run: set them now only.
+	a.params.TxPkts = a.opts.TxPkts
+	a.params.MultiFlow = a.opts.MultiFlow
+	a.params.Flows = a.opts.Flows
+	a.params.FlowgenLen = flowgenLen(a.opts.TxPkts)
 	streams, err := a.buildStreams()
 	if err != nil {
 		return err
