@@ -43,7 +43,7 @@ func TestL2fwd(t *testing.T) {
 	var out lockedBuf
 	cpu := eal.AllowedCPUs()[0]
 	args := []string{"--lcores", fmt.Sprintf("0@%d,1@%d,2@%d", cpu, cpu, cpu), "--no-huge",
-		"--vdev", "net_null0", "--vdev", "net_ring0", "--", "-T", "1"}
+		"--vdev", "net_null0", "--vdev", "net_ring0", "--vdev", "net_null1", "--", "-T", "1", "-p", "0x3"}
 	var seenDst, seenSrc atomic.Value
 	go func() {
 		// Watch port 1's rx queue once l2fwd has opened it.
