@@ -44,7 +44,8 @@ summary=()
 # may be another interpreter) and tshark.
 have_dpdk() { command -v dpdk-test >/dev/null 2>&1 && command -v dpdk-testpmd >/dev/null 2>&1; }
 have_scapy() { /usr/bin/python3 -c 'import scapy.all' >/dev/null 2>&1; }
-have_tshark() { command -v tshark >/dev/null 2>&1; }
+have_tshark() { command -v tshark >/dev/null 2>&1 && command -v editcap >/dev/null 2>&1; }
+have_ip() { command -v ip >/dev/null 2>&1; }
 
 missing=()
 if [ "${DPKIT_SKIP_DPDK:-0}" = 1 ]; then
@@ -53,7 +54,8 @@ else
 	have_dpdk || missing+=(dpdk dpdk-dev)
 fi
 have_scapy || missing+=(python3-scapy)
-have_tshark || missing+=(tshark)
+have_tshark || missing+=(tshark wireshark-common)
+have_ip || missing+=(iproute2)
 if [ ${#missing[@]} -gt 0 ]; then
 	if ! is_root; then
 		die "missing Debian packages and not root: ${missing[*]}. Run:
@@ -72,7 +74,8 @@ if [ "${DPKIT_SKIP_DPDK:-0}" != 1 ]; then
 	summary+=("dpdk=$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null || echo present)")
 fi
 have_scapy || die "scapy still not importable by /usr/bin/python3 after installing python3-scapy"
-have_tshark || die "tshark still missing after installing tshark"
+have_tshark || die "tshark/editcap still missing after installing tshark wireshark-common"
+have_ip || die "ip still missing after installing iproute2"
 summary+=("scapy=$(/usr/bin/python3 -c 'import scapy; print(scapy.__version__)' 2>/dev/null)" "tshark=present")
 
 # --- hugepages ----------------------------------------------------------------

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -508,4 +509,80 @@ func TestHostileClient(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzHostileRing: a peer that writes anything into the shared rings
+// (indices, descriptors, flags) never makes a queue read or write outside
+// the regions, nor panic: every buffer a queue hands out lies inside a
+// region (server) or inside the client's own buffer for that slot.
+func FuzzHostileRing(f *testing.F) {
+	f.Add([]byte{0, 4, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0})
+	f.Add(bytes.Repeat([]byte{0xff}, 64))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		const log2 = 3
+		l := Layout{NumC2S: 1, NumS2C: 1, Log2RingSize: log2, BufSize: 64}
+		size, _ := l.RegionSize()
+		region := make([]byte, size)
+		regions := Regions{region}
+		c2s, _ := RingAt(region, l.RingOffset(true, 0), log2)
+		s2c, _ := RingAt(region, l.RingOffset(false, 0), log2)
+		c2s.Init()
+		s2c.Init()
+		s := &Session{mem: regions, Layout: l, Regions: []*Region{{Mem: region, Fd: -1}},
+			C2S: []RingInfo{{Ring: c2s, Eventfd: -1}}, S2C: []RingInfo{{Ring: s2c, Eventfd: -1}}}
+		queues := []*Queue{s.ServerRxQueue(0), s.ServerTxQueue(0), s.ClientRxQueue(0), s.ClientTxQueue(0)}
+		inRegion := func(b []byte) bool {
+			if len(b) == 0 {
+				return true
+			}
+			base := uintptr(unsafe.Pointer(&region[0]))
+			p := uintptr(unsafe.Pointer(&b[0]))
+			return p >= base && p+uintptr(len(b)) <= base+uintptr(len(region))
+		}
+		// The fuzzer's bytes are the peer's writes: 16-byte records of
+		// (which ring, head, tail, flags, a descriptor), each followed by
+		// a round of every queue's operations.
+		for len(data) >= 16 {
+			rec := data[:16]
+			data = data[16:]
+			r := c2s
+			if rec[0]&1 != 0 {
+				r = s2c
+			}
+			if rec[0]&2 != 0 {
+				r.SetHead(le.Uint16(rec[1:]))
+			}
+			if rec[0]&4 != 0 {
+				r.SetTail(le.Uint16(rec[3:]))
+			}
+			r.SetDesc(uint16(rec[5]), Desc{Flags: uint16(rec[6]), Region: uint16(rec[7] & 3), Length: le.Uint32(rec[8:]), Offset: le.Uint32(rec[12:])})
+			for qi, q := range queues {
+				n, err := q.Ready()
+				if err != nil {
+					continue
+				}
+				if n > q.Size() {
+					t.Fatalf("queue %d: %d ready on a ring of %d", qi, n, q.Size())
+				}
+				for i := range n {
+					b, _, ok := q.Buf(i)
+					if ok && !inRegion(b) {
+						t.Fatalf("queue %d: buffer outside the region", qi)
+					}
+					if ok && (q.role == clientRx || q.role == clientTx) && len(b) > int(l.BufSize) {
+						t.Fatalf("queue %d: client buffer of %d bytes", qi, len(b))
+					}
+					if ok && (q.role == serverTx || q.role == clientTx) {
+						for j := range b {
+							b[j] = 0xee // a producer writes all of it
+						}
+						q.Set(i, uint32(len(b)), false)
+					}
+				}
+				if rec[15]&1 != 0 {
+					q.Done(n / 2)
+				}
+			}
+		}
+	})
 }

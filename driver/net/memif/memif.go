@@ -32,6 +32,7 @@ import (
 	"github.com/dpkit/dpkit/ethdev"
 	"github.com/dpkit/dpkit/internal/memifproto"
 	"github.com/dpkit/dpkit/mbuf"
+	"golang.org/x/sys/unix"
 )
 
 // Name is the driver name.
@@ -141,20 +142,32 @@ func (d *device) Info(info *ethdev.DevInfo) {
 	info.MaxMTU = 9000
 	info.MaxRxPktLen = 9018
 	info.LinkIntr = true
+	info.RxIntr = true
 	info.Speed = 10000
 }
 
 func (d *device) Configure(cfg *ethdev.Config) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	for _, q := range d.rxq {
+		if q != nil {
+			q.closeIntr()
+		}
+	}
 	d.rxq = make([]*rxQueue, cfg.RxQueues)
 	d.txq = make([]*txQueue, cfg.TxQueues)
 	return nil
 }
 
 func (d *device) RxQueueSetup(q uint16, conf *ethdev.RxQueueConf) (ethdev.RxQueue, error) {
-	rq := &rxQueue{dev: d, pool: conf.Pool, lcore: conf.Lcore, port: conf.Port}
+	rq := &rxQueue{dev: d, pool: conf.Pool, lcore: conf.Lcore, port: conf.Port, ringEfd: -1}
+	if err := rq.openIntr(); err != nil {
+		return nil, err
+	}
 	d.mu.Lock()
+	if old := d.rxq[q]; old != nil {
+		old.closeIntr()
+	}
 	d.rxq[q] = rq
 	d.mu.Unlock()
 	return rq, nil
@@ -199,6 +212,11 @@ func (d *device) Stop() error {
 func (d *device) Close() error {
 	d.mu.Lock()
 	d.closed = true
+	for _, q := range d.rxq {
+		if q != nil {
+			q.closeIntr()
+		}
+	}
 	d.mu.Unlock()
 	if d.role == roleServer {
 		unregisterServer(d)
@@ -345,8 +363,12 @@ func (d *device) attach(s *memifproto.Session) bool {
 			mq.Refill()
 		}
 		if mq != nil {
-			mq.SetInterrupt(false) // we poll
+			mq.SetInterrupt(q.armed.Load()) // polling: the peer does not signal
+			q.attachIntr(mq.Eventfd())
 			q.mq.Store(mq)
+			if q.armed.Load() {
+				q.wake()
+			}
 		}
 	}
 	for i, q := range d.txq {
@@ -380,6 +402,7 @@ func (d *device) detach(s *memifproto.Session, reason string) {
 		for q.busy.Load() != 0 {
 			time.Sleep(time.Microsecond)
 		}
+		q.detachIntr()
 	}
 	for _, q := range d.txq {
 		q.mq.Store(nil)
@@ -418,6 +441,13 @@ type rxQueue struct {
 	port     uint16
 	nombuf   atomic.Uint64
 	badDescs atomic.Uint64
+
+	// Rx interrupt: epfd is the queue's stable fd (an epoll set the app
+	// polls); it holds kick (written to wake the app at once) and, while
+	// connected, the ring's eventfd, which the peer writes when armed.
+	epfd, kick int
+	ringEfd    int
+	armed      atomic.Bool
 }
 
 func (q *rxQueue) RxBurst(pkts []*mbuf.Mbuf) int {
@@ -591,4 +621,127 @@ func fill(mq *memifproto.Queue, m *mbuf.Mbuf, d, free int) (next int, ok, bad bo
 	}
 	mq.Set(d, uint32(used), false)
 	return d + 1, true, false
+}
+
+// Rx interrupt mode (ethdev.RxInterrupter).
+
+func (q *rxQueue) openIntr() error {
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("net_memif: epoll_create: %w", err)
+	}
+	kick, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(ep)
+		return fmt.Errorf("net_memif: eventfd: %w", err)
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(kick)}
+	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, kick, &ev); err != nil {
+		unix.Close(ep)
+		unix.Close(kick)
+		return fmt.Errorf("net_memif: epoll_ctl: %w", err)
+	}
+	q.epfd, q.kick = ep, kick
+	return nil
+}
+
+func (q *rxQueue) closeIntr() {
+	if q.epfd > 0 {
+		unix.Close(q.epfd)
+		unix.Close(q.kick)
+		q.epfd, q.kick = -1, -1
+	}
+}
+
+// attachIntr adds a new session's ring eventfd to the queue's epoll set.
+func (q *rxQueue) attachIntr(efd int) {
+	if q.epfd < 0 || efd < 0 {
+		return
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(efd)}
+	if unix.EpollCtl(q.epfd, unix.EPOLL_CTL_ADD, efd, &ev) == nil {
+		q.ringEfd = efd
+	}
+}
+
+// detachIntr takes the ring's eventfd out before the session closes it.
+func (q *rxQueue) detachIntr() {
+	if q.ringEfd >= 0 {
+		unix.EpollCtl(q.epfd, unix.EPOLL_CTL_DEL, q.ringEfd, nil)
+		q.ringEfd = -1
+	}
+}
+
+func (q *rxQueue) wake() {
+	var one [8]byte
+	one[0] = 1 // little-endian 1; eventfd counters are host order (x86, arm64)
+	unix.Write(q.kick, one[:])
+}
+
+func drain(fd int) {
+	var b [8]byte
+	if fd >= 0 {
+		unix.Read(fd, b[:])
+	}
+}
+
+// fence orders the store of the ring's interrupt flag before the load of
+// its index (a locked instruction: x86 may otherwise let the load pass the
+// store, and a packet sent in between would wake nobody).
+var fence atomic.Uint32
+
+func (d *device) RxIntrFd(q uint16) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if int(q) >= len(d.rxq) || d.rxq[q] == nil {
+		return -1, fmt.Errorf("net_memif: rx queue %d not set up", q)
+	}
+	return d.rxq[q].epfd, nil
+}
+
+// RxIntrEnable asks the peer to signal the ring and makes the fd readable
+// at once if packets are waiting. It runs on the queue's polling
+// goroutine, like RxBurst.
+func (d *device) RxIntrEnable(q uint16) error {
+	rq, err := d.rxQueue(q)
+	if err != nil {
+		return err
+	}
+	rq.armed.Store(true)
+	rq.busy.Store(1)
+	if mq := rq.mq.Load(); mq != nil {
+		mq.SetInterrupt(true)
+		fence.Add(1)
+		if n, _ := mq.Ready(); n > 0 {
+			rq.wake()
+		}
+	}
+	rq.busy.Store(0)
+	return nil
+}
+
+// RxIntrDisable tells the peer to stop signalling and clears the fd.
+func (d *device) RxIntrDisable(q uint16) error {
+	rq, err := d.rxQueue(q)
+	if err != nil {
+		return err
+	}
+	rq.armed.Store(false)
+	rq.busy.Store(1)
+	if mq := rq.mq.Load(); mq != nil {
+		mq.SetInterrupt(false)
+		mq.ClearInterrupt()
+	}
+	rq.busy.Store(0)
+	drain(rq.kick)
+	return nil
+}
+
+func (d *device) rxQueue(q uint16) (*rxQueue, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if int(q) >= len(d.rxq) || d.rxq[q] == nil {
+		return nil, fmt.Errorf("net_memif: rx queue %d not set up", q)
+	}
+	return d.rxq[q], nil
 }
