@@ -22,6 +22,9 @@ type port struct {
 	// rxLcore/txLcore are the lcores the queues were set up for (their
 	// drivers allocate and free through those lcores' mempool caches).
 	rxLcore, txLcore []uint
+	// dirty: the queue configuration changed (port config); set the port
+	// up again at its next start.
+	dirty bool
 }
 
 func (pt *port) mac() MAC { return MAC(pt.p.MAC()) }
@@ -60,6 +63,7 @@ func (a *App) setupPort(pt *port, rxl, txl []uint) error {
 		}
 	}
 	pt.rxLcore, pt.txLcore = rxl, txl
+	pt.dirty = false
 	return nil
 }
 
@@ -104,7 +108,7 @@ func (a *App) startPort(pt *port, w io.Writer) error {
 		return nil
 	}
 	rxl, txl := a.queueLcores()
-	if pt.p.State() == ethdev.StateProbed || !sameLcores(pt.rxLcore, rxl[pt.id]) || !sameLcores(pt.txLcore, txl[pt.id]) {
+	if pt.dirty || pt.p.State() == ethdev.StateProbed || !sameLcores(pt.rxLcore, rxl[pt.id]) || !sameLcores(pt.txLcore, txl[pt.id]) {
 		if err := a.setupPort(pt, rxl[pt.id], txl[pt.id]); err != nil {
 			return err
 		}
@@ -225,5 +229,19 @@ func speedString(mbps uint32) string {
 		return fmt.Sprintf("%d Gbps", mbps/1000)
 	default:
 		return fmt.Sprintf("%.1f Gbps", float64(mbps)/1000)
+	}
+}
+
+// printPortSummary writes "show port summary all".
+func printPortSummary(w io.Writer, ports []*port) {
+	fmt.Fprintf(w, "Number of available ports: %d\n", len(ports))
+	fmt.Fprintf(w, "%-4s %-17s %-12s %-14s %-8s %s\n", "Port", "MAC Address", "Name", "Driver", "Status", "Link")
+	for _, pt := range ports {
+		l := pt.p.Link()
+		st := "down"
+		if l.Up {
+			st = "up"
+		}
+		fmt.Fprintf(w, "%-4d %s %-12s %-14s %-8s %s\n", pt.id, pt.mac(), pt.p.Name(), pt.p.Info().Driver, st, speedString(l.Speed))
 	}
 }

@@ -297,10 +297,16 @@ func (a *App) printPeriodicStats() {
 	fmt.Fprint(a.out, "\x1b[2J\x1b[1;1H")
 	fmt.Fprintln(a.out, "\nPort statistics ====================================")
 	now := time.Now()
+	var rx, tx uint64
 	for _, pt := range a.ports {
 		s := toPortStats(pt.p.Stats())
-		printNICStats(a.out, pt.id, s, pt.rate.sample(s, now))
+		th := pt.rate.sample(s, now)
+		printNICStats(a.out, pt.id, s, th)
+		rx += th.RxPPS
+		tx += th.TxPPS
 	}
+	// dpkit's addition: the sum over the ports, in Mpps.
+	fmt.Fprintf(a.out, "\n  All ports: Rx-Mpps: %.3f          Tx-Mpps: %.3f\n", float64(rx)/1e6, float64(tx)/1e6)
 }
 
 // shutdown stops forwarding and the ports, closes them, and checks that
