@@ -87,7 +87,11 @@ func TestFragmentIPv4(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			orig := udp4(0x1234, c.opts, c.n)
-			m := mbufOf(t, p.big, orig, c.seg)
+			pool := p.big
+			if c.seg > 0 && c.seg <= 2048 {
+				pool = p.direct
+			}
+			m := mbufOf(t, pool, orig, c.seg)
 			var out [64]*mbuf.Mbuf
 			n, err := FragmentIPv4(m, out[:], c.mtu, p.direct, p.indirect, lc)
 			if err != nil {

@@ -95,9 +95,11 @@ func udp6(exts []uint8, n int) []byte {
 		}
 		b[off] = next
 		b[off+1] = 0
-		if exts[i] == proto.IPProtoRouting {
+		switch exts[i] {
+		case proto.IPProtoFragment: // atomic
+		case proto.IPProtoRouting:
 			b[off+2] = 4 // a routing type nobody processes, 0 segments left
-		} else {
+		default:
 			b[off+2], b[off+3] = proto.IPv6OptPadN, 4
 		}
 		off += 8
