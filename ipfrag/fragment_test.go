@@ -64,8 +64,8 @@ func checkFragments4(t *testing.T, orig []byte, frags []*mbuf.Mbuf, mtu int) [][
 func TestFragmentIPv4(t *testing.T) {
 	p := newPools(t)
 	rr := []byte{proto.IPv4OptRR, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0} // not copied
-	lsrr := []byte{proto.IPv4OptLSRR, 7, 4, 10, 0, 0, 1}          // copied
-	ra := []byte{proto.IPv4OptRouterAlert, 4, 0, 0}               // copied
+	lsrr := []byte{proto.IPv4OptLSRR, 7, 4, 10, 0, 0, 1}         // copied
+	ra := []byte{proto.IPv4OptRouterAlert, 4, 0, 0}              // copied
 	cases := []struct {
 		name     string
 		opts     []byte

@@ -1,7 +1,6 @@
 package ipfrag
 
 import (
-	"encoding/binary"
 	"net/netip"
 	"testing"
 
@@ -155,5 +154,3 @@ func checkChain(t testing.TB, m *mbuf.Mbuf) {
 		t.Fatal(err)
 	}
 }
-
-func be16(b []byte) int { return int(binary.BigEndian.Uint16(b)) }

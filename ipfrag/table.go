@@ -73,16 +73,16 @@ type frag struct {
 
 // flow is one datagram in reassembly.
 type flow struct {
-	key    key
-	start  uint64 // TSC of its first fragment
-	total  int32  // payload length, -1 until the last fragment came
-	have   int32  // payload bytes held
-	n      int32  // fragments held
-	nhPos  int32  // IPv6: position of the first fragment's next header byte before its fragment header
-	used   bool
-	older  int32 // in the age list: toward the oldest, -1 at the end
-	newer  int32
-	frags  []frag // MaxFragments slots, in the table's array
+	key   key
+	start uint64 // TSC of its first fragment
+	total int32  // payload length, -1 until the last fragment came
+	have  int32  // payload bytes held
+	n     int32  // fragments held
+	nhPos int32  // IPv6: position of the first fragment's next header byte before its fragment header
+	used  bool
+	older int32 // in the age list: toward the oldest, -1 at the end
+	newer int32
+	frags []frag // MaxFragments slots, in the table's array
 }
 
 // Table holds datagrams being reassembled (rte_ip_frag_tbl). Its memory is
