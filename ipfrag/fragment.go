@@ -65,6 +65,9 @@ func FragmentIPv4(m *mbuf.Mbuf, out []*mbuf.Mbuf, mtu int, direct, indirect *mbu
 	}
 	origOff := ip.FragmentOffset()
 	origMF := ip.MoreFragments()
+	if origOff+tl > 0xffff {
+		return 0, ErrMalformed // a fragment past the largest datagram
+	}
 
 	cur := cursor{seg: m, off: 0}
 	cur.skip(hl)
