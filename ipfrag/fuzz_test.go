@@ -51,12 +51,12 @@ func buildFrag(dst []byte, v6 bool, id int, prot uint8, off, n int, mf bool) []b
 func FuzzReassemble(f *testing.F) {
 	p := newPools(f)
 	// ops of 6 bytes: kind, id, offset (2, in units of 8), length (2)
-	f.Add([]byte{0x04, 0, 0, 0, 0, 8, 0x00, 0, 0, 1, 0, 5})                              // two v4 fragments
-	f.Add([]byte{0x05, 1, 0, 0, 0, 8, 0x01, 1, 0, 1, 0, 5})                              // two v6 fragments
-	f.Add([]byte{0x04, 0, 0, 0, 0, 24, 0x00, 0, 0, 2, 0, 3})                             // teardrop
-	f.Add([]byte{0x04, 2, 0, 0, 5, 0xc8, 0x00, 2, 0x1f, 0xff, 0, 100})                   // ping of death
-	f.Add([]byte{0x0c, 3, 0, 0, 0, 8, 0x08, 3, 0, 1, 0, 40})                             // tiny TCP
-	f.Add([]byte{0x04, 0, 0, 0, 0, 8, 0x04, 0, 0, 0, 0, 8, 0xf4, 0, 0, 1, 0, 8})         // duplicate, then late
+	f.Add([]byte{0x04, 0, 0, 0, 0, 8, 0x00, 0, 0, 1, 0, 5})                             // two v4 fragments
+	f.Add([]byte{0x05, 1, 0, 0, 0, 8, 0x01, 1, 0, 1, 0, 5})                             // two v6 fragments
+	f.Add([]byte{0x04, 0, 0, 0, 0, 24, 0x00, 0, 0, 2, 0, 3})                            // teardrop
+	f.Add([]byte{0x04, 2, 0, 0, 5, 0xc8, 0x00, 2, 0x1f, 0xff, 0, 100})                  // ping of death
+	f.Add([]byte{0x0c, 3, 0, 0, 0, 8, 0x08, 3, 0, 1, 0, 40})                            // tiny TCP
+	f.Add([]byte{0x04, 0, 0, 0, 0, 8, 0x04, 0, 0, 0, 0, 8, 0xf4, 0, 0, 1, 0, 8})        // duplicate, then late
 	f.Add([]byte{0x02, 45, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}) // raw
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		tb, err := NewTable(Config{Buckets: 2, BucketEntries: 2, MaxEntries: 3, MaxFragments: 6, Timeout: 50})
