@@ -121,7 +121,7 @@ func TestKernelTCPReceivesSegments(t *testing.T) {
 		return nil
 	}
 
-	const isn = 0xfffff000 // the sequence numbers wrap during the train
+	const isn = 0xfffff000                      // the sequence numbers wrap during the train
 	mss := []byte{2, 4, 0x05, 0xb4, 1, 3, 3, 7} // MSS 1460, NOP, window scale 7
 	send(r.frame(isn, 0, proto.TCPFlagSYN, mss, nil))
 	synack := recvTCP()
