@@ -25,6 +25,11 @@ type Config struct {
 	RxIntr bool
 	// LinkIntr asks for link-change events (intr_conf.lsc).
 	LinkIntr bool
+	// RxPtypes asks for the packet type (mbuf.PacketType) of received
+	// packets, as rte_eth_dev_set_ptypes: a mask of the mbuf.Ptype*Mask
+	// layers wanted, 0 for none. Layers the device does not report
+	// (DevInfo.Ptypes) are parsed in software (see SoftOffload).
+	RxPtypes uint32
 }
 
 // MQMode is the rx multi-queue mode (rte_eth_rx_mq_mode).
@@ -153,6 +158,19 @@ type DevInfo struct {
 	RxIntr        bool // the device supports rx interrupt mode
 	LinkIntr      bool // the device reports link changes
 	MACAddresses  int  // how many MAC addresses it filters on
+	// SoftRxOffloads and SoftTxOffloads are the offloads of
+	// RxOffloadCapa and TxOffloadCapa that the device lacks and ethdev
+	// does in software (see SoftOffload); both 0 unless package offload
+	// is linked in.
+	SoftRxOffloads RxOffload
+	SoftTxOffloads TxOffload
+	// TxPseudoCksum: the device computes the L4 checksums it offers from
+	// the pseudo-header sum in the checksum field (as a virtio-net
+	// device or an Intel NIC); TxPrepare writes that sum.
+	TxPseudoCksum bool
+	// Ptypes is the mask of packet type layers (mbuf.Ptype*Mask) the
+	// device reports itself; the driver sets it.
+	Ptypes uint32
 }
 
 // fillDefaults completes what a driver left at zero.

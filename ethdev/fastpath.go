@@ -16,9 +16,10 @@ import (
 type rxQueue struct {
 	q    RxQueue // the driver's queue, or stoppedQueue
 	cbs  atomic.Pointer[[]*RxCallbackHandle]
+	soft SoftRxQueue // software rx offloads, nil if none (or stopped)
 	port uint16
 	id   uint16
-	_    [64 - 16 - 8 - 4]byte
+	_    [64 - 16 - 8 - 16 - 4]byte
 	c    counters // written by the polling goroutine only
 }
 
@@ -28,9 +29,10 @@ type txQueue struct {
 	prep TxPreparer // q's, or nil
 	cbs  atomic.Pointer[[]*TxCallbackHandle]
 	offl TxOffload // the queue's offloads (port-wide and per queue)
+	soft *softTx   // software tx offloads, nil if none (or stopped)
 	port uint16
 	id   uint16
-	_    [64 - 32 - 8 - 8 - 4]byte
+	_    [64 - 32 - 8 - 8 - 8 - 4]byte
 	c    counters
 }
 
@@ -76,6 +78,9 @@ func (p *Port) RxBurst(q uint16, pkts []*mbuf.Mbuf) int {
 		b := stampRx(pkts[:n], rq.port)
 		addCounter(&rq.c.packets, uint64(n))
 		addCounter(&rq.c.bytes, b)
+		if rq.soft != nil {
+			rq.soft.RxBurst(pkts[:n])
+		}
 	}
 	if cbs := rq.cbs.Load(); cbs != nil {
 		for _, cb := range *cbs {
@@ -98,6 +103,9 @@ func (p *Port) TxBurst(q uint16, pkts []*mbuf.Mbuf) int {
 		}
 		pkts = pkts[:n]
 	}
+	if tq.soft != nil {
+		return tq.softBurst(pkts)
+	}
 	// Count the bytes before the driver owns (and maybe frees) them.
 	b := sumLen(pkts)
 	n := tq.q.TxBurst(pkts)
@@ -116,7 +124,10 @@ func (p *Port) TxBurst(q uint16, pkts []*mbuf.Mbuf) int {
 // (rte_eth_tx_prepare); pkts[n], if n < len(pkts), is the first packet
 // the port cannot send as asked. A driver may check more (TxPreparer);
 // otherwise ethdev checks that every requested offload was configured on
-// the queue and that the header lengths it needs are set.
+// the queue and that the header lengths it needs are set and, for a
+// device that wants the pseudo-header sum in the L4 checksum field
+// (DevInfo.TxPseudoCksum), writes it (SoftOffload.PseudoCksum). Offloads
+// done in software need no preparation: TxBurst does them whole.
 func (p *Port) TxPrepare(q uint16, pkts []*mbuf.Mbuf) int {
 	tq := &p.txq[q]
 	if tq.prep != nil {
@@ -124,8 +135,12 @@ func (p *Port) TxPrepare(q uint16, pkts []*mbuf.Mbuf) int {
 	}
 	for i, m := range pkts {
 		if f := m.OlFlags() & mbuf.TxOffloadMask; f != 0 && !txRequestOK(m, f, tq.offl) {
-			return i
+			pkts = pkts[:i]
+			break
 		}
+	}
+	if p.pseudo != nil {
+		return p.pseudo.PseudoCksum(pkts)
 	}
 	return len(pkts)
 }

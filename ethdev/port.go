@@ -69,6 +69,10 @@ type Port struct {
 	mtu      int
 	rss      *RSS
 	fan      *fanout // software RSS over a one-queue device, or nil
+	rxSoft   []SoftRxQueue // software rx stages, nil where none
+	txSoft   []*softTx     // software tx stages, nil where none
+	// pseudo writes pseudo-header sums in TxPrepare (DevInfo.TxPseudoCksum).
+	pseudo SoftOffload
 
 	statsBase Stats // counters at the last ResetStats
 
@@ -258,6 +262,13 @@ func (p *Port) loadInfo() {
 	if _, ok := p.dev.(LinkWatcher); ok {
 		di.LinkIntr = true
 	}
+	if s := softOffload(); s != nil {
+		rx, tx := s.Capa()
+		di.SoftRxOffloads = rx &^ di.RxOffloadCapa
+		di.SoftTxOffloads = tx &^ di.TxOffloadCapa
+		di.RxOffloadCapa |= di.SoftRxOffloads
+		di.TxOffloadCapa |= di.SoftTxOffloads
+	}
 	p.info = di
 }
 
@@ -296,6 +307,7 @@ func (p *Port) Configure(cfg Config) error {
 	case StateClosed:
 		return p.stateErr("configure", "open it again")
 	}
+	p.loadInfo() // SetSoftOffload may have come after Open
 	di := &p.info
 	spread := cfg.RxMQMode == MQRSS && di.SoftRSSSpread
 	maxRx := di.MaxRxQueues
@@ -312,10 +324,13 @@ func (p *Port) Configure(cfg Config) error {
 		return p.errf(ErrInvalid, "configure: %d tx queues (want 1..%d)", cfg.TxQueues, di.MaxTxQueues)
 	}
 	if bad := cfg.RxOffloads &^ di.RxOffloadCapa; bad != 0 {
-		return p.errf(ErrNotSupported, "configure: rx offloads %v (port offers %v)", bad, di.RxOffloadCapa)
+		return p.errf(ErrNotSupported, "configure: rx offloads %v (port offers %v%s)", bad, di.RxOffloadCapa, softHint())
 	}
 	if bad := cfg.TxOffloads &^ di.TxOffloadCapa; bad != 0 {
-		return p.errf(ErrNotSupported, "configure: tx offloads %v (port offers %v)", bad, di.TxOffloadCapa)
+		return p.errf(ErrNotSupported, "configure: tx offloads %v (port offers %v%s)", bad, di.TxOffloadCapa, softHint())
+	}
+	if cfg.RxPtypes&^di.Ptypes != 0 && softOffload() == nil {
+		return p.errf(ErrNotSupported, "configure: rx packet types %#x (device reports %#x%s)", cfg.RxPtypes&^di.Ptypes, di.Ptypes, softHint())
 	}
 	if cfg.MTU == 0 {
 		cfg.MTU = DefaultMTU
@@ -372,6 +387,12 @@ func (p *Port) Configure(cfg Config) error {
 	p.rxConf = make([]RxQueueConf, cfg.RxQueues)
 	p.rxSet = make([]RxQueue, cfg.RxQueues)
 	p.txSet = make([]TxQueue, cfg.TxQueues)
+	p.rxSoft = make([]SoftRxQueue, cfg.RxQueues)
+	p.txSoft = make([]*softTx, cfg.TxQueues)
+	p.pseudo = nil
+	if di.TxPseudoCksum {
+		p.pseudo = softOffload()
+	}
 	p.statsBase = Stats{}
 	p.rxq = make([]rxQueue, cfg.RxQueues)
 	p.txq = make([]txQueue, cfg.TxQueues)
@@ -405,7 +426,17 @@ func (p *Port) RxQueueSetup(q uint16, nbDesc int, pool *mbuf.Pool, conf *RxQueue
 	c.Pool = pool
 	c.Port = p.id
 	if bad := c.Offloads &^ p.info.RxOffloadCapa; bad != 0 {
-		return p.errf(ErrNotSupported, "rx queue %d: offloads %v (port offers %v)", q, bad, p.info.RxOffloadCapa)
+		return p.errf(ErrNotSupported, "rx queue %d: offloads %v (port offers %v%s)", q, bad, p.info.RxOffloadCapa, softHint())
+	}
+	var srq SoftRxQueue
+	softRx := (p.cfg.RxOffloads | c.Offloads) & p.info.SoftRxOffloads
+	ptypes := p.cfg.RxPtypes&^p.info.Ptypes != 0
+	if softRx != 0 || ptypes {
+		var err error
+		sc := SoftRxConf{Port: p.id, Queue: q, Offloads: softRx, Ptypes: ptypes}
+		if srq, err = softOffload().NewRxQueue(&sc); err != nil {
+			return p.errf(err, "rx queue %d: software offloads %v", q, softRx)
+		}
 	}
 	nb, err := p.descCount("rx", q, nbDesc, p.info.RxDesc)
 	if err != nil {
@@ -433,6 +464,7 @@ func (p *Port) RxQueueSetup(q uint16, nbDesc int, pool *mbuf.Pool, conf *RxQueue
 		}
 	}
 	p.rxSet[q] = rq
+	p.rxSoft[q] = srq
 	p.rxConf[q] = c
 	return nil
 }
@@ -450,7 +482,16 @@ func (p *Port) TxQueueSetup(q uint16, nbDesc int, conf *TxQueueConf) error {
 		c = *conf
 	}
 	if bad := c.Offloads &^ p.info.TxOffloadCapa; bad != 0 {
-		return p.errf(ErrNotSupported, "tx queue %d: offloads %v (port offers %v)", q, bad, p.info.TxOffloadCapa)
+		return p.errf(ErrNotSupported, "tx queue %d: offloads %v (port offers %v%s)", q, bad, p.info.TxOffloadCapa, softHint())
+	}
+	var stq *softTx
+	if softTxOffl := (p.cfg.TxOffloads | c.Offloads) & p.info.SoftTxOffloads; softTxOffl != 0 {
+		sc := SoftTxConf{Port: p.id, Queue: q, Offloads: softTxOffl, Lcore: c.Lcore, MTU: p.mtu}
+		sq, err := softOffload().NewTxQueue(&sc)
+		if err != nil {
+			return p.errf(err, "tx queue %d: software offloads %v", q, softTxOffl)
+		}
+		stq = &softTx{q: sq}
 	}
 	nb, err := p.descCount("tx", q, nbDesc, p.info.TxDesc)
 	if err != nil {
@@ -462,6 +503,7 @@ func (p *Port) TxQueueSetup(q uint16, nbDesc int, conf *TxQueueConf) error {
 		return fmt.Errorf("%s: tx queue %d: %w", p.name, q, err)
 	}
 	p.txSet[q] = tq
+	p.txSoft[q] = stq
 	p.txq[q].offl = p.cfg.TxOffloads | c.Offloads
 	return nil
 }
@@ -530,9 +572,11 @@ func (p *Port) start() error {
 	}
 	for i, q := range p.rxSet {
 		p.rxq[i].q = q
+		p.rxq[i].soft = p.rxSoft[i]
 	}
 	for i, q := range p.txSet {
 		p.txq[i].setQueue(q)
+		p.txq[i].soft = p.txSoft[i]
 	}
 	p.state = StateStarted
 	return nil
@@ -563,9 +607,11 @@ func (p *Port) Stop() error {
 func (p *Port) parkQueues() {
 	for i := range p.rxq {
 		p.rxq[i].q = stoppedQueue{}
+		p.rxq[i].soft = nil
 	}
 	for i := range p.txq {
 		p.txq[i].setQueue(stoppedQueue{})
+		p.txq[i].soft = nil
 	}
 }
 

@@ -72,6 +72,11 @@ func (p *Port) rawStats() Stats {
 	if p.fan != nil {
 		s.IMissed += p.fan.missed.Load()
 	}
+	for _, st := range p.txSoft {
+		if st != nil {
+			s.OErrors += st.dropped.Load() // TSO segments the device did not take
+		}
+	}
 	return s
 }
 
@@ -83,6 +88,11 @@ func (p *Port) ResetStats() {
 	defer p.mu.Unlock()
 	if sr, ok := p.dev.(StatsReporter); ok && p.state != StateClosed {
 		sr.ResetStats()
+	}
+	for _, st := range p.txSoft {
+		if st != nil {
+			st.dropped.Store(0)
+		}
 	}
 	p.statsBase = p.rawStats()
 }
