@@ -68,7 +68,7 @@ type Port struct {
 	allmulti bool
 	mtu      int
 	rss      *RSS
-	fan      *fanout // software RSS over a one-queue device, or nil
+	fan      *fanout       // software RSS over a one-queue device, or nil
 	rxSoft   []SoftRxQueue // software rx stages, nil where none
 	txSoft   []*softTx     // software tx stages, nil where none
 	// pseudo writes pseudo-header sums in TxPrepare (DevInfo.TxPseudoCksum).
