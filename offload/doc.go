@@ -46,7 +46,8 @@
 // original is then freed; the segments share its payload). If the device
 // takes none, the segments are freed and the packet stays the caller's,
 // unchanged. If it takes only some, the others are freed and counted in
-// the port's OErrors. The port's opackets and obytes count the frames
+// the port's OErrors, and the burst ends after that packet (the device is
+// full). The port's opackets and obytes count the frames
 // the device took (one per segment).
 //
 // A packet whose offload cannot be done (lengths that do not match its

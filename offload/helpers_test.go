@@ -1,8 +1,8 @@
 package offload_test
 
 import (
-	"fmt"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"net/netip"
 	"testing"
@@ -14,7 +14,6 @@ import (
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/mempool"
 	"github.com/dpkit/dpkit/proto"
-
 )
 
 func TestMain(m *testing.M) { testutil.Main(m) }
@@ -182,7 +181,7 @@ func refIP(b []byte, off, n int) uint16 {
 func mbufOf(t testing.TB, mp *mbuf.Pool, b []byte, seg int) *mbuf.Mbuf {
 	t.Helper()
 	if seg == 0 {
-		seg = len(b)
+		seg = min(len(b), 2000) // the data room is 2048 bytes
 	}
 	var head, last *mbuf.Mbuf
 	for off := 0; off < len(b); off += seg {
@@ -191,7 +190,11 @@ func mbufOf(t testing.TB, mp *mbuf.Pool, b []byte, seg int) *mbuf.Mbuf {
 			t.Fatal("pool empty")
 		}
 		part := b[off:min(off+seg, len(b))]
-		copy(m.Append(len(part)), part)
+		d := m.Append(len(part))
+		if d == nil {
+			t.Fatalf("mbufOf: %d bytes do not fit a segment", len(part))
+		}
+		copy(d, part)
 		if head == nil {
 			head = m
 		} else {

@@ -59,7 +59,7 @@ func (q *txQueue) TxBurst(dev ethdev.TxQueue, pkts []*mbuf.Mbuf) ethdev.SoftTxRe
 		}
 		if q.tso && f&q.mask&(mbuf.TxTCPSeg|mbuf.TxUDPSeg) != 0 && needsSeg(m, f) {
 			if !send(dev, pkts[start:i], &r) || !q.segment(dev, m, f, &r) {
-				return r
+				return r // the device is full
 			}
 			start = i + 1
 			continue
@@ -197,7 +197,8 @@ func insertTags(m *mbuf.Mbuf, f uint64) bool {
 }
 
 // segment cuts the TSO packet m into segments, does their tags and sends
-// them; it reports false when the device took none (m stays the caller's).
+// them; it reports whether the device took them all. When it took none,
+// m stays the caller's; when it took some, m counts as taken.
 func (q *txQueue) segment(dev ethdev.TxQueue, m *mbuf.Mbuf, f uint64, r *ethdev.SoftTxResult) bool {
 	p := m.Pool()
 	if p == nil {
@@ -241,5 +242,5 @@ func (q *txQueue) segment(dev ethdev.TxQueue, m *mbuf.Mbuf, f uint64, r *ethdev.
 	r.Taken++
 	r.Frames += k
 	r.Bytes += b
-	return true
+	return k == n
 }
