@@ -21,6 +21,7 @@ import (
 	"github.com/dpkit/dpkit/app/bench"
 	"github.com/dpkit/dpkit/app/testpmd"
 	_ "github.com/dpkit/dpkit/driver/net/all"
+	_ "github.com/dpkit/dpkit/offload" // the offloads a device lacks, in software
 )
 
 // version is set at link time: go build -ldflags "-X main.version=v1.2.3".
