@@ -62,6 +62,6 @@ awk '
 			f = order[i]
 			if (!(("dpkit" SUBSEP f) in best) || !(("dpdk" SUBSEP f) in best)) continue
 			d = best["dpdk" SUBSEP f]; g = best["dpkit" SUBSEP f]
-			printf "%-42s %8.1f %8.1f %6.2f\n", f, g, d, d > 0 ? g / d : 0
+			printf "%-42s %8.1f %8.1f %6.2f\n", f, g, d, (d > 0 ? g / d : 0)
 		}
 	}' "$work"/dpkit-*.txt "$work"/dpdk-*.txt
