@@ -138,3 +138,47 @@ func pseudo(m *mbuf.Mbuf, f uint64) bool {
 	binary.BigEndian.PutUint16(d[field:], sum)
 	return true
 }
+
+// l4Sum is the fast path of the L4 checksums for a packet whose headers
+// and payload are in one segment d: the one's complement sum of the TCP
+// or UDP packet at l4 (its checksum field as it is) with the
+// pseudo-header, and where the field is. ok is false when the packet
+// needs the general path (SCTP, IPv6 extension headers, lengths that do
+// not fit d: proto's mbuf functions sort those out).
+func l4Sum(d []byte, l3, l4 int, p uint8) (sum uint16, field int, ok bool) {
+	switch p {
+	case proto.IPProtoTCP:
+		field = l4 + 16
+	case proto.IPProtoUDP:
+		field = l4 + 6
+	default:
+		return 0, 0, false
+	}
+	if l3 < 0 || l4-l3 < proto.IPv4MinLen || field+2 > len(d) {
+		return 0, 0, false
+	}
+	var ps uint16
+	var end int
+	switch d[l3] >> 4 {
+	case 4:
+		ip := proto.IPv4(d[l3:l4])
+		end = l3 + ip.TotalLen()
+		if end > len(d) || end < field+2 {
+			return 0, 0, false
+		}
+		ps = proto.PseudoHeaderSum4(ip.SrcBytes(), ip.DstBytes(), p, end-l4)
+	case 6:
+		if l4-l3 != proto.IPv6Len {
+			return 0, 0, false
+		}
+		ip := proto.IPv6(d[l3:l4])
+		end = l4 + ip.PayloadLen()
+		if end > len(d) || end < field+2 {
+			return 0, 0, false
+		}
+		ps = proto.PseudoHeaderSum6((*[16]byte)(ip[8:24]), (*[16]byte)(ip[24:40]), p, end-l4)
+	default:
+		return 0, 0, false
+	}
+	return proto.Checksum(d[l4:end], ps), field, true
+}

@@ -141,7 +141,7 @@ func (q *rxQueue) check(m *mbuf.Mbuf) {
 			p, k = proto.IPProtoSCTP, rxSCTP
 		}
 		if k >= 0 && q.l4[k] {
-			if ok, err := proto.VerifyL4ChecksumMbuf(m, l3, l3+int(h.L3), p); ok && err == nil {
+			if l4Good(m, l3, l3+int(h.L3), p) {
 				fl |= mbuf.RxL4CksumGood
 			} else {
 				fl |= mbuf.RxL4CksumBad
@@ -169,4 +169,20 @@ func ipv4Good(m *mbuf.Mbuf, off, n int) bool {
 	}
 	b := m.Read(off, buf[:n])
 	return b != nil && proto.Checksum(b, 0) == 0xffff
+}
+
+// l4Good verifies the L4 checksum of m: on the data when m is one segment
+// (TCP, UDP), else through proto.VerifyL4ChecksumMbuf.
+func l4Good(m *mbuf.Mbuf, l3, l4 int, p uint8) bool {
+	if m.Next() == nil {
+		d := m.Data()
+		if s, field, ok := l4Sum(d, l3, l4, p); ok {
+			if p == proto.IPProtoUDP && d[l3]>>4 == 4 && d[field] == 0 && d[field+1] == 0 {
+				return true // no checksum sent
+			}
+			return s == 0xffff
+		}
+	}
+	ok, err := proto.VerifyL4ChecksumMbuf(m, l3, l4, p)
+	return ok && err == nil
 }

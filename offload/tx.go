@@ -135,7 +135,7 @@ func (q *txQueue) do(m *mbuf.Mbuf, f uint64) bool {
 		done |= mbuf.TxIPCksum
 	}
 	if k := (f & mbuf.TxL4Mask) >> 52; k != 0 && q.l4[k] {
-		if proto.SetL4ChecksumMbuf(m, l3, l4, l4Protos[k]) != nil {
+		if !setL4(m, l3, l4, l4Protos[k]) {
 			return false
 		}
 		done |= f & mbuf.TxL4Mask
@@ -243,4 +243,29 @@ func (q *txQueue) segment(dev ethdev.TxQueue, m *mbuf.Mbuf, f uint64, r *ethdev.
 	r.Frames += k
 	r.Bytes += b
 	return k == n
+}
+
+// setL4 writes the L4 checksum of m: on the data when m is one segment
+// (TCP, UDP), else through proto.SetL4ChecksumMbuf.
+func setL4(m *mbuf.Mbuf, l3, l4 int, p uint8) bool {
+	if d := m.Data(); m.Next() == nil && (p == proto.IPProtoTCP || p == proto.IPProtoUDP) {
+		field := l4 + 6
+		if p == proto.IPProtoTCP {
+			field = l4 + 16
+		}
+		if field >= 0 && field+2 <= len(d) {
+			old := binary.BigEndian.Uint16(d[field:])
+			d[field], d[field+1] = 0, 0
+			if s, _, ok := l4Sum(d, l3, l4, p); ok {
+				c := ^s
+				if c == 0 && p == proto.IPProtoUDP {
+					c = 0xffff
+				}
+				binary.BigEndian.PutUint16(d[field:], c)
+				return true
+			}
+			binary.BigEndian.PutUint16(d[field:], old)
+		}
+	}
+	return proto.SetL4ChecksumMbuf(m, l3, l4, p) == nil
 }
