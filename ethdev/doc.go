@@ -100,7 +100,22 @@
 // ethdev spreading the device's one rx queue over up to SoftRSSMaxQueues
 // application queues).
 //
+// # Offloads a device lacks
+//
+// Checksums (IPv4, TCP, UDP, SCTP, outer IPv4 and UDP), VLAN and QinQ
+// insertion, TSO, and on receive checksum verdicts, VLAN/QinQ stripping
+// and the packet type (Config.RxPtypes) are done in software for a device
+// that cannot do them, by a SoftOffload (softoffload.go) that package
+// offload registers: DevInfo's capabilities include them (SoftTxOffloads,
+// SoftRxOffloads say which), and a queue with one of them enabled runs a
+// software stage in TxBurst / RxBurst; a queue without runs exactly the
+// fast path above. A driver that can do an offload says so in
+// DevInfo.TxOffloadCapa / RxOffloadCapa and keeps it (TxPseudoCksum: it
+// wants the pseudo-header sum that TxPrepare then writes). Without
+// package offload linked in, enabling an offload the device lacks fails
+// Configure with ErrNotSupported naming it.
+//
 // Applications import driver/net/all (or single drivers) for their init
-// side effect and open ports by devargs; they never import a driver's
-// types.
+// side effect, and offload for the software offloads, and open ports by
+// devargs; they never import a driver's types.
 package ethdev
