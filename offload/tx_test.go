@@ -21,13 +21,12 @@ var l4Proto = map[string]uint8{"tcp": proto.IPProtoTCP, "udp": proto.IPProtoUDP,
 
 // txCase is a packet and the offloads it asks for.
 type txCase struct {
-	name   string
-	s      spec
-	ipCk   bool // TxIPCksum
-	l4Ck   bool
-	outer  bool // outer IPv4 and UDP checksums (vxlan)
-	seg    int  // mbuf segment size, 0: one segment
-	wantIP bool
+	name  string
+	s     spec
+	ipCk  bool // TxIPCksum
+	l4Ck  bool
+	outer bool // outer IPv4 and UDP checksums (vxlan)
+	seg   int  // mbuf segment size, 0: one segment
 }
 
 func txCases() []txCase {
