@@ -32,9 +32,11 @@
 //     (refcount 1, as rte_vlan_insert) with 4 bytes of headroom a tag;
 //     L2Len (OuterL2Len for a tunnel) grows by the tags, so that a device
 //     doing the checksums itself finds the headers;
-//   - TxTCPSeg (and TxUDPSeg): the packet is cut by package gso into
-//     packets of at most TSOSegsz payload bytes, each with every checksum
-//     computed and the tags inserted.
+//   - TxTCPSeg: the packet is cut by package gso into packets of at most
+//     TSOSegsz payload bytes, each with every checksum computed and the
+//     tags inserted. TxUDPSeg (UDP/IPv4): the datagram's UDP checksum is
+//     computed (with TxUDPCksum) and it is cut into IP fragments of at
+//     most the headers plus TSOSegsz bytes, as DPDK's GSO does.
 //
 // The flags of the offloads done are cleared from the mbuf, so a packet
 // the device did not take can be given to TxBurst again. The checksums

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"testing"
 
+	"github.com/dpkit/dpkit/ethdev"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
 )
@@ -116,5 +117,80 @@ func TestTSO(t *testing.T) {
 				t.Errorf("obytes +%d, want %d", st.OBytes-before.OBytes, obytes)
 			}
 		})
+	}
+}
+
+// TestUDPSeg: a UDP/IPv4 datagram asking for UDP segmentation leaves as
+// IP fragments that reassemble to it, its UDP checksum computed first.
+func TestUDPSeg(t *testing.T) {
+	mp := newPool(t, 255)
+	a, b := ringPair(t, mp, allTx|ethdev.TxOffloadUDPTSO, 0, 0)
+	s := spec{l4: "udp", payload: 3000}
+	bt := build(s)
+	m := mbufOf(t, mp, bt.b, 0)
+	m.SetTxLens(14, 20, 8, 1000, 0, 0)
+	m.SetOlFlags(mbuf.TxIPv4 | mbuf.TxIPCksum | mbuf.TxUDPCksum | mbuf.TxUDPSeg)
+	if n := a.TxBurst(0, []*mbuf.Mbuf{m}); n != 1 {
+		m.Free(lc)
+		t.Fatalf("TxBurst %d", n)
+	}
+	var got []*mbuf.Mbuf
+	var buf [16]*mbuf.Mbuf
+	for range 100 {
+		n := b.RxBurst(0, buf[:])
+		got = append(got, buf[:n]...)
+	}
+	defer mbuf.FreeBulk(lc, got)
+	if len(got) < 3 {
+		t.Fatalf("%d fragments", len(got))
+	}
+	whole := make([]byte, len(bt.b)-34)
+	covered := 0
+	for i, r := range got {
+		f := bytesOf(r)
+		ip := proto.IPv4(f[14:])
+		if !ip.IsValid() || !ip.IsChecksumValid() {
+			t.Fatalf("fragment %d: bad IPv4 header", i)
+		}
+		if len(f) > 14+20+8+1000 {
+			t.Errorf("fragment %d: %d bytes", i, len(f))
+		}
+		if ip.MoreFragments() != (i < len(got)-1) {
+			t.Errorf("fragment %d: MF %v", i, ip.MoreFragments())
+		}
+		covered += copy(whole[ip.FragmentOffset():], ip.Payload())
+	}
+	if covered != len(whole) {
+		t.Fatalf("fragments cover %d of %d bytes", covered, len(whole))
+	}
+	// The datagram reassembled has the reference checksum.
+	orig := append([]byte(nil), bt.b[:34]...)
+	orig = append(orig, whole...)
+	if g, w := uint32(binary.BigEndian.Uint16(orig[34+6:])), refL4(orig, 14, 34, proto.IPProtoUDP); g != w {
+		t.Errorf("reassembled UDP checksum %#x, want %#x", g, w)
+	}
+}
+
+// TestTSOShortOnlyTSO: with only tcp_tso enabled, a TSO packet that fits
+// one segment still leaves with its checksums (segmentation implies them).
+func TestTSOShortOnlyTSO(t *testing.T) {
+	mp := newPool(t, 63)
+	a, b := ringPair(t, mp, ethdev.TxOffloadTCPTSO, 0, 0)
+	bt := build(spec{l4: "tcp", payload: 300})
+	m := mbufOf(t, mp, bt.b, 0)
+	m.SetTxLens(14, 20, 20, 1000, 0, 0)
+	m.SetOlFlags(mbuf.TxIPv4 | mbuf.TxIPCksum | mbuf.TxTCPSeg)
+	if n := a.TxBurst(0, []*mbuf.Mbuf{m}); n != 1 {
+		m.Free(lc)
+		t.Fatalf("TxBurst %d", n)
+	}
+	r := recvAll(t, b, 1)[0]
+	defer r.Free(lc)
+	f := bytesOf(r)
+	if !proto.IPv4(f[14:]).IsChecksumValid() || uint32(proto.TCP(f[34:]).Checksum()) != refL4(f, 14, 34, proto.IPProtoTCP) {
+		t.Errorf("short TSO packet sent without its checksums")
+	}
+	if r.OlFlags()&(mbuf.TxTCPSeg|mbuf.TxL4Mask|mbuf.TxIPCksum) != 0 {
+		t.Errorf("flags left: %s", mbuf.FlagsString(r.OlFlags()))
 	}
 }

@@ -57,12 +57,21 @@ func (q *txQueue) TxBurst(dev ethdev.TxQueue, pkts []*mbuf.Mbuf) ethdev.SoftTxRe
 		if f&q.mask == 0 {
 			continue
 		}
-		if q.tso && f&q.mask&(mbuf.TxTCPSeg|mbuf.TxUDPSeg) != 0 && needsSeg(m, f) {
-			if !send(dev, pkts[start:i], &r) || !q.segment(dev, m, f, &r) {
-				return r // the device is full
+		if q.tso && f&q.mask&(mbuf.TxTCPSeg|mbuf.TxUDPSeg) != 0 {
+			if m.PktLen() > tsoHdrLen(m, f)+m.TSOSegsz() {
+				if !send(dev, pkts[start:i], &r) || !q.segment(dev, m, f, &r) {
+					return r // the device is full
+				}
+				start = i + 1
+				continue
 			}
-			start = i + 1
-			continue
+			if !shortSeg(m, f) {
+				send(dev, pkts[start:i], &r)
+				return r
+			}
+			if f = m.OlFlags(); f&q.mask == 0 {
+				continue
+			}
 		}
 		if !q.do(m, f) {
 			send(dev, pkts[start:i], &r)
@@ -106,22 +115,27 @@ func tsoHdrLen(m *mbuf.Mbuf, f uint64) int {
 	return l4 + m.L4Len()
 }
 
-// needsSeg reports whether the TSO packet m is longer than one segment;
-// a shorter one only gets its checksums (TSO implies them).
-func needsSeg(m *mbuf.Mbuf, f uint64) bool {
-	if m.PktLen() > tsoHdrLen(m, f)+m.TSOSegsz() {
-		return true
+// shortSeg does what segmentation would have done to a TSO packet that
+// fits in one segment: its checksums (TCP, and IPv4 as every segment
+// gets; for UDP those asked for). It clears those flags.
+func shortSeg(m *mbuf.Mbuf, f uint64) bool {
+	_, l3, l4 := hdrOffsets(m, f)
+	tcp := f&mbuf.TxTCPSeg != 0
+	if f&mbuf.TxIPv4 != 0 && (tcp || f&mbuf.TxIPCksum != 0) && !ipv4Cksum(m, l3, m.L3Len()) {
+		return false
 	}
-	// One segment: what TSO would have done is the checksums.
-	g := f &^ (mbuf.TxTCPSeg | mbuf.TxUDPSeg)
-	if f&mbuf.TxTCPSeg != 0 {
-		g = g&^mbuf.TxL4Mask | mbuf.TxTCPCksum
-		if f&mbuf.TxIPv4 != 0 {
-			g |= mbuf.TxIPCksum
+	switch {
+	case tcp:
+		if !setL4(m, l3, l4, proto.IPProtoTCP) {
+			return false
+		}
+	case f&mbuf.TxL4Mask == mbuf.TxUDPCksum:
+		if !setL4(m, l3, l4, proto.IPProtoUDP) {
+			return false
 		}
 	}
-	m.SetOlFlags(g)
-	return false
+	m.ClearOlFlags(mbuf.TxTCPSeg | mbuf.TxUDPSeg | mbuf.TxIPCksum | mbuf.TxL4Mask)
+	return true
 }
 
 // do does the non-TSO offloads of m that are ours; f is m's flags.
@@ -203,6 +217,13 @@ func (q *txQueue) segment(dev ethdev.TxQueue, m *mbuf.Mbuf, f uint64, r *ethdev.
 	p := m.Pool()
 	if p == nil {
 		return false
+	}
+	if f&mbuf.TxTCPSeg == 0 && f&mbuf.TxL4Mask == mbuf.TxUDPCksum {
+		// UDP fragmentation: the datagram's checksum first, over all of it.
+		_, l3, l4 := hdrOffsets(m, f)
+		if !setL4(m, l3, l4, proto.IPProtoUDP) {
+			return false
+		}
 	}
 	q.gso.Direct, q.gso.Indirect = p, p
 	q.gso.Size = tsoHdrLen(m, f) + m.TSOSegsz()
