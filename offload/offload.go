@@ -63,7 +63,7 @@ func ipv4Cksum(m *mbuf.Mbuf, off, n int) bool {
 		return false
 	}
 	ip.SetChecksum(0)
-	ip.SetChecksum(^proto.Checksum(ip, 0))
+	ip.SetChecksum(^hdrSum(ip))
 	return true
 }
 
@@ -181,4 +181,27 @@ func l4Sum(d []byte, l3, l4 int, p uint8) (sum uint16, field int, ok bool) {
 		return 0, 0, false
 	}
 	return proto.Checksum(d[l4:end], ps), field, true
+}
+
+// hdrSum20 is the one's complement sum of a 20-byte IPv4 header without
+// options, the common case, in five 32-bit loads (proto.Checksum has a
+// fixed cost that dominates at this length).
+func hdrSum20(b []byte) uint16 {
+	_ = b[19]
+	s := uint64(binary.BigEndian.Uint32(b[0:])) + uint64(binary.BigEndian.Uint32(b[4:])) +
+		uint64(binary.BigEndian.Uint32(b[8:])) + uint64(binary.BigEndian.Uint32(b[12:])) +
+		uint64(binary.BigEndian.Uint32(b[16:]))
+	s = s&0xffffffff + s>>32
+	s = s&0xffff + s>>16
+	s = s&0xffff + s>>16
+	s = s&0xffff + s>>16
+	return uint16(s)
+}
+
+// hdrSum is the one's complement sum of the IPv4 header b.
+func hdrSum(b []byte) uint16 {
+	if len(b) == proto.IPv4MinLen {
+		return hdrSum20(b)
+	}
+	return proto.Checksum(b, 0)
 }

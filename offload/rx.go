@@ -168,7 +168,7 @@ func ipv4Good(m *mbuf.Mbuf, off, n int) bool {
 		return false
 	}
 	b := m.Read(off, buf[:n])
-	return b != nil && proto.Checksum(b, 0) == 0xffff
+	return b != nil && hdrSum(b) == 0xffff
 }
 
 // l4Good verifies the L4 checksum of m: on the data when m is one segment
