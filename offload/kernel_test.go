@@ -86,8 +86,10 @@ func TestKernelAcceptsSoftChecksums(t *testing.T) {
 	if di := p.Info(); di.SoftTxOffloads&ethdev.TxOffloadUDPCksum == 0 {
 		t.Fatalf("net_af_packet: udp_cksum not in software (%v); the test expects a device without it", di.SoftTxOffloads)
 	}
+	// rx: the IPv4 checksum verdict and the packet type in software too.
 	porttest.Start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 1,
-		TxOffloads: ethdev.TxOffloadIPv4Cksum | ethdev.TxOffloadUDPCksum | ethdev.TxOffloadTCPCksum}, mp, lc)
+		TxOffloads: ethdev.TxOffloadIPv4Cksum | ethdev.TxOffloadUDPCksum | ethdev.TxOffloadTCPCksum,
+		RxOffloads: ethdev.RxOffloadIPv4Cksum, RxPtypes: mbuf.PtypeAllMask}, mp, lc)
 	send := func(f []byte, fl uint64) {
 		t.Helper()
 		m := mbufOf(t, mp, f, 0)
@@ -137,6 +139,13 @@ func TestKernelAcceptsSoftChecksums(t *testing.T) {
 				tcp := proto.TCP(f[34:])
 				if tcp.DstPort() == 4001 && tcp.Flags() == proto.TCPFlagSYN|proto.TCPFlagACK && tcp.Ack() == isn+1 {
 					found = true
+					// The kernel's SYN-ACK, checked by the rx stage.
+					if r.OlFlags()&mbuf.RxIPCksumMask != mbuf.RxIPCksumGood {
+						t.Errorf("SYN-ACK: IP checksum flags %s, want good", mbuf.FlagsString(r.OlFlags()))
+					}
+					if pt := r.PacketType(); pt != mbuf.PtypeL2Ether|mbuf.PtypeL3IPv4|mbuf.PtypeL4TCP {
+						t.Errorf("SYN-ACK: packet type %s", mbuf.PtypeString(pt))
+					}
 				}
 			}
 		}
