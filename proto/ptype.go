@@ -64,10 +64,24 @@ func (h HdrLens) Total() int {
 //     lengths never run past b. DPDK reports UDP and SCTP from the IP
 //     protocol alone and TCP and GRE from their fixed part, with lengths
 //     that may run past the data.
+//
+// GetPtype returns the lengths by value, which costs more than the parse:
+// Go keeps a struct of seven fields in memory, and copying it out of the
+// parser stalls on store forwarding. In a hot loop, use ParsePtype, which
+// fills a HdrLens the caller keeps.
 func GetPtype(b []byte) (uint32, HdrLens) {
 	var h HdrLens
-	pt, _ := getPtype(b, &h)
+	pt := ParsePtype(b, &h)
 	return pt, h
+}
+
+// ParsePtype is GetPtype writing the header lengths into *h (all of it:
+// what is not found is set to 0), the form for hot loops, as
+// rte_net_get_ptype fills a caller's rte_net_hdr_lens.
+func ParsePtype(b []byte, h *HdrLens) uint32 {
+	*h = HdrLens{}
+	pt, _ := getPtype(b, h)
+	return pt
 }
 
 // GetPtypeMbuf is GetPtype on the packet m. When the headers do not all
@@ -76,24 +90,32 @@ func GetPtype(b []byte) (uint32, HdrLens) {
 // taken as cut short); it never allocates.
 func GetPtypeMbuf(m *mbuf.Mbuf) (uint32, HdrLens) {
 	var h HdrLens
-	d := m.Data()
-	pt, short := getPtype(d, &h)
-	if short && m.PktLen() > len(d) {
-		return getPtypeChain(m)
-	}
+	pt := ParsePtypeMbuf(m, &h)
 	return pt, h
+}
+
+// ParsePtypeMbuf is GetPtypeMbuf writing the lengths into *h, as
+// ParsePtype.
+func ParsePtypeMbuf(m *mbuf.Mbuf, h *HdrLens) uint32 {
+	*h = HdrLens{}
+	d := m.Data()
+	pt, short := getPtype(d, h)
+	if short && m.PktLen() > len(d) {
+		*h = HdrLens{}
+		return getPtypeChain(m, h)
+	}
+	return pt
 }
 
 // maxChainHdr is how much of a segmented packet GetPtypeMbuf looks at.
 const maxChainHdr = 512
 
-func getPtypeChain(m *mbuf.Mbuf) (uint32, HdrLens) {
+func getPtypeChain(m *mbuf.Mbuf, h *HdrLens) uint32 {
 	var buf [maxChainHdr]byte
 	n := min(m.PktLen(), maxChainHdr)
 	b := m.Read(0, buf[:n])
-	var h HdrLens
-	pt, _ := getPtype(b, &h)
-	return pt, h
+	pt, _ := getPtype(b, h)
+	return pt
 }
 
 // SetPtype runs GetPtypeMbuf on m, stores the packet type in it
@@ -105,7 +127,8 @@ func getPtypeChain(m *mbuf.Mbuf) (uint32, HdrLens) {
 // The tx_offload fields are narrow (L2Len 7 bits): a GENEVE header with
 // long options can overflow it; use the returned HdrLens then.
 func SetPtype(m *mbuf.Mbuf) HdrLens {
-	pt, h := GetPtypeMbuf(m)
+	var h HdrLens
+	pt := ParsePtypeMbuf(m, &h)
 	m.SetPacketType(pt)
 	tso := m.TSOSegsz()
 	if pt&mbuf.PtypeTunnelMask != 0 {
