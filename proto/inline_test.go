@@ -37,7 +37,7 @@ func TestInlining(t *testing.T) {
 		"TCP.SrcPort", "TCP.DstPort", "TCP.HeaderLen", "TCP.Flags", "TCP.SetSrcPort",
 		"UDP.SrcPort", "UDP.DstPort", "UDP.Length",
 		"VXLAN.VNI", "GENEVE.VNI", "GENEVE.HeaderLen", "GRE.Protocol", "MPLS.Label",
-		"HdrLens.Total",
+		"(*HdrLens).Total",
 	} {
 		if !got[want] {
 			t.Errorf("%s is not inlined any more", want)

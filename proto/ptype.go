@@ -25,8 +25,10 @@ type HdrLens struct {
 }
 
 // Total returns the length of every header found, outer and inner: the
-// offset of the innermost payload.
-func (h HdrLens) Total() int {
+// offset of the innermost payload. (A pointer receiver: with a value one
+// the compiler copies the seven fields for the call, which can stall on
+// store forwarding right after a parse wrote them.)
+func (h *HdrLens) Total() int {
 	return int(h.L2) + int(h.L3) + int(h.L4) + int(h.Tunnel) + int(h.InnerL2) + int(h.InnerL3) + int(h.InnerL4)
 }
 
@@ -69,9 +71,8 @@ func (h HdrLens) Total() int {
 // Go keeps a struct of seven fields in memory, and copying it out of the
 // parser stalls on store forwarding. In a hot loop, use ParsePtype, which
 // fills a HdrLens the caller keeps.
-func GetPtype(b []byte) (uint32, HdrLens) {
-	var h HdrLens
-	pt := ParsePtype(b, &h)
+func GetPtype(b []byte) (pt uint32, h HdrLens) {
+	pt = ParsePtype(b, &h)
 	return pt, h
 }
 
@@ -88,9 +89,8 @@ func ParsePtype(b []byte, h *HdrLens) uint32 {
 // lie in the first segment, it copies the first 512 bytes of the packet
 // onto the stack and parses those (headers that end past byte 512 are
 // taken as cut short); it never allocates.
-func GetPtypeMbuf(m *mbuf.Mbuf) (uint32, HdrLens) {
-	var h HdrLens
-	pt := ParsePtypeMbuf(m, &h)
+func GetPtypeMbuf(m *mbuf.Mbuf) (pt uint32, h HdrLens) {
+	pt = ParsePtypeMbuf(m, &h)
 	return pt, h
 }
 
@@ -126,8 +126,7 @@ func getPtypeChain(m *mbuf.Mbuf, h *HdrLens) uint32 {
 // offloads), L3Len and L4Len the inner ones. TSOSegsz is left as it was.
 // The tx_offload fields are narrow (L2Len 7 bits): a GENEVE header with
 // long options can overflow it; use the returned HdrLens then.
-func SetPtype(m *mbuf.Mbuf) HdrLens {
-	var h HdrLens
+func SetPtype(m *mbuf.Mbuf) (h HdrLens) {
 	pt := ParsePtypeMbuf(m, &h)
 	m.SetPacketType(pt)
 	tso := m.TSOSegsz()
