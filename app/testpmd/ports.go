@@ -67,7 +67,7 @@ func (a *App) setupPort(pt *port, rxl, txl []uint) error {
 	return nil
 }
 
-// queueLcores returns, for every port, the lcore each queue is polled by
+// queueLcores returns, for every port (by position in a.ports), the lcore each queue is polled by
 // in the current forwarding configuration.
 func (a *App) queueLcores() (rx, tx [][]uint) {
 	rx = make([][]uint, len(a.ports))
@@ -108,8 +108,9 @@ func (a *App) startPort(pt *port, w io.Writer) error {
 		return nil
 	}
 	rxl, txl := a.queueLcores()
-	if pt.dirty || pt.p.State() == ethdev.StateProbed || !sameLcores(pt.rxLcore, rxl[pt.id]) || !sameLcores(pt.txLcore, txl[pt.id]) {
-		if err := a.setupPort(pt, rxl[pt.id], txl[pt.id]); err != nil {
+	i := a.portPos(pt.id)
+	if pt.dirty || pt.p.State() == ethdev.StateProbed || !sameLcores(pt.rxLcore, rxl[i]) || !sameLcores(pt.txLcore, txl[i]) {
+		if err := a.setupPort(pt, rxl[i], txl[i]); err != nil {
 			return err
 		}
 	}
@@ -126,14 +127,14 @@ func (a *App) startPort(pt *port, w io.Writer) error {
 // set up, start.
 func (a *App) rebindQueues() error {
 	rxl, txl := a.queueLcores()
-	for _, pt := range a.ports {
-		if !pt.started() || (sameLcores(pt.rxLcore, rxl[pt.id]) && sameLcores(pt.txLcore, txl[pt.id])) {
+	for i, pt := range a.ports {
+		if !pt.started() || (sameLcores(pt.rxLcore, rxl[i]) && sameLcores(pt.txLcore, txl[i])) {
 			continue
 		}
 		if err := pt.p.Stop(); err != nil {
 			return err
 		}
-		if err := a.setupPort(pt, rxl[pt.id], txl[pt.id]); err != nil {
+		if err := a.setupPort(pt, rxl[i], txl[i]); err != nil {
 			return err
 		}
 		if err := pt.p.Start(); err != nil {

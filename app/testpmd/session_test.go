@@ -397,3 +397,32 @@ func TestSessionTxonlyDrops(t *testing.T) {
 	}
 	t.Logf("dropped: %s before the clear, %s after", fw[0][6], fw[1][6])
 }
+
+// TestSessionPortClose: a closed port's id is not reused; the others keep
+// theirs, in every command and in the streams.
+func TestSessionPortClose(t *testing.T) {
+	out, code := runSession(t, []string{"--vdev", "net_null0", "--vdev", "net_null1", "--vdev", "net_null2", "--", "-i"},
+		[]string{"port close 0", "port stop 0", "port stop all", "port close 0", "show port stats 0", "port start all",
+			"show port summary all", "show config fwd", "start", "stop", "show port info 2", "quit"}, 20*time.Millisecond)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{
+		"Cannot close started device (port 0)",
+		"testpmd> show port stats 0\r\nInvalid port 0\n",
+		"Port 0 is closed",
+		"Number of available ports: 2\nPort MAC Address       Name         Driver         Status   Link\n1    ",
+		"\n2    ",
+		"io packet forwarding - ports=2 - cores=1 - streams=2",
+		"  RX P=1/Q=0 (socket 0) -> TX P=2/Q=0 (socket 0) peer=02:00:00:00:00:02\n  RX P=2/Q=0 (socket 0) -> TX P=1/Q=0 (socket 0) peer=02:00:00:00:00:01\n",
+		"Forward statistics for port 1 ", "Forward statistics for port 2 ",
+		"Infos for port 2  ", "Device name: net_null2",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "Forward statistics for port 0") || strings.Count(out, "Shutting down port") != 2 {
+		t.Errorf("closed port 0 still used:\n%s", out)
+	}
+}

@@ -153,7 +153,7 @@ func TestStatsScreenLikeDPDK(t *testing.T) {
 		rates = append(rates, Throughput{RxPPS: n[9], RxBPS: n[10], TxPPS: n[11], TxBPS: n[12]})
 	}
 	var out bytes.Buffer
-	printStatsScreen(&out, stats, rates)
+	printStatsScreen(&out, []int{0, 1}, stats, rates)
 	got, ok := strings.CutPrefix(out.String(), "\x1b[2J\x1b[1;1H\n")
 	if !ok {
 		t.Fatalf("screen does not start by clearing: %q", out.String())

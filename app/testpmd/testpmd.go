@@ -295,24 +295,26 @@ func boolInt(b bool) int {
 // printPeriodicStats is --stats-period's screen: clear, then every port.
 func (a *App) printPeriodicStats() {
 	now := time.Now()
+	ids := make([]int, len(a.ports))
 	stats := make([]PortStats, len(a.ports))
 	rates := make([]Throughput, len(a.ports))
 	for i, pt := range a.ports {
+		ids[i] = pt.id
 		stats[i] = toPortStats(pt.p.Stats())
 		rates[i] = pt.rate.sample(stats[i], now)
 	}
-	printStatsScreen(a.out, stats, rates)
+	printStatsScreen(a.out, ids, stats, rates)
 }
 
 // printStatsScreen writes one --stats-period screen: clear the terminal,
 // the title, every port's statistics as DPDK lays them out, then (dpkit's
 // addition) the sum of the rates in Mpps.
-func printStatsScreen(w io.Writer, stats []PortStats, rates []Throughput) {
+func printStatsScreen(w io.Writer, ids []int, stats []PortStats, rates []Throughput) {
 	fmt.Fprint(w, "\x1b[2J\x1b[1;1H")
 	fmt.Fprint(w, "\nPort statistics ====================================")
 	var rx, tx uint64
 	for i := range stats {
-		printNICStats(w, i, stats[i], rates[i])
+		printNICStats(w, ids[i], stats[i], rates[i])
 		rx += rates[i].RxPPS
 		tx += rates[i].TxPPS
 	}
