@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -424,5 +425,41 @@ func TestSessionPortClose(t *testing.T) {
 	}
 	if strings.Contains(out, "Forward statistics for port 0") || strings.Count(out, "Shutting down port") != 2 {
 		t.Errorf("closed port 0 still used:\n%s", out)
+	}
+}
+
+// labels returns the "Label:" of every line of a show port info block
+// that has one (values differ between devices; the labels are the layout).
+func labels(block string) []string {
+	var out []string
+	for _, l := range strings.Split(block, "\n") {
+		if strings.HasPrefix(l, "  ") {
+			continue // the values of "VLAN offload:" and the RSS types
+		}
+		if k, _, ok := strings.Cut(l, ":"); ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// TestPortInfoLikeDPDK: "show port info" has DPDK's lines, in its order.
+func TestPortInfoLikeDPDK(t *testing.T) {
+	want := blocks(t, "testdata/dpdk_session.txt", "Infos for port 0", "Device error handling mode")[0]
+	out, code := runSession(t, []string{"--vdev", "net_ring0", "--", "-i"}, []string{"show port info 0", "quit"}, 10*time.Millisecond)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	i := strings.Index(out, "Infos for port 0")
+	j := strings.Index(out, "Device error handling mode")
+	if i < 0 || j < i {
+		t.Fatalf("no port info in\n%s", out)
+	}
+	got := out[i:j] + "Device error handling mode: none\n"
+	if g, w := labels(got), labels(want); !slices.Equal(g, w) {
+		t.Errorf("labels\n got %q\nwant %q", g, w)
+	}
+	if !strings.Contains(got, "Promiscuous mode: enabled") {
+		t.Errorf("testpmd leaves ports promiscuous, as DPDK's does:\n%s", got)
 	}
 }
