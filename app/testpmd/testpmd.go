@@ -163,7 +163,9 @@ func (a *App) init(vdevs []string) error {
 		n = max(n, 8192)
 	}
 	fmt.Fprintf(a.out, "testpmd: create a new mbuf pool <mb_pool_0>: n=%d, size=%d, socket=0\n", n, o.MbufSize)
-	pool, err := mbuf.NewPool(mbuf.PoolConfig{Name: "mb_pool_0", N: n, CacheSize: o.MbufCache, DataRoomSize: o.MbufSize})
+	// Shared (memfd-backed), as DPDK's memory is to its memif PMD: a
+	// zero-copy memif client announces the pool to its peer.
+	pool, err := mbuf.NewPool(mbuf.PoolConfig{Name: "mb_pool_0", N: n, CacheSize: o.MbufCache, DataRoomSize: o.MbufSize, Shared: true})
 	if err != nil {
 		return fmt.Errorf("creating the mbuf pool: %w", err)
 	}

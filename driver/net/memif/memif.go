@@ -54,7 +54,7 @@ func init() {
 			{Key: "mac", Type: ethdev.String, Help: "the port's MAC address"},
 			{Key: "rsize", Type: ethdev.Int, Default: "10", Min: 1, Max: memifproto.MaxLog2RingSize, Help: "log2 of the ring size"},
 			{Key: "bsize", Type: ethdev.Int, Default: "2048", Min: 64, Max: 65535, Help: "buffer size (multiple of 8)"},
-			{Key: "zero-copy", Type: ethdev.Bool, Default: "0", Help: "zero-copy (not supported yet: must be no)"},
+			{Key: "zero-copy", Type: ethdev.Bool, Default: "0", Help: "client only: share the mbuf pools' memory instead of copying (pools made with Shared)"},
 		},
 		Probe: probe,
 	})
@@ -86,8 +86,9 @@ func probe(args *ethdev.Devargs) (ethdev.Device, error) {
 	if d.bsize%8 != 0 {
 		return nil, fmt.Errorf("net_memif: bsize=%d: must be a multiple of 8", d.bsize)
 	}
-	if args.Bool("zero-copy") {
-		return nil, fmt.Errorf("net_memif: zero-copy=yes: %w (copy mode only for now)", ethdev.ErrNotSupported)
+	d.zc = args.Bool("zero-copy")
+	if d.zc && d.role != roleClient {
+		return nil, errZCServer
 	}
 	if d.addr.Path == "" {
 		return nil, errors.New("net_memif: socket: empty path")
@@ -119,6 +120,7 @@ type device struct {
 	mac    ethdev.MAC
 	log2   uint8
 	bsize  uint32
+	zc     bool
 
 	mu       sync.Mutex
 	rxq      []*rxQueue
@@ -160,6 +162,11 @@ func (d *device) Configure(cfg *ethdev.Config) error {
 }
 
 func (d *device) RxQueueSetup(q uint16, conf *ethdev.RxQueueConf) (ethdev.RxQueue, error) {
+	if d.zc {
+		if err := checkZCPool(conf.Pool); err != nil {
+			return nil, err
+		}
+	}
 	rq := &rxQueue{dev: d, pool: conf.Pool, lcore: conf.Lcore, port: conf.Port, ringEfd: -1}
 	if err := rq.openIntr(); err != nil {
 		return nil, err
@@ -274,6 +281,11 @@ func (d *device) Stats(s *ethdev.Stats) {
 			s.IErrors += q.badDescs.Load()
 		}
 	}
+	for _, q := range d.txq {
+		if q != nil {
+			s.OErrors += q.oerrors.Load()
+		}
+	}
 }
 
 func (d *device) ResetStats() {
@@ -283,6 +295,11 @@ func (d *device) ResetStats() {
 		if q != nil {
 			q.nombuf.Store(0)
 			q.badDescs.Store(0)
+		}
+	}
+	for _, q := range d.txq {
+		if q != nil {
+			q.oerrors.Store(0)
 		}
 	}
 }
@@ -315,15 +332,21 @@ func (d *device) dialOnce(stop chan struct{}) error {
 	d.mu.Lock()
 	nrx, ntx := len(d.rxq), len(d.txq)
 	d.mu.Unlock()
-	s, err := memifproto.ClientHandshake(c, memifproto.ClientConfig{
+	cfg := memifproto.ClientConfig{
 		ID: d.id, Secret: d.secret, Name: "dpkit", IfName: d.name,
 		NumC2S: ntx, NumS2C: nrx, Log2RingSize: d.log2, BufSize: d.bsize,
 		RegionName: "memif-" + d.name,
-	})
+	}
+	var table []zcRegion
+	if d.zc {
+		cfg.ZeroCopy = true
+		cfg.Extra, table = zcRegions()
+	}
+	s, err := memifproto.ClientHandshake(c, cfg)
 	if err != nil {
 		return err
 	}
-	if !d.attach(s) {
+	if !d.attach(s, table) {
 		s.Disconnect("port stopped")
 		return nil
 	}
@@ -345,7 +368,7 @@ func (d *device) dialOnce(stop chan struct{}) error {
 // attach makes s the device's session: the queues start using its rings.
 // It reports false (and leaves s alone) if the port is not started or
 // already has a session.
-func (d *device) attach(s *memifproto.Session) bool {
+func (d *device) attach(s *memifproto.Session, table []zcRegion) bool {
 	d.mu.Lock()
 	if !d.started || d.sess != nil {
 		d.mu.Unlock()
@@ -360,14 +383,23 @@ func (d *device) attach(s *memifproto.Session) bool {
 			mq = s.ServerRxQueue(i)
 		case !server && i < len(s.S2C):
 			mq = s.ClientRxQueue(i)
-			mq.Refill()
+			if s.ZeroCopy {
+				q.zc, q.regions, q.slots = true, table, make([]*mbuf.Mbuf, mq.Size())
+				q.offerZC(mq)
+			} else {
+				q.zc = false
+				mq.Refill()
+			}
 		}
 		if mq != nil {
 			mq.SetInterrupt(q.armed.Load()) // polling: the peer does not signal
 			q.attachIntr(mq.Eventfd())
 			q.mq.Store(mq)
 			if q.armed.Load() {
-				q.wake()
+				fence.Add(1)
+				if n, _ := mq.Ready(); n > 0 {
+					q.wake()
+				}
 			}
 		}
 	}
@@ -376,7 +408,12 @@ func (d *device) attach(s *memifproto.Session) bool {
 		case server && i < len(s.S2C):
 			q.mq.Store(s.ServerTxQueue(i))
 		case !server && i < len(s.C2S):
-			q.mq.Store(s.ClientTxQueue(i))
+			mq := s.ClientTxQueue(i)
+			q.zc = s.ZeroCopy
+			if q.zc {
+				q.regions, q.slots = table, make([]*mbuf.Mbuf, mq.Size())
+			}
+			q.mq.Store(mq)
 		}
 	}
 	notify := d.notify
@@ -403,12 +440,14 @@ func (d *device) detach(s *memifproto.Session, reason string) {
 			time.Sleep(time.Microsecond)
 		}
 		q.detachIntr()
+		freeSlots(q.slots, q.lcore)
 	}
 	for _, q := range d.txq {
 		q.mq.Store(nil)
 		for q.busy.Load() != 0 {
 			time.Sleep(time.Microsecond)
 		}
+		freeSlots(q.slots, q.lcore)
 	}
 	notify := d.notify
 	d.mu.Unlock()
@@ -442,6 +481,11 @@ type rxQueue struct {
 	nombuf   atomic.Uint64
 	badDescs atomic.Uint64
 
+	// Zero-copy: the mbuf offered in each slot, and the regions.
+	zc      bool
+	slots   []*mbuf.Mbuf
+	regions []zcRegion
+
 	// Rx interrupt: epfd is the queue's stable fd (an epoll set the app
 	// polls); it holds kick (written to wake the app at once) and, while
 	// connected, the ring's eventfd, which the peer writes when armed.
@@ -454,7 +498,11 @@ func (q *rxQueue) RxBurst(pkts []*mbuf.Mbuf) int {
 	q.busy.Store(1)
 	n := 0
 	if mq := q.mq.Load(); mq != nil {
-		n = q.rx(mq, pkts)
+		if q.zc {
+			n = q.rxZC(mq, pkts)
+		} else {
+			n = q.rx(mq, pkts)
+		}
 	}
 	q.busy.Store(0)
 	return n
@@ -548,16 +596,26 @@ func resetPkt(m *mbuf.Mbuf, lcore uint) {
 
 // txQueue transmits on one ring.
 type txQueue struct {
-	mq    atomic.Pointer[memifproto.Queue]
-	busy  atomic.Uint32
-	dev   *device
-	lcore uint
+	mq      atomic.Pointer[memifproto.Queue]
+	busy    atomic.Uint32
+	dev     *device
+	lcore   uint
+	oerrors atomic.Uint64
+	// Zero-copy: the packet whose last segment each slot holds.
+	zc      bool
+	slots   []*mbuf.Mbuf
+	regions []zcRegion
 }
 
 func (q *txQueue) TxBurst(pkts []*mbuf.Mbuf) int {
 	q.busy.Store(1)
 	n := 0
 	if mq := q.mq.Load(); mq != nil {
+		if q.zc {
+			n = q.txZC(mq, pkts)
+			q.busy.Store(0)
+			return n // the ring owns them until the server hands them back
+		}
 		n = q.tx(mq, pkts)
 	}
 	q.busy.Store(0)
