@@ -1,0 +1,201 @@
+package gso
+
+import (
+	"bytes"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/dpkit/dpkit/internal/netns/netnstest"
+	"github.com/dpkit/dpkit/mbuf"
+	"github.com/dpkit/dpkit/proto"
+)
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+func macOf(t *testing.T, ns *netnstest.NS, dev string) proto.MAC {
+	hw, err := net.ParseMAC(strings.TrimSpace(ns.Run(t, "cat", "/sys/class/net/"+dev+"/address")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return proto.MAC(hw)
+}
+
+// rawTCP builds an Ethernet/IPv4/TCP frame from us (a) to the kernel (b).
+type rawTCP struct {
+	macA, macB   proto.MAC
+	addrA, addrB netip.Addr
+	sport, dport uint16
+}
+
+func (r *rawTCP) frame(seq, ack uint32, flags uint8, opts, pl []byte) []byte {
+	t := make([]byte, proto.TCPMinLen+(len(opts)+3)&^3+len(pl))
+	proto.TCP(t).Encode(&proto.TCPFields{SrcPort: r.sport, DstPort: r.dport, Seq: seq, Ack: ack, Flags: flags, Window: 65535, Options: opts})
+	copy(t[proto.TCP(t).HeaderLen():], pl)
+	ip := make([]byte, proto.IPv4MinLen, proto.IPv4MinLen+len(t))
+	proto.IPv4(ip).Encode(&proto.IPv4Fields{TotalLen: uint16(20 + len(t)), ID: 1, Flags: proto.IPv4FlagDF, TTL: 64,
+		Protocol: proto.IPProtoTCP, Src: r.addrA, Dst: r.addrB})
+	ip = append(ip, t...)
+	tcp := proto.TCP(ip[20:])
+	tcp.SetChecksum(tcp.CalculateChecksum(proto.IPv4(ip).PseudoHeaderSum(proto.IPProtoTCP, len(t))))
+	e := make([]byte, proto.EthernetLen)
+	proto.Ethernet(e).Encode(&proto.EthernetFields{Dst: r.macB, Src: r.macA, Type: proto.EtherTypeIPv4})
+	return append(e, ip...)
+}
+
+// GSO output received by the Linux kernel's TCP: we play the client over
+// an AF_PACKET socket (handshake by hand), send one 65000-byte segment
+// cut by Segment into MTU-sized TCP segments, and the kernel's socket
+// reads exactly that byte stream.
+func TestKernelTCPReceivesSegments(t *testing.T) {
+	netnstest.Require(t)
+	a, b := netnstest.New(t), netnstest.New(t)
+	va, vb := netnstest.NewVeth(t, a, b)
+	r := &rawTCP{macA: macOf(t, a, va), macB: macOf(t, b, vb),
+		addrA: netip.MustParseAddr("10.98.0.1"), addrB: netip.MustParseAddr("10.98.0.2"), sport: 40001, dport: 5001}
+	b.Run(t, "ip", "addr", "add", "10.98.0.2/24", "dev", vb)
+	b.Run(t, "ip", "neigh", "replace", "10.98.0.1", "lladdr", net.HardwareAddr(r.macA[:]).String(), "dev", vb)
+	// A receive window that takes the whole train at once.
+	b.Run(t, "sysctl", "-qw", "net.ipv4.tcp_rmem=4096 1048576 4194304")
+	b.Run(t, "ip", "route", "change", "10.98.0.0/24", "dev", vb, "initrwnd", "100")
+
+	var lfd, raw, ifindex int
+	if err := b.Do(func() error {
+		var err error
+		if lfd, err = unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err != nil {
+			return err
+		}
+		if err = unix.Bind(lfd, &unix.SockaddrInet4{Port: 5001, Addr: r.addrB.As4()}); err != nil {
+			return err
+		}
+		return unix.Listen(lfd, 1)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(lfd)
+	if err := a.Do(func() error {
+		ifi, err := net.InterfaceByName(va)
+		if err != nil {
+			return err
+		}
+		ifindex = ifi.Index
+		if raw, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_IP))); err != nil {
+			return err
+		}
+		return unix.Bind(raw, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: ifi.Index})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(raw)
+	tv := unix.Timeval{Usec: 100000}
+	unix.SetsockoptTimeval(raw, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+	unix.SetsockoptTimeval(lfd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Sec: 3})
+	send := func(f []byte) {
+		sa := &unix.SockaddrLinklayer{Ifindex: ifindex, Halen: 6}
+		copy(sa.Addr[:], r.macB[:])
+		if err := unix.Sendto(raw, f, 0, sa); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// recvTCP returns the next TCP header the kernel sent us, nil on timeout.
+	rbuf := make([]byte, 2048)
+	recvTCP := func() proto.TCP {
+		for end := time.Now().Add(time.Second); time.Now().Before(end); {
+			n, _, err := unix.Recvfrom(raw, rbuf, 0)
+			if err != nil || n < 14+20+20 || !bytes.Equal(rbuf[6:12], r.macB[:]) {
+				continue
+			}
+			ip := proto.IPv4(rbuf[14:n])
+			if !ip.IsValid() || ip.Protocol() != proto.IPProtoTCP {
+				continue
+			}
+			tcp := proto.TCP(ip[ip.HeaderLen():ip.TotalLen()])
+			if tcp.IsValid() && tcp.DstPort() == r.sport {
+				return tcp
+			}
+		}
+		return nil
+	}
+
+	const isn = 0xfffff000                      // the sequence numbers wrap during the train
+	mss := []byte{2, 4, 0x05, 0xb4, 1, 3, 3, 7} // MSS 1460, NOP, window scale 7
+	send(r.frame(isn, 0, proto.TCPFlagSYN, mss, nil))
+	synack := recvTCP()
+	if synack == nil || synack.Flags() != proto.TCPFlagSYN|proto.TCPFlagACK || synack.Ack() != isn+1 {
+		t.Fatalf("no SYN-ACK from the kernel: %v", synack)
+	}
+	peer := synack.Seq() + 1
+	send(r.frame(isn+1, peer, proto.TCPFlagACK, nil, nil))
+	cfd, _, err := unix.Accept(lfd)
+	if err != nil {
+		t.Fatalf("accept: %v", err)
+	}
+	defer unix.Close(cfd)
+
+	// One big segment, cut by GSO.
+	p := newPools(t)
+	stream := data(65000)
+	big := r.frame(isn+1, peer, proto.TCPFlagACK|proto.TCPFlagPSH, nil, stream)
+	m := mbufOf(t, p.big, big, 0)
+	proto.SetPtype(m)
+	m.SetOlFlags(mbuf.TxTCPSeg | mbuf.TxIPv4)
+	ctx := Context{Direct: p.direct, Indirect: p.indirect, Size: 1514}
+	var out [64]*mbuf.Mbuf
+	n, err := ctx.Segment(m, out[:], lc)
+	m.Free(lc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := make([][]byte, n)
+	for i, s := range out[:n] {
+		frames[i] = bytesOf(s)
+		s.Free(lc)
+	}
+	for _, f := range frames {
+		send(f)
+	}
+	// The kernel acknowledges the whole stream (resend what a full
+	// window dropped, if anything, like a sender would).
+	end := uint32(isn + 1 + len(stream))
+	acked := uint32(isn + 1)
+	resent := 0
+	for deadline := time.Now().Add(5 * time.Second); acked != end; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the kernel acknowledged up to %d of %d bytes", acked-isn-1, len(stream))
+		}
+		a := recvTCP()
+		if a == nil {
+			for _, f := range frames { // retransmit what is not acked
+				if seq := proto.TCP(f[34:]).Seq(); int32(seq-acked) >= 0 {
+					send(f)
+					resent++
+				}
+			}
+			continue
+		}
+		if int32(a.Ack()-acked) > 0 {
+			acked = a.Ack()
+		}
+	}
+	got := make([]byte, 0, len(stream))
+	buf := make([]byte, 65536)
+	unix.SetsockoptTimeval(cfd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Sec: 2})
+	for len(got) < len(stream) {
+		k, err := unix.Read(cfd, buf)
+		if err != nil || k == 0 {
+			t.Fatalf("read after %d bytes: %v", len(got), err)
+		}
+		got = append(got, buf[:k]...)
+	}
+	if !bytes.Equal(got, stream) {
+		t.Fatalf("the kernel's socket read a different byte stream (%d bytes)", len(got))
+	}
+	if n < 44 {
+		t.Fatalf("only %d segments", n)
+	}
+	t.Logf("%d segments, %d retransmitted", n, resent)
+}
