@@ -46,6 +46,8 @@ have_dpdk() { command -v dpdk-test >/dev/null 2>&1 && command -v dpdk-testpmd >/
 have_scapy() { /usr/bin/python3 -c 'import scapy.all' >/dev/null 2>&1; }
 have_tshark() { command -v tshark >/dev/null 2>&1 && command -v editcap >/dev/null 2>&1; }
 have_ip() { command -v ip >/dev/null 2>&1; }
+# bench/vs-dpdk-*.sh use GNU time and bc.
+have_benchtools() { [ -x /usr/bin/time ] && command -v bc >/dev/null 2>&1; }
 
 missing=()
 if [ "${DPKIT_SKIP_DPDK:-0}" = 1 ]; then
@@ -56,6 +58,7 @@ fi
 have_scapy || missing+=(python3-scapy)
 have_tshark || missing+=(tshark wireshark-common)
 have_ip || missing+=(iproute2)
+have_benchtools || missing+=(time bc)
 if [ ${#missing[@]} -gt 0 ]; then
 	if ! is_root; then
 		die "missing Debian packages and not root: ${missing[*]}. Run:
