@@ -99,15 +99,15 @@ type info struct {
 
 // item is a packet held, maybe merged from several.
 type item struct {
-	head, last *mbuf.Mbuf
-	info              // of the packet at the head, with seq and plen of the whole
-	lastID, lastOID   uint16
-	start             uint64
-	merged            int
-	closed            bool // TCP: PSH seen, nothing more after it
-	flow              int32
-	nextInFlow        int32
-	older, newer      int32
+	head, last      *mbuf.Mbuf
+	info            // of the packet at the head, with seq and plen of the whole
+	lastID, lastOID uint16
+	start           uint64
+	merged          int
+	closed          bool // TCP: PSH seen, nothing more after it
+	flow            int32
+	nextInFlow      int32
+	older, newer    int32
 }
 
 type flowSlot struct {

@@ -311,6 +311,7 @@ func TestNoMerge(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := b.Reassemble(pkts)
+			carried := 0
 			if n != c.want {
 				t.Fatalf("%d packets out, want %d", n, c.want)
 			}
@@ -342,7 +343,11 @@ func TestNoMerge(t *testing.T) {
 				if !proto.TCP(l3[l4:]).IsChecksumValid(ps) {
 					t.Fatal("bad TCP checksum")
 				}
+				carried += len(proto.TCP(l3[l4:]).Payload())
 				m.Free(lc)
+			}
+			if carried != len(stream) {
+				t.Fatalf("%d payload bytes out, %d in", carried, len(stream))
 			}
 		})
 	}
