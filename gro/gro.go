@@ -95,6 +95,7 @@ type info struct {
 	id, oid           uint16
 	df, odf           bool
 	psh               bool // TCP PSH; for UDP4 the MF flag
+	psum              uint16 // TCP: one's complement sum of the payload
 }
 
 // item is a packet held, maybe merged from several.
@@ -231,6 +232,17 @@ func (t *table) classify(m *mbuf.Mbuf, in *info) bool {
 		return false
 	}
 	in.psh = tcp.Flags()&proto.TCPFlagPSH != 0
+	// The payload's sum, from the checksum the packet carries (as Linux's
+	// CHECKSUM_COMPLETE): the merged packet's checksum is then found
+	// without reading the payloads, and is wrong if one of them was.
+	l4len := in.hlen - in.l4 + in.plen
+	var ps uint16
+	if in.kind == kindTCP6 {
+		ps = proto.IPv6(d[in.ip:]).PseudoHeaderSum(proto.IPProtoTCP, l4len)
+	} else {
+		ps = proto.IPv4(d[in.ip:]).PseudoHeaderSum(proto.IPProtoTCP, l4len)
+	}
+	in.psum = ^proto.Combine(ps, proto.Checksum(d[in.l4:in.hlen], 0))
 	in.seq = tcp.Seq()
 	k.ack = tcp.Ack()
 	k.sport, k.dport = tcp.SrcPort(), tcp.DstPort()
@@ -407,6 +419,7 @@ func (t *table) merge(it *item, m *mbuf.Mbuf, in *info) bool {
 	}
 	trimTo(m, in.hlen+in.plen)
 	if appendIt {
+		it.psum = proto.Combine(it.psum, swapIfOdd(in.psum, it.plen))
 		m.Adj(in.hlen)
 		link(it.head, it.last, m)
 		it.last = m.LastSeg()
@@ -419,6 +432,7 @@ func (t *table) merge(it *item, m *mbuf.Mbuf, in *info) bool {
 			tcp[13] |= proto.TCPFlagPSH
 		}
 	} else {
+		it.psum = proto.Combine(in.psum, swapIfOdd(it.psum, in.plen))
 		old := it.head
 		old.Adj(it.hlen)
 		link(m, m.LastSeg(), old)
@@ -431,6 +445,21 @@ func (t *table) merge(it *item, m *mbuf.Mbuf, in *info) bool {
 	it.plen += in.plen
 	it.merged++
 	return true
+}
+
+// swapIfOdd returns the sum s of bytes that start at offset off: their
+// bytes fall in the other half of each 16-bit word when off is odd.
+func swapIfOdd(s uint16, off int) uint16 {
+	if off&1 != 0 {
+		return bits.ReverseBytes16(s)
+	}
+	return s
+}
+
+// tcpChecksum is the checksum of the merged TCP segment: the pseudo
+// header, the TCP header (checksum field 0) and the payloads' sums.
+func tcpChecksum(tcp []byte, ps, psum uint16) uint16 {
+	return ^proto.Combine(proto.Combine(ps, proto.Checksum(tcp, 0)), psum)
 }
 
 // sameIPID reports whether the IPv4 identifications allow a merge: DF
@@ -519,6 +548,7 @@ func (t *table) join(x *item, yi int32) {
 	link(x.head, x.last, y.head)
 	x.last = y.last
 	x.lastID, x.lastOID = y.lastID, y.lastOID
+	x.psum = proto.Combine(x.psum, swapIfOdd(y.psum, x.plen))
 	x.plen += y.plen
 	x.merged += y.merged
 	x.start = min(x.start, y.start)
@@ -595,10 +625,9 @@ func finish(it *item) {
 	if it.kind == kindTCP6 {
 		ip := proto.IPv6(d[it.ip:])
 		ip.SetPayloadLen(uint16(total - it.ip - proto.IPv6Len))
-		tcp := proto.TCP(d[it.l4:])
+		tcp := proto.TCP(d[it.l4:it.hlen])
 		tcp.SetChecksum(0)
-		s, _ := proto.ChecksumMbuf(m, it.l4, total-it.l4, ip.PseudoHeaderSum(proto.IPProtoTCP, total-it.l4))
-		tcp.SetChecksum(^s)
+		tcp.SetChecksum(tcpChecksum(tcp, ip.PseudoHeaderSum(proto.IPProtoTCP, total-it.l4), it.psum))
 		return
 	}
 	ip := proto.IPv4(d[it.ip:])
@@ -615,8 +644,7 @@ func finish(it *item) {
 	if it.kind == kindUDP4 {
 		return
 	}
-	tcp := proto.TCP(d[it.l4:])
+	tcp := proto.TCP(d[it.l4:it.hlen])
 	tcp.SetChecksum(0)
-	s, _ := proto.ChecksumMbuf(m, it.l4, total-it.l4, ip.PseudoHeaderSum(proto.IPProtoTCP, total-it.l4))
-	tcp.SetChecksum(^s)
+	tcp.SetChecksum(tcpChecksum(tcp, ip.PseudoHeaderSum(proto.IPProtoTCP, total-it.l4), it.psum))
 }

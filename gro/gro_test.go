@@ -352,3 +352,35 @@ func TestNoMerge(t *testing.T) {
 		})
 	}
 }
+
+// Odd-sized segments merge with a right checksum; a segment that arrived
+// corrupt leaves the merged packet's checksum wrong (it is derived from
+// the checksums received, not recomputed over the payload).
+func TestChecksumFromSegments(t *testing.T) {
+	p := newPools(t)
+	for _, corrupt := range []bool{false, true} {
+		var pkts []*mbuf.Mbuf
+		seq := uint32(0)
+		for i, n := range []int{101, 7, 1000, 33, 1} {
+			f := tcpFrame(tcpSpec{seq: seq, flags: proto.TCPFlagACK, id: uint16(i), pl: data(i, n)})
+			if corrupt && i == 2 {
+				f[len(f)-5] ^= 0x40
+			}
+			pkts = append(pkts, mbufOf(t, p.direct, f))
+			seq += uint32(n)
+		}
+		// Out of order, so that prepends and joins are exercised too.
+		pkts[0], pkts[3] = pkts[3], pkts[0]
+		b, _ := NewBurst(Param{Types: TCP4}, 8)
+		if n := b.Reassemble(pkts); n != 1 {
+			t.Fatalf("%d packets", n)
+		}
+		f := bytesOf(pkts[0])[proto.EthernetLen:]
+		ip := proto.IPv4(f)
+		ok := proto.TCP(f[20:]).IsChecksumValid(ip.PseudoHeaderSum(proto.IPProtoTCP, len(f)-20))
+		if ok == corrupt {
+			t.Fatalf("corrupt %v: checksum valid %v", corrupt, ok)
+		}
+		pkts[0].Free(lc)
+	}
+}
