@@ -94,7 +94,7 @@ type info struct {
 	seq               uint32 // TCP sequence, or fragment offset in bytes
 	id, oid           uint16
 	df, odf           bool
-	psh               bool // TCP PSH; for UDP4 the MF flag
+	psh               bool   // TCP PSH; for UDP4 the MF flag
 	psum              uint16 // TCP: one's complement sum of the payload
 }
 
