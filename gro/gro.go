@@ -79,8 +79,8 @@ type key struct {
 	src, dst   [16]byte
 	sport      uint16
 	dport      uint16
-	ack        uint32 // TCP; the IPv4 identification for UDP4
-	omacs      [12]byte
+	ack        uint32   // TCP; the IPv4 identification for UDP4
+	omacs      [12]byte // VXLAN: the inner Ethernet addresses
 	osrc, odst [4]byte
 	oports     [2]uint16
 	vni        uint32
@@ -385,6 +385,14 @@ func (t *table) merge(it *item, m *mbuf.Mbuf, in *info) bool {
 	}
 	if it.hlen-base+it.plen+in.plen > maxIPLen {
 		return false
+	}
+	// Same IPv4 options, if any (the header lengths are equal).
+	if in.kind != kindTCP6 {
+		ihl := int(m.Data()[in.ip]&0xf) * 4
+		if ihl > proto.IPv4MinLen && string(m.Data()[in.ip+proto.IPv4MinLen:in.ip+ihl]) !=
+			string(it.head.Data()[it.ip+proto.IPv4MinLen:it.ip+ihl]) {
+			return false
+		}
 	}
 	var appendIt bool
 	if in.kind == kindUDP4 {
