@@ -16,10 +16,9 @@ import (
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 // The Linux kernel's own TCP segments (TSO, GSO, checksum offload and GRO
-// off on the veth),
-// captured on the receiving side with an AF_PACKET socket, merge in GRO
-// into fewer packets whose checksums are right and whose payload is the
-// stream at their sequence number.
+// off on the veth), captured on the receiving side with an AF_PACKET
+// socket, merge in GRO into fewer packets whose checksums are right and
+// whose payload is the stream at their sequence number.
 func TestKernelSegmentsMerge(t *testing.T) {
 	netnstest.Require(t)
 	if _, err := exec.LookPath("ethtool"); err != nil {
