@@ -25,8 +25,9 @@
 //   - heavyweight: a Context keeps packets across bursts (Reassemble), and
 //     TimeoutFlush hands back those that waited long enough.
 //
-// The headers up to the payload must lie in a packet's first segment, or
-// the packet is handed back untouched. Nothing allocates after New.
+// The headers up to the payload must lie in a packet's first segment, and
+// that segment must not be shared (direct, reference count 1), or the
+// packet is handed back untouched. Nothing allocates after New.
 package gro
 
 import (
@@ -159,6 +160,9 @@ func newTable(p Param) (*table, error) {
 
 // classify fills in what m is; false if it is nothing this table merges.
 func (t *table) classify(m *mbuf.Mbuf, in *info) bool {
+	if !m.IsDirect() || m.Refcnt() != 1 {
+		return false // its headers will be rewritten: it must be ours alone
+	}
 	d := m.Data()
 	pt, h := proto.GetPtype(d)
 	l2 := int(h.L2)

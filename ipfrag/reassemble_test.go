@@ -451,3 +451,26 @@ func TestReassembleIPv6Hostile(t *testing.T) {
 		})
 	}
 }
+
+// A first fragment whose buffer is shared is not written to: the datagram
+// is dropped.
+func TestReassembleShared(t *testing.T) {
+	p := newPools(t)
+	tb := newTable(t, Config{})
+	dr := NewDeathRow(8, lc)
+	defer dr.FreeAll()
+	first := mbufOf(t, p.direct, frag4(3, 17, 0, 8, true), 0)
+	clone := p.indirect.Clone(first, lc)
+	before := bytesOf(first)
+	tb.ReassembleIPv4(dr, clone, 0, ethLen)
+	if d := tb.ReassembleIPv4(dr, mbufOf(t, p.direct, frag4(3, 17, 8, 8, false), 0), 0, ethLen); d != nil {
+		t.Fatal("reassembled over a shared buffer")
+	}
+	if st := tb.Stats(); st.DropShared != 1 || tb.Held() != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	if !bytes.Equal(bytesOf(first), before) {
+		t.Fatal("the shared buffer was written")
+	}
+	first.Free(lc)
+}
