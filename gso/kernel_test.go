@@ -25,12 +25,18 @@ func macOf(t *testing.T, ns *netnstest.NS, dev string) proto.MAC {
 	return proto.MAC(hw)
 }
 
-// rawTCP builds an Ethernet/IPv4/TCP frame from us (a) to the kernel (b).
+// rawTCP builds Ethernet/IPv4/TCP frames from us (a) to the kernel (b),
+// and for a tunnel puts them in VXLAN over the veth's addresses.
 type rawTCP struct {
-	macA, macB   proto.MAC
+	macA, macB   proto.MAC // of the inner frames
 	addrA, addrB netip.Addr
 	sport, dport uint16
+	linkA, linkB proto.MAC // the veth ends
+	vxlan        bool
+	outA, outB   netip.Addr
 }
+
+const vxlanHdr = proto.EthernetLen + proto.IPv4MinLen + proto.UDPLen + proto.VXLANLen
 
 func (r *rawTCP) frame(seq, ack uint32, flags uint8, opts, pl []byte) []byte {
 	t := make([]byte, proto.TCPMinLen+(len(opts)+3)&^3+len(pl))
@@ -44,24 +50,71 @@ func (r *rawTCP) frame(seq, ack uint32, flags uint8, opts, pl []byte) []byte {
 	tcp.SetChecksum(tcp.CalculateChecksum(proto.IPv4(ip).PseudoHeaderSum(proto.IPProtoTCP, len(t))))
 	e := make([]byte, proto.EthernetLen)
 	proto.Ethernet(e).Encode(&proto.EthernetFields{Dst: r.macB, Src: r.macA, Type: proto.EtherTypeIPv4})
-	return append(e, ip...)
+	f := append(e, ip...)
+	if !r.vxlan {
+		return f
+	}
+	o := make([]byte, vxlanHdr, vxlanHdr+len(f))
+	proto.Ethernet(o).Encode(&proto.EthernetFields{Dst: r.linkB, Src: r.linkA, Type: proto.EtherTypeIPv4})
+	proto.IPv4(o[14:]).Encode(&proto.IPv4Fields{TotalLen: uint16(vxlanHdr - 14 + len(f)), ID: 7, TTL: 64,
+		Protocol: proto.IPProtoUDP, Src: r.outA, Dst: r.outB})
+	proto.UDP(o[34:]).Encode(&proto.UDPFields{SrcPort: 40000, DstPort: proto.PortVXLAN, Length: uint16(16 + len(f))})
+	proto.VXLAN(o[42:]).Encode(42)
+	return append(o, f...)
+}
+
+// inner returns the Ethernet frame inside f, nil if f is not from the
+// kernel's side.
+func (r *rawTCP) inner(f []byte) []byte {
+	if len(f) < 14 || !bytes.Equal(f[6:12], r.linkB[:]) {
+		return nil
+	}
+	if !r.vxlan {
+		return f
+	}
+	if len(f) < vxlanHdr+14 || f[14+9] != proto.IPProtoUDP || proto.UDP(f[34:]).DstPort() != proto.PortVXLAN {
+		return nil
+	}
+	return f[vxlanHdr:]
 }
 
 // GSO output received by the Linux kernel's TCP: we play the client over
 // an AF_PACKET socket (handshake by hand), send one 65000-byte segment
-// cut by Segment into MTU-sized TCP segments, and the kernel's socket
-// reads exactly that byte stream.
+// cut by Segment into 1514-byte frames, and the kernel's socket reads
+// exactly that byte stream. Plain TCP/IPv4, and TCP/IPv4 in VXLAN to a
+// kernel vxlan device.
 func TestKernelTCPReceivesSegments(t *testing.T) {
+	for _, vx := range []bool{false, true} {
+		name := "tcp4"
+		if vx {
+			name = "vxlan"
+		}
+		t.Run(name, func(t *testing.T) { kernelTCP(t, vx) })
+	}
+}
+
+func kernelTCP(t *testing.T, vx bool) {
 	netnstest.Require(t)
 	a, b := netnstest.New(t), netnstest.New(t)
 	va, vb := netnstest.NewVeth(t, a, b)
-	r := &rawTCP{macA: macOf(t, a, va), macB: macOf(t, b, vb),
-		addrA: netip.MustParseAddr("10.98.0.1"), addrB: netip.MustParseAddr("10.98.0.2"), sport: 40001, dport: 5001}
+	r := &rawTCP{linkA: macOf(t, a, va), linkB: macOf(t, b, vb), sport: 40001, dport: 5001, vxlan: vx,
+		outA: netip.MustParseAddr("10.98.0.1"), outB: netip.MustParseAddr("10.98.0.2")}
 	b.Run(t, "ip", "addr", "add", "10.98.0.2/24", "dev", vb)
-	b.Run(t, "ip", "neigh", "replace", "10.98.0.1", "lladdr", net.HardwareAddr(r.macA[:]).String(), "dev", vb)
-	// A receive window that takes the whole train at once.
+	b.Run(t, "ip", "neigh", "replace", "10.98.0.1", "lladdr", net.HardwareAddr(r.linkA[:]).String(), "dev", vb)
 	b.Run(t, "sysctl", "-qw", "net.ipv4.tcp_rmem=4096 1048576 4194304")
-	b.Run(t, "ip", "route", "change", "10.98.0.0/24", "dev", vb, "initrwnd", "100")
+	if vx {
+		b.Run(t, "ip", "link", "add", "vx0", "type", "vxlan", "id", "42", "dstport", "4789",
+			"local", "10.98.0.2", "remote", "10.98.0.1", "dev", vb)
+		b.Run(t, "ip", "addr", "add", "192.168.42.2/24", "dev", "vx0")
+		b.Run(t, "ip", "link", "set", "vx0", "up")
+		r.macA, r.macB = proto.MAC{2, 0, 0, 0, 0, 0xaa}, macOf(t, b, "vx0")
+		r.addrA, r.addrB = netip.MustParseAddr("192.168.42.1"), netip.MustParseAddr("192.168.42.2")
+		b.Run(t, "ip", "neigh", "replace", "192.168.42.1", "lladdr", net.HardwareAddr(r.macA[:]).String(), "dev", "vx0")
+		b.Run(t, "ip", "route", "change", "192.168.42.0/24", "dev", "vx0", "initrwnd", "100")
+	} else {
+		r.macA, r.macB, r.addrA, r.addrB = r.linkA, r.linkB, r.outA, r.outB
+		b.Run(t, "ip", "route", "change", "10.98.0.0/24", "dev", vb, "initrwnd", "100")
+	}
 
 	var lfd, raw, ifindex int
 	if err := b.Do(func() error {
@@ -91,12 +144,11 @@ func TestKernelTCPReceivesSegments(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unix.Close(raw)
-	tv := unix.Timeval{Usec: 100000}
-	unix.SetsockoptTimeval(raw, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+	unix.SetsockoptTimeval(raw, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Usec: 100000})
 	unix.SetsockoptTimeval(lfd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Sec: 3})
 	send := func(f []byte) {
 		sa := &unix.SockaddrLinklayer{Ifindex: ifindex, Halen: 6}
-		copy(sa.Addr[:], r.macB[:])
+		copy(sa.Addr[:], r.linkB[:])
 		if err := unix.Sendto(raw, f, 0, sa); err != nil {
 			t.Fatal(err)
 		}
@@ -106,10 +158,14 @@ func TestKernelTCPReceivesSegments(t *testing.T) {
 	recvTCP := func() proto.TCP {
 		for end := time.Now().Add(time.Second); time.Now().Before(end); {
 			n, _, err := unix.Recvfrom(raw, rbuf, 0)
-			if err != nil || n < 14+20+20 || !bytes.Equal(rbuf[6:12], r.macB[:]) {
+			if err != nil {
 				continue
 			}
-			ip := proto.IPv4(rbuf[14:n])
+			f := r.inner(rbuf[:n])
+			if len(f) < 14+20+20 {
+				continue
+			}
+			ip := proto.IPv4(f[14:])
 			if !ip.IsValid() || ip.Protocol() != proto.IPProtoTCP {
 				continue
 			}
@@ -142,7 +198,11 @@ func TestKernelTCPReceivesSegments(t *testing.T) {
 	big := r.frame(isn+1, peer, proto.TCPFlagACK|proto.TCPFlagPSH, nil, stream)
 	m := mbufOf(t, p.big, big, 0)
 	proto.SetPtype(m)
-	m.SetOlFlags(mbuf.TxTCPSeg | mbuf.TxIPv4)
+	fl := mbuf.TxTCPSeg | mbuf.TxIPv4
+	if vx {
+		fl |= mbuf.TxOuterIPv4 | mbuf.TxTunnelVXLAN
+	}
+	m.SetOlFlags(fl)
 	ctx := Context{Direct: p.direct, Indirect: p.indirect, Size: 1514}
 	var out [64]*mbuf.Mbuf
 	n, err := ctx.Segment(m, out[:], lc)
@@ -163,6 +223,10 @@ func TestKernelTCPReceivesSegments(t *testing.T) {
 	end := uint32(isn + 1 + len(stream))
 	acked := uint32(isn + 1)
 	resent := 0
+	tcpAt := 34
+	if vx {
+		tcpAt += vxlanHdr
+	}
 	for deadline := time.Now().Add(5 * time.Second); acked != end; {
 		if time.Now().After(deadline) {
 			t.Fatalf("the kernel acknowledged up to %d of %d bytes", acked-isn-1, len(stream))
@@ -170,7 +234,7 @@ func TestKernelTCPReceivesSegments(t *testing.T) {
 		a := recvTCP()
 		if a == nil {
 			for _, f := range frames { // retransmit what is not acked
-				if seq := proto.TCP(f[34:]).Seq(); int32(seq-acked) >= 0 {
+				if seq := proto.TCP(f[tcpAt:]).Seq(); int32(seq-acked) >= 0 {
 					send(f)
 					resent++
 				}
