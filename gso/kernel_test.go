@@ -32,11 +32,25 @@ type rawTCP struct {
 	addrA, addrB netip.Addr
 	sport, dport uint16
 	linkA, linkB proto.MAC // the veth ends
-	vxlan        bool
+	mode         string    // "tcp4", "vxlan" (inner Ethernet) or "gre" (inner IPv4)
 	outA, outB   netip.Addr
 }
 
-const vxlanHdr = proto.EthernetLen + proto.IPv4MinLen + proto.UDPLen + proto.VXLANLen
+const (
+	vxlanHdr = proto.EthernetLen + proto.IPv4MinLen + proto.UDPLen + proto.VXLANLen
+	greHdr   = proto.EthernetLen + proto.IPv4MinLen + 4
+)
+
+// tcpAt is where the inner TCP header starts in our frames.
+func (r *rawTCP) tcpAt() int {
+	switch r.mode {
+	case "vxlan":
+		return vxlanHdr + 14 + 20
+	case "gre":
+		return greHdr + 20
+	}
+	return 14 + 20
+}
 
 func (r *rawTCP) frame(seq, ack uint32, flags uint8, opts, pl []byte) []byte {
 	t := make([]byte, proto.TCPMinLen+(len(opts)+3)&^3+len(pl))
@@ -51,8 +65,16 @@ func (r *rawTCP) frame(seq, ack uint32, flags uint8, opts, pl []byte) []byte {
 	e := make([]byte, proto.EthernetLen)
 	proto.Ethernet(e).Encode(&proto.EthernetFields{Dst: r.macB, Src: r.macA, Type: proto.EtherTypeIPv4})
 	f := append(e, ip...)
-	if !r.vxlan {
+	switch r.mode {
+	case "tcp4":
 		return f
+	case "gre":
+		o := make([]byte, greHdr, greHdr+len(ip))
+		proto.Ethernet(o).Encode(&proto.EthernetFields{Dst: r.linkB, Src: r.linkA, Type: proto.EtherTypeIPv4})
+		proto.IPv4(o[14:]).Encode(&proto.IPv4Fields{TotalLen: uint16(greHdr - 14 + len(ip)), ID: 7, TTL: 64,
+			Protocol: proto.IPProtoGRE, Src: r.outA, Dst: r.outB})
+		proto.GRE(o[34:]).Encode(&proto.GREFields{Protocol: proto.EtherTypeIPv4})
+		return append(o, ip...)
 	}
 	o := make([]byte, vxlanHdr, vxlanHdr+len(f))
 	proto.Ethernet(o).Encode(&proto.EthernetFields{Dst: r.linkB, Src: r.linkA, Type: proto.EtherTypeIPv4})
@@ -69,8 +91,14 @@ func (r *rawTCP) inner(f []byte) []byte {
 	if len(f) < 14 || !bytes.Equal(f[6:12], r.linkB[:]) {
 		return nil
 	}
-	if !r.vxlan {
+	switch r.mode {
+	case "tcp4":
 		return f
+	case "gre": // the inner IPv4 packet, 14 bytes in as if after Ethernet
+		if len(f) < greHdr+20 || f[14+9] != proto.IPProtoGRE {
+			return nil
+		}
+		return f[greHdr-14:]
 	}
 	if len(f) < vxlanHdr+14 || f[14+9] != proto.IPProtoUDP || proto.UDP(f[34:]).DstPort() != proto.PortVXLAN {
 		return nil
@@ -81,28 +109,33 @@ func (r *rawTCP) inner(f []byte) []byte {
 // GSO output received by the Linux kernel's TCP: we play the client over
 // an AF_PACKET socket (handshake by hand), send one 65000-byte segment
 // cut by Segment into 1514-byte frames, and the kernel's socket reads
-// exactly that byte stream. Plain TCP/IPv4, and TCP/IPv4 in VXLAN to a
-// kernel vxlan device.
+// exactly that byte stream. Plain TCP/IPv4, TCP/IPv4 in VXLAN to a kernel
+// vxlan device, and TCP/IPv4 in GRE to a kernel gre tunnel.
 func TestKernelTCPReceivesSegments(t *testing.T) {
-	for _, vx := range []bool{false, true} {
-		name := "tcp4"
-		if vx {
-			name = "vxlan"
-		}
-		t.Run(name, func(t *testing.T) { kernelTCP(t, vx) })
+	for _, mode := range []string{"tcp4", "vxlan", "gre"} {
+		t.Run(mode, func(t *testing.T) { kernelTCP(t, mode) })
 	}
 }
 
-func kernelTCP(t *testing.T, vx bool) {
+func kernelTCP(t *testing.T, mode string) {
 	netnstest.Require(t)
 	a, b := netnstest.New(t), netnstest.New(t)
 	va, vb := netnstest.NewVeth(t, a, b)
-	r := &rawTCP{linkA: macOf(t, a, va), linkB: macOf(t, b, vb), sport: 40001, dport: 5001, vxlan: vx,
+	r := &rawTCP{linkA: macOf(t, a, va), linkB: macOf(t, b, vb), sport: 40001, dport: 5001, mode: mode,
 		outA: netip.MustParseAddr("10.98.0.1"), outB: netip.MustParseAddr("10.98.0.2")}
 	b.Run(t, "ip", "addr", "add", "10.98.0.2/24", "dev", vb)
 	b.Run(t, "ip", "neigh", "replace", "10.98.0.1", "lladdr", net.HardwareAddr(r.linkA[:]).String(), "dev", vb)
 	b.Run(t, "sysctl", "-qw", "net.ipv4.tcp_rmem=4096 1048576 4194304")
-	if vx {
+	switch mode {
+	case "gre":
+		if out, err := b.Command("ip", "link", "add", "gre1", "type", "gre", "local", "10.98.0.2", "remote", "10.98.0.1").CombinedOutput(); err != nil {
+			t.Skipf("SKIP: this kernel has no GRE tunnels (ip_gre): %v: %s", err, out)
+		}
+		b.Run(t, "ip", "addr", "add", "192.168.43.2/24", "dev", "gre1")
+		b.Run(t, "ip", "link", "set", "gre1", "up")
+		r.addrA, r.addrB = netip.MustParseAddr("192.168.43.1"), netip.MustParseAddr("192.168.43.2")
+		b.Run(t, "ip", "route", "change", "192.168.43.0/24", "dev", "gre1", "initrwnd", "100")
+	case "vxlan":
 		b.Run(t, "ip", "link", "add", "vx0", "type", "vxlan", "id", "42", "dstport", "4789",
 			"local", "10.98.0.2", "remote", "10.98.0.1", "dev", vb)
 		b.Run(t, "ip", "addr", "add", "192.168.42.2/24", "dev", "vx0")
@@ -111,7 +144,7 @@ func kernelTCP(t *testing.T, vx bool) {
 		r.addrA, r.addrB = netip.MustParseAddr("192.168.42.1"), netip.MustParseAddr("192.168.42.2")
 		b.Run(t, "ip", "neigh", "replace", "192.168.42.1", "lladdr", net.HardwareAddr(r.macA[:]).String(), "dev", "vx0")
 		b.Run(t, "ip", "route", "change", "192.168.42.0/24", "dev", "vx0", "initrwnd", "100")
-	} else {
+	default:
 		r.macA, r.macB, r.addrA, r.addrB = r.linkA, r.linkB, r.outA, r.outB
 		b.Run(t, "ip", "route", "change", "10.98.0.0/24", "dev", vb, "initrwnd", "100")
 	}
@@ -199,8 +232,11 @@ func kernelTCP(t *testing.T, vx bool) {
 	m := mbufOf(t, p.big, big, 0)
 	proto.SetPtype(m)
 	fl := mbuf.TxTCPSeg | mbuf.TxIPv4
-	if vx {
+	switch mode {
+	case "vxlan":
 		fl |= mbuf.TxOuterIPv4 | mbuf.TxTunnelVXLAN
+	case "gre":
+		fl |= mbuf.TxOuterIPv4 | mbuf.TxTunnelGRE
 	}
 	m.SetOlFlags(fl)
 	ctx := Context{Direct: p.direct, Indirect: p.indirect, Size: 1514}
@@ -223,10 +259,7 @@ func kernelTCP(t *testing.T, vx bool) {
 	end := uint32(isn + 1 + len(stream))
 	acked := uint32(isn + 1)
 	resent := 0
-	tcpAt := 34
-	if vx {
-		tcpAt += vxlanHdr
-	}
+	tcpAt := r.tcpAt()
 	for deadline := time.Now().Add(5 * time.Second); acked != end; {
 		if time.Now().After(deadline) {
 			t.Fatalf("the kernel acknowledged up to %d of %d bytes", acked-isn-1, len(stream))
