@@ -26,31 +26,32 @@
 //
 // # How it works
 //
-// Build first sorts the rules by priority and cuts every field into 8- or
-// 16-bit chunks. It then groups the rules by the field in which they are
-// narrow (for the 5-tuple: the rules with a specific source prefix, then of
-// the rest those with a specific destination, and so on, as rte_acl splits
-// its tries by which fields are wild). For each group it builds
+// Build sorts the rules by priority and groups them by the field in which
+// they are narrow: first the rules narrow in the field where most rules are
+// narrow and overlap least (for a 5-tuple ACL, a specific source prefix),
+// then, of the rest, by the next such field (destination), and so on, at
+// most MaxGroups groups, as rte_acl splits its tries by which fields are
+// wild. For each group it cuts the fields into 8- and 16-bit chunks and
+// builds, as in Recursive Flow Classification,
 //
-//   - a 256- or 65536-entry table per chunk mapping the chunk's value to an
+//   - per chunk a 256- or 65536-entry table from the chunk's value to an
 //     equivalence class: the set of the group's rules that value allows;
-//   - tables combining two classes into the class of their intersection,
-//     first the chunks of one field (a field's classes are few), then small
-//     fields together, as in Recursive Flow Classification, until a few
-//     "dimensions" remain, typically source, destination, protocol+source
-//     port, destination port;
-//   - for each class of each dimension a bit vector of its rules and, for
-//     the selective dimensions, the list of its rules in priority order.
+//   - tables combining two classes into the class of their intersection
+//     (the chunks of one field first), up to the "lead" dimension: the
+//     field, or fields combined, whose classes hold the fewest rules;
+//   - per class of the lead, the list of its rules in priority order, each
+//     entry with the rule's rank and the range of the first field tested,
+//     and per rule a 64-byte record of (mask, low, span) per field.
 //
-// A lookup loads one table entry per chunk and per combination, then walks
-// the shortest rule list of the key's classes (for a group of rules with a
-// specific source, the few prefixes that contain the key's source address)
-// and tests each rule's bit in the other dimensions: the first rule present
-// in all of them is the group's answer. Classify runs each stage over a
-// block of up to 64 keys so that the table loads of many keys are in flight
-// together, then keeps the best rule over the groups. Tables over 1 MiB live
-// in a hugepage arena (eal.NewArena), as rte_acl's do, so random lookups do
-// not also miss the TLB.
+// A lookup loads one table entry per chunk and per combination of the lead
+// (3 for an IPv4 source address), then walks its class's list: the first
+// rule whose record the key passes, field by field, is the group's answer,
+// and the walk stops early at ranks an earlier group already beat. A group
+// of at most 4 rules has no tables: its one list is walked whole. Classify
+// runs every stage over a block of up to 64 keys so that the table loads of
+// many keys are in flight together, then keeps the best rule over the
+// groups. Tables over 1 MiB live in a hugepage arena (eal.NewArena), as
+// rte_acl's do, so that random lookups do not also miss the TLB.
 //
 // A Classifier is immutable: any number of goroutines may call Classify on
 // it at the same time.

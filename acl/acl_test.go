@@ -436,3 +436,35 @@ func TestConcurrentClassify(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeRuleSets checks sets large enough for the rule grouping (ACL
+// files of a few hundred to a few thousand rules, IPv4 and IPv6), with the
+// file's priorities and with few distinct priorities (many ties across
+// groups), against the reference.
+func TestLargeRuleSets(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	dir := t.TempDir()
+	sizes := []int{150, 700, 2000}
+	if testing.Short() {
+		sizes = []int{150, 700}
+	}
+	for _, f := range []Format{FormatIPv4, FormatIPv6} {
+		for _, n := range sizes {
+			rf, tf := writeRuleFiles(t, r, dir, f != FormatIPv4, n, 1500)
+			rules := mustParseRules(t, rf, f)
+			raw := mustParseTrace(t, tf, f)
+			kl := f.KeyLen()
+			var keys [][]byte
+			for i := 0; i < len(raw); i += kl {
+				keys = append(keys, raw[i:i+kl])
+			}
+			cfg := Config{Fields: f.Fields(), Categories: 4}
+			checkSame(t, &cfg, rules, keys)
+			for i := range rules {
+				rules[i].Priority = int32(r.IntN(3))
+				rules[i].CategoryMask = uint32(1 + r.IntN(15))
+			}
+			checkSame(t, &cfg, rules, keys)
+		}
+	}
+}

@@ -19,7 +19,12 @@ func (c *Classifier) relocate() {
 	if c.size < hugeMin {
 		return
 	}
-	a, err := eal.NewArena(eal.ArenaConfig{Name: "acl", Size: c.size + 64*16*len(c.groups)})
+	// Each table is 64-byte aligned: up to 63 bytes of padding each.
+	tables := 0
+	for _, g := range c.groups {
+		tables += 2*len(g.steps) + 8
+	}
+	a, err := eal.NewArena(eal.ArenaConfig{Name: "acl", Size: c.size + 64*tables})
 	if err != nil {
 		return
 	}

@@ -130,7 +130,9 @@ func Build(cfg Config, rules []Rule) (*Classifier, error) {
 	if c.size > b.maxSize {
 		return nil, fmt.Errorf("%w: %d bytes > %d", ErrTooLarge, c.size, b.maxSize)
 	}
-	c.blk = min(maxBlock, scratchLen/max(1, c.nslots))
+	if c.nslots+MaxCategories > scratchLen {
+		return nil, fmt.Errorf("%w: lookup needs %d table slots (more than %d)", ErrTooLarge, c.nslots, scratchLen-MaxCategories)
+	}
 	c.relocate()
 	return c, nil
 }
@@ -264,7 +266,7 @@ func (b *builder) buildGroups(subs []subrule, budget int) ([]group, error) {
 		b.total += g.bytes()
 		return []group{g}, nil
 	}
-	if err != nil && !errors.Is(err, errSplit) {
+	if !errors.Is(err, errSplit) {
 		return nil, err
 	}
 	// Split in two, if the budget allows another group.
@@ -377,6 +379,13 @@ func (b *builder) partition(rules []Rule, order []int, subs []subrule) [][]subru
 				out = append(out, rest[i])
 			}
 		}
+		if len(out) <= smallGroup {
+			// Too few left for a group of their own (a pass of
+			// its own for every key): they join this one.
+			all := append(in, out...)
+			sort.SliceStable(all, func(i, j int) bool { return all[i].rank < all[j].rank })
+			return append(parts, all)
+		}
 		parts = append(parts, in)
 		rest = out
 	}
@@ -482,7 +491,7 @@ type step struct {
 // that combines two different fields (beyond it a field stays a dimension
 // of its own).
 const (
-	linearMax  = 16 // a group of at most this many rules is walked whole
+	linearMax  = 4  // a group of at most this many rules is walked whole
 	smallGroup = 64 // partition leaves the last this many rules together
 	leadLimit  = 1 << 21
 	maxDims    = 8
@@ -615,7 +624,7 @@ func (b *builder) buildGroup(subs []subrule) (group, error) {
 	}
 	for len(nodes) > 1 && leadAvg > 2 {
 		var bestNd *pnode
-		bestK, bestAvg := -1, leadAvg*0.75
+		bestK, bestAvg := -1, leadAvg*0.25
 		for k, nd := range nodes {
 			p := nodes[lead].n * nd.n
 			if k == lead || p > leadLimit || bytes+4*p > b.limit() {
@@ -716,14 +725,36 @@ func (g *group) emit(root *pnode, chunks []chunk) int {
 }
 
 // records builds the rules' check records, the fields in the order match
-// tests them: the fields the lead does not cover first, widest first (an
-// address rules out more keys than a port, a port more than a protocol),
-// then the lead's (which a key of the list mostly passes).
+// tests them: the fields the lead does not cover first, the most selective
+// for this group's rules first (the one where a rule overlaps the fewest
+// other rules of the group, on a sample), then the lead's (which a key of
+// the list mostly passes). The first field is also the one list entries
+// carry.
 func (g *group) records(b *builder, subs []subrule, firstSub []int, leadFields uint64) {
 	nf := len(b.cfg.Fields)
 	perm := make([]int, nf)
+	overlap := make([]int, nf)
+	step := max(1, len(firstSub)/64)
 	for i := range perm {
 		perm[i] = i
+		d := b.cfg.Fields[i]
+		for x := 0; x < len(firstSub); x += step {
+			fx := b.rules[b.order[subs[firstSub[x]].rank]].Fields[i]
+			for y := 0; y < len(firstSub); y += step {
+				fy := b.rules[b.order[subs[firstSub[y]].rank]].Fields[i]
+				if d.Type == FieldRange {
+					if fx.Value <= fy.MaskRange && fy.Value <= fx.MaskRange {
+						overlap[i]++
+					}
+					continue
+				}
+				xv, xm := fx.bitmask(d)
+				yv, ym := fy.bitmask(d)
+				if (xv^yv)&xm&ym == 0 {
+					overlap[i]++
+				}
+			}
+		}
 	}
 	inLead := func(f int) bool { return leadFields&(1<<f) != 0 }
 	sort.SliceStable(perm, func(i, j int) bool {
@@ -731,7 +762,7 @@ func (g *group) records(b *builder, subs []subrule, firstSub []int, leadFields u
 		if inLead(fi) != inLead(fj) {
 			return !inLead(fi)
 		}
-		return b.cfg.Fields[fi].Size > b.cfg.Fields[fj].Size
+		return overlap[fi] < overlap[fj]
 	})
 	g.fields = make([]FieldDef, nf)
 	for j, f := range perm {

@@ -17,7 +17,6 @@ type Classifier struct {
 	ud     []uint32 // ud[rank]: the rule's Userdata; ud[none] = 0
 	groups []group
 	nslots int
-	blk    int // keys per block: scratchLen/nslots, at most maxBlock
 	size   int
 	arena  *eal.Arena // the tables' memory, if off the Go heap
 
@@ -26,7 +25,7 @@ type Classifier struct {
 
 const (
 	maxBlock   = 64
-	scratchLen = 1024
+	scratchLen = 1024 // >= (max slots + MaxCategories) * keys a block
 )
 
 // Categories returns the number of categories the classifier was built for.
@@ -55,9 +54,12 @@ func (c *Classifier) Classify(data [][]byte, results []uint32, categories int) e
 	if categories < 1 || categories > c.cats || len(results) < len(data)*categories {
 		return ErrClassify
 	}
+	// A block's scratch holds its keys' classes (nslots per key) and
+	// best ranks (categories per key).
+	blk := min(maxBlock, scratchLen/(c.nslots+categories))
 	for len(data) > 0 {
-		n := min(len(data), c.blk)
-		c.classifyBlock(data[:n], results[:n*categories], categories)
+		n := min(len(data), blk)
+		c.classifyBlock(data[:n], results[:n*categories], categories, blk)
 		data = data[n:]
 		results = results[n*categories:]
 	}

@@ -20,13 +20,11 @@ var zeroKey [MaxKeyLen]byte
 // a x b classes is indexed by class numbers below a and b, and a
 // dimension's vectors exist for every class its last table produces, which
 // is all the tables can produce (Build guarantees it).
-func (c *Classifier) classifyBlock(data [][]byte, results []uint32, cats int) {
+func (c *Classifier) classifyBlock(data [][]byte, results []uint32, cats, blk int) {
 	var scratch [scratchLen]uint32
-	var best [maxBlock * MaxCategories]uint32
 	var keys [maxBlock]unsafe.Pointer
 	var short, sink uint64
 	n := len(data)
-	blk := c.blk
 	for i, d := range data {
 		if len(d) < c.keyLen {
 			keys[i] = unsafe.Pointer(&zeroKey)
@@ -35,7 +33,7 @@ func (c *Classifier) classifyBlock(data [][]byte, results []uint32, cats int) {
 			keys[i] = unsafe.Pointer(unsafe.SliceData(d))
 		}
 	}
-	bst := best[:n*cats]
+	bst := scratch[c.nslots*blk : c.nslots*blk+n*cats]
 	for i := range bst {
 		bst[i] = c.none
 	}
@@ -219,28 +217,16 @@ func matchRules5(g *group, keys []unsafe.Pointer, rng []uint64, best []uint32, c
 			continue
 		}
 		p := keys[i]
-		var f0, f1, f2, f3, f4 uint32
-		switch nf {
-		case 5:
-			f4 = uint32(loadField(p, &fd[4]))
-			fallthrough
-		case 4:
-			f3 = uint32(loadField(p, &fd[3]))
-			fallthrough
-		case 3:
-			f2 = uint32(loadField(p, &fd[2]))
-			fallthrough
-		case 2:
-			f1 = uint32(loadField(p, &fd[1]))
-			fallthrough
-		default:
-			f0 = uint32(loadField(p, &fd[0]))
-		}
+		f0 := uint32(loadField(p, &fd[0]))
+		var f1, f2, f3, f4 uint32
+		loaded := false
 		left := all
 		b := best[i*cats : i*cats+cats]
 		worst := b[0]
-		for _, x := range b[1:] {
-			worst = max(worst, x)
+		if cats > 1 {
+			for _, x := range b[1:] {
+				worst = max(worst, x)
+			}
 		}
 		for ; len(es) >= 4; es = es[4:] {
 			r, rk := es[0], es[1]
@@ -249,6 +235,23 @@ func matchRules5(g *group, keys []unsafe.Pointer, rng []uint64, best []uint32, c
 			}
 			if f0-es[2] > es[3]-es[2] {
 				continue
+			}
+			if !loaded {
+				// The other fields, once a rule passes the first.
+				loaded = true
+				switch nf {
+				case 5:
+					f4 = uint32(loadField(p, &fd[4]))
+					fallthrough
+				case 4:
+					f3 = uint32(loadField(p, &fd[3]))
+					fallthrough
+				case 3:
+					f2 = uint32(loadField(p, &fd[2]))
+					fallthrough
+				case 2:
+					f1 = uint32(loadField(p, &fd[1]))
+				}
 			}
 			ck := (*[15]uint32)(unsafe.Add(check, uintptr(r)*stride))
 			if f0&ck[0]-ck[1] > ck[2] || f1&ck[3]-ck[4] > ck[5] || f2&ck[6]-ck[7] > ck[8] ||

@@ -5,7 +5,7 @@
 #
 # Usage: bench/vs-dpdk-acl.sh [--rules N] [--traces N] [--seed S] [--runs N]
 #                             [--iter N] [--lcore L] [--burst N] [--runcat N]
-#                             [--bldcat N] [--keep DIR] [--out FILE.md]
+#                             [--bldcat N] [--ipv6] [--keep DIR] [--out FILE.md]
 #
 #   --rules N    rules to generate (default 4000)
 #   --traces N   trace lines to generate (default 65536, dpdk-test-acl's
@@ -17,6 +17,7 @@
 #   --lcore L    the one CPU both sides run on (default 1)
 #   --burst N    keys per classify call, --tracestep (default 256)
 #   --runcat N   categories classified (default 1); --bldcat (default 3)
+#   --ipv6       IPv6 rules and trace (dpdk-test-acl --ipv6, 4-byte fields)
 #   --keep DIR   keep rules, trace and raw outputs in DIR
 #   --out FILE   also write the table as markdown to FILE
 #
@@ -48,7 +49,7 @@
 set -euo pipefail
 
 rules=4000 traces=65536 seed=1 runs=5 iter=100 lcore=1 burst=256 runcat=1 bldcat=3
-keep="" out=""
+keep="" out="" v6=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rules) rules=$2; shift ;;
@@ -60,6 +61,7 @@ while [ $# -gt 0 ]; do
 	--burst) burst=$2; shift ;;
 	--runcat) runcat=$2; shift ;;
 	--bldcat) bldcat=$2; shift ;;
+	--ipv6) v6=1 ;;
 	--keep) keep=$2; shift ;;
 	--out) out=$2; shift ;;
 	-h|--help) sed -n '2,40p' "$0"; exit 0 ;;
@@ -74,9 +76,13 @@ dir=${keep:-$(mktemp -d)}
 mkdir -p "$dir"
 [ -n "$keep" ] || trap 'rm -rf "$dir"' EXIT
 
-go run ./bench/acl/gen -rules "$rules" -traces "$traces" -seed "$seed" -o "$dir"
+go run ./bench/acl/gen -rules "$rules" -traces "$traces" -seed "$seed" ${v6:+-ipv6} -o "$dir"
 go build -o "$dir/dpkit" ./cmd/dpkit
-echo '@0.0.0.0/0 0.0.0.0/0 0 : 65535 0 : 65535 0/0' >"$dir/one.txt"
+if [ -n "$v6" ]; then
+	echo '@::/0 ::/0 0 : 65535 0 : 65535 0/0' >"$dir/one.txt"
+else
+	echo '@0.0.0.0/0 0.0.0.0/0 0 : 65535 0 : 65535 0/0' >"$dir/one.txt"
+fi
 
 flags=$(grep -m1 '^flags' /proc/cpuinfo)
 algs="scalar"
@@ -86,7 +92,7 @@ case "$flags" in *" avx512f"*) case "$flags" in *" avx512bw"*) algs="$algs avx51
 
 eal=(-l "$lcore" --no-pci --file-prefix=acl -m 512)
 common=(--rulesf="$dir/rules.txt" --tracef="$dir/trace.txt" --tracenum="$traces" --tracestep="$burst"
-	--bldcat="$bldcat" --runcat="$runcat")
+	--bldcat="$bldcat" --runcat="$runcat" ${v6:+--ipv6})
 
 # cputime OUT CMD...: runs CMD with stdout+stderr to OUT, prints its
 # user+system CPU seconds.
@@ -102,7 +108,7 @@ dpdkcmd() { # alg iter
 }
 ourcmd() { # iter
 	echo "$dir/dpkit" bench acl -l "$lcore" -rulesf "$dir/rules.txt" -tracef "$dir/trace.txt" -tracenum "$traces" \
-		-tracestep "$burst" -bldcat "$bldcat" -runcat "$runcat" -iter "$1"
+		-tracestep "$burst" -bldcat "$bldcat" -runcat "$runcat" ${v6:+-ipv6} -iter "$1"
 }
 # measure NAME CMD-FN...: one run of 1 pass and one of --iter passes; sets
 # wall (as printed) and cpu (differential, TSC cycles per packet).
@@ -117,7 +123,7 @@ measure() {
 minof() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="" ) print b; else if (b=="" ) print a; else print (a+0<b+0)?a:b }'; }
 
 # The TSC rate (for CPU seconds -> cycles) and the number of traces read.
-"$dir/dpkit" bench acl -l "$lcore" -rulesf "$dir/rules.txt" -tracef "$dir/trace.txt" -tracenum "$traces" -iter 1 >"$dir/probe.out" 2>&1
+"$dir/dpkit" bench acl -l "$lcore" -rulesf "$dir/rules.txt" -tracef "$dir/trace.txt" -tracenum "$traces" ${v6:+-ipv6} -iter 1 >"$dir/probe.out" 2>&1
 tschz=$(sed -n 's/.*TSC \([0-9.]*\) GHz.*/\1/p' "$dir/probe.out" | head -1)
 tschz=$(awk -v g="$tschz" 'BEGIN{printf "%.0f", g*1e9}')
 ntr=$(sed -n 's/.* 1 iterations, \([0-9]*\) pkts.*/\1/p' "$dir/probe.out" | head -1)
@@ -142,14 +148,14 @@ for r in $(seq 1 "$runs"); do
 done
 
 # DPDK's compiled size and approximate build time.
-dpdk-test-acl "${eal[@]}" --log-level=lib.acl:debug -- --rulesf="$dir/rules.txt" --bldcat="$bldcat" --verbose=0 >"$dir/dpdk-build.out" 2>&1 || true
+dpdk-test-acl "${eal[@]}" --log-level=lib.acl:debug -- --rulesf="$dir/rules.txt" --bldcat="$bldcat" ${v6:+--ipv6} --verbose=0 >"$dir/dpdk-build.out" 2>&1 || true
 dsize=$(sed -n 's/^total: \([0-9]*\) bytes.*/\1/p' "$dir/dpdk-build.out" | head -1)
 dtries=$(sed -n 's/.*num_tries=\([0-9]*\).*/\1/p' "$dir/dpdk-build.out" | head -1)
 t1="" t0=""
 for r in 1 2 3; do
-	s=$(date +%s.%N); dpdk-test-acl "${eal[@]}" -- --rulesf="$dir/rules.txt" --bldcat="$bldcat" --verbose=0 >/dev/null 2>&1 || true; e=$(date +%s.%N)
+	s=$(date +%s.%N); dpdk-test-acl "${eal[@]}" -- --rulesf="$dir/rules.txt" --bldcat="$bldcat" ${v6:+--ipv6} --verbose=0 >/dev/null 2>&1 || true; e=$(date +%s.%N)
 	t1=$(minof "$t1" "$(echo "($e - $s) * 1000" | bc)")
-	s=$(date +%s.%N); dpdk-test-acl "${eal[@]}" -- --rulesf="$dir/one.txt" --bldcat="$bldcat" --verbose=0 >/dev/null 2>&1 || true; e=$(date +%s.%N)
+	s=$(date +%s.%N); dpdk-test-acl "${eal[@]}" -- --rulesf="$dir/one.txt" --bldcat="$bldcat" ${v6:+--ipv6} --verbose=0 >/dev/null 2>&1 || true; e=$(date +%s.%N)
 	t0=$(minof "$t0" "$(echo "($e - $s) * 1000" | bc)")
 done
 dbuild=$(printf "%.1f" "$(echo "$t1 - $t0" | bc)")
@@ -179,7 +185,7 @@ table() {
 	row "acl_size_bytes" "${oursize%.*}" "${dsize:-0}" "bytes"
 	row "acl_build_ms (dpdk: approximate)" "$ourbuild" "$dbuild" "ms"
 	echo
-	echo "$rules rules, $traces traces (bench/acl/gen -seed $seed), burst $burst, bldcat $bldcat, runcat $runcat, $iter passes a run (cpu: minus a 1-pass run), best of $runs runs a side, lcore $lcore, TSC $tschz Hz; dpkit groups: $ourgroups, DPDK tries: ${dtries:-?}; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+	echo "$rules ${v6:+IPv6 }rules, $traces traces (bench/acl/gen -seed $seed${v6:+ -ipv6}), burst $burst, bldcat $bldcat, runcat $runcat, $iter passes a run (cpu: minus a 1-pass run), best of $runs runs a side, lcore $lcore, TSC $tschz Hz; dpkit groups: $ourgroups, DPDK tries: ${dtries:-?}; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 }
 table
 [ -z "$out" ] || table >"$out"

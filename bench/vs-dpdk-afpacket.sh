@@ -22,20 +22,19 @@
 # mode). Each port first sends --inject bursts of --size-byte UDP frames,
 # which then go round through the kernel (tx ring -> veth -> peer's rx
 # ring) for as long as the run lasts; the figure is the packets forwarded
-# per second by both streams together:
+# per second by both streams together. The same testpmd command line and
+# the same commands on both sides:
 #
-#   DPDK:  dpdk-testpmd -l 0-1 --no-pci --no-huge -m 256
-#            --vdev net_af_packet0,iface=va --vdev net_af_packet1,iface=vb
-#            -- -i --forward-mode=io --burst=N; "start tx_first N", then
-#            the sum of both ports' Rx-pps over --time (testpmd's own
-#            "show port stats" rate, between two shows)
-#   dpkit: dpkit bench afpacket -l CPU -iface0 va -iface1 vb -burst N
-#            -inject N -size S -time T [-tpacket 2|3]: app/testpmd's io
-#            engine over ethdev (dpkit's testpmd has no command line yet,
-#            so this small loop in app/bench/afpacket.go stands in for it)
+#   dpdk-testpmd | dpkit testpmd  -l 0-1 --no-pci --no-huge -m 256
+#       --vdev net_af_packet0,iface=va --vdev net_af_packet1,iface=vb
+#       -- -i --forward-mode=io --burst=N --txpkts=S
+#   "start tx_first N", "show port stats all", sleep --time,
+#   "show port stats all": the sum of both ports' Rx-pps of the second
+#   show (the rate between the two shows, as each testpmd computes it).
 #
-# dpkit runs twice per turn: with TPACKET_V2 rings (tpacket=2, what DPDK's
-# PMD uses) and with TPACKET_V3 (tpacket=3, the driver's default).
+# dpkit runs twice per turn: with TPACKET_V2 rings (tpacket=2, the driver's
+# default and what DPDK's PMD always uses) and with TPACKET_V3 (tpacket=3
+# added to dpkit's vdevs).
 #
 # Prints: figure, dpkit Mpps, DPDK Mpps, and ratio = dpkit time per packet
 # / DPDK time per packet (= DPDK Mpps / dpkit Mpps; lower is better).
@@ -77,17 +76,18 @@ done
 
 go build -o "$tmp/dpkit" ./cmd/dpkit
 
-# dpdk_run prints the forwarding rate of one testpmd run, in Mpps.
-dpdk_run() {
-	local out=$tmp/testpmd.out
+# testpmd_run BIN VDEVEXTRA prints the forwarding rate of one testpmd run
+# (dpdk-testpmd or dpkit testpmd), in Mpps.
+testpmd_run() {
+	local out=$tmp/testpmd.out bin=$1 extra=$2
 	rm -f "$tmp/in" "$out"
 	mkfifo "$tmp/in"
-	ip netns exec "$ns" stdbuf -o0 -e0 dpdk-testpmd -l "$(( 1 - cpu ))-$cpu" --no-pci --file-prefix=afpacket -m 256 --no-huge \
-		--vdev net_af_packet0,iface=va --vdev net_af_packet1,iface=vb \
+	ip netns exec "$ns" stdbuf -o0 -e0 $bin -l "$(( 1 - cpu ))-$cpu" --no-pci --file-prefix=afpacket -m 256 --no-huge \
+		--vdev "net_af_packet0,iface=va$extra" --vdev "net_af_packet1,iface=vb$extra" \
 		-- -i --forward-mode=io --burst="$burst" --total-num-mbufs=8192 --txpkts="$size" <"$tmp/in" >"$out" 2>&1 &
 	tpid=$!
 	exec 3>"$tmp/in"
-	for _ in $(seq 300); do grep -q 'testpmd> ' "$out" && break; sleep 0.1; done
+	for _ in $(seq 600); do grep -q 'testpmd> ' "$out" && break; sleep 0.1; done
 	echo "start tx_first $inject" >&3
 	sleep 1
 	echo "show port stats all" >&3
@@ -99,22 +99,22 @@ dpdk_run() {
 	exec 3>&-
 	wait "$tpid" || true
 	tpid=
+	cat "$out" >>"$tmp/all.out"
 	# The last two Rx-pps lines are the second show's, one per port.
+	if [ "$(grep -c 'Rx-pps:' "$out")" -lt 4 ]; then
+		echo "# $bin: no rate (its output ends with:)" >&2
+		tail -5 "$out" | sed 's/^/#   /' >&2
+		echo 0
+		return
+	fi
 	grep 'Rx-pps:' "$out" | tail -2 | awk '{s += $2} END {printf "%.4f\n", s / 1e6}'
-}
-
-# dpkit_run V prints the forwarding rate of one dpkit run with tpacket=V.
-dpkit_run() {
-	ip netns exec "$ns" "$tmp/dpkit" bench afpacket -l "$cpu" -iface0 va -iface1 vb -burst "$burst" \
-		-inject "$inject" -size "$size" -time "${time_s}s" -tpacket "$1" | tee -a "$tmp/dpkit.out" |
-		awk '$1 == "afpacket_io_fwd_kpps" {printf "%.4f\n", $2 / 1e3}'
 }
 
 best() { sort -g | tail -1; }
 dpdk_all= v2_all= v3_all=
 for r in $(seq "$runs"); do
-	d=$(dpdk_run); v2=$(dpkit_run 2); v3=$(dpkit_run 3)
-	echo "# run $r: dpdk $d Mpps, dpkit tpacket=2 $v2 Mpps, dpkit tpacket=3 $v3 Mpps" >&2
+	d=$(testpmd_run dpdk-testpmd ""); v2=$(testpmd_run "$tmp/dpkit testpmd" ""); v3=$(testpmd_run "$tmp/dpkit testpmd" ",tpacket=3")
+	echo "# run $r: dpdk $d Mpps, dpkit tpacket=2 $v2 Mpps, dpkit tpacket=3 $v3 Mpps"
 	dpdk_all+="$d"$'\n' v2_all+="$v2"$'\n' v3_all+="$v3"$'\n'
 done
 d=$(printf %s "$dpdk_all" | best)
@@ -125,6 +125,6 @@ echo "# io forwarding over net_af_packet on a veth pair: burst $burst, $inject b
 printf '%-36s %10s %10s %8s\n' figure dpkit dpdk ratio
 for f in "afpacket_io_fwd_tpacket2 $v2" "afpacket_io_fwd_tpacket3 $v3"; do
 	set -- $f
-	printf '%-36s %10s %10s %8s\n' "$1_mpps" "$2" "$d" "$(awk -v a="$2" -v b="$d" 'BEGIN {printf "%.2f", b / a}')"
+	printf '%-36s %10s %10s %8s\n' "$1_mpps" "$2" "$d" "$(awk -v a="$2" -v b="$d" 'BEGIN {if (a > 0 && b > 0) printf "%.2f", b / a; else printf "n/a"}')"
 done
 echo "# ratio = dpkit time per packet / DPDK time per packet (lower is better)"

@@ -56,6 +56,7 @@ if [ -n "$keep" ]; then mkdir -p "$keep"; work=$(cd "$keep" && pwd); else work=$
 prefix=proto
 cleanup() {
 	rm -f /dev/hugepages/"$prefix"map_* 2>/dev/null || true
+	rm -rf /var/run/dpdk/"$prefix" 2>/dev/null || true # its runtime directory
 	[ -n "$keep" ] || rm -rf "$work"
 }
 trap cleanup EXIT

@@ -4,7 +4,8 @@
 # testpmd (memif server), for every pairing of dpkit testpmd and DPDK
 # 22.11's dpdk-testpmd:
 #
-#   dpkit -> dpkit,  dpdk -> dpdk,  dpkit -> dpdk,  dpdk -> dpkit
+#   dpkit -> dpkit,  dpdk -> dpdk,  dpkit -> dpdk,  dpdk -> dpkit,
+#   dpkitzc -> dpkit (the sender a zero-copy client)
 #
 # Each process runs two lcores pinned to one CPU (--lcores 0@C,1@C: the
 # main lcore sleeps in the shell, the forwarding lcore polls), the sender
@@ -35,11 +36,12 @@ cleanup() {
 trap cleanup EXIT
 go build -o "$tmp/dpkit" ./cmd/dpkit
 
-bin() { if [ "$1" = dpkit ]; then echo "$tmp/dpkit testpmd"; else echo "stdbuf -oL dpdk-testpmd"; fi; }
+bin() { case "$1" in dpkit*) echo "$tmp/dpkit testpmd" ;; *) echo "stdbuf -oL dpdk-testpmd" ;; esac; }
 
 # one TX RX: prints the receiver's Rx-pps for one timed run.
 one() {
-	local tx=$1 rx=$2 sock="$tmp/memif.sock" out="$tmp/rx.out"
+	local tx=$1 rx=$2 sock="$tmp/memif.sock" out="$tmp/rx.out" zc=""
+	[ "$tx" = dpkitzc ] && zc=",zero-copy=yes"
 	rm -f "$sock" "$out"
 	mkfifo "$tmp/rx.in"
 	# The receiver: a memif server, rxonly, fed through a fifo.
@@ -55,7 +57,7 @@ one() {
 	# shellcheck disable=SC2046
 	{ sleep $((secs + 3)); echo stop; sleep 0.5; echo quit; } |
 		$(bin "$tx") --lcores 0@1,1@1 --no-pci --file-prefix=vs-memif-tx -m 256 \
-			--vdev "net_memif0,role=client,id=0,socket=$sock,socket-abstract=no" \
+			--vdev "net_memif0,role=client,id=0,socket=$sock,socket-abstract=no$zc" \
 			-- -i --forward-mode=txonly --burst=32 --txpkts=64 --auto-start >"$tmp/tx.out" 2>&1 &
 	local txpid=$!
 	sleep 2 # connect and warm up
@@ -73,7 +75,7 @@ one() {
 }
 
 declare -A best
-pairs="dpkit:dpkit dpdk:dpdk dpkit:dpdk dpdk:dpkit"
+pairs="dpkit:dpkit dpdk:dpdk dpkit:dpdk dpdk:dpkit dpkitzc:dpkit"
 for i in $(seq "$runs"); do
 	for p in $pairs; do
 		v=$(one "${p%%:*}" "${p##*:}")
@@ -85,6 +87,7 @@ printf "%-44s %10s  %s\n" figure value unit
 for p in $pairs; do
 	printf "%-44s %10.2f  %s\n" "memif_${p%%:*}_to_${p##*:}_64B_mpps" "$(echo "${best[$p]:-0} / 1000000" | bc -l)" Mpps
 done
-awk -v a="${best[dpkit:dpkit]:-0}" -v b="${best[dpdk:dpdk]:-0}" 'BEGIN {
+awk -v a="${best[dpkit:dpkit]:-0}" -v z="${best[dpkitzc:dpkit]:-0}" -v b="${best[dpdk:dpdk]:-0}" 'BEGIN {
 	printf "%-44s %10.3f  %s\n", "memif_ratio_dpkit_pair_over_dpdk_pair", (b > 0 ? a / b : 0), "(rate ratio: >= 1.0 means dpkit is as fast)"
+	printf "%-44s %10.3f  %s\n", "memif_ratio_dpkit_zerocopy_over_dpdk_pair", (b > 0 ? z / b : 0), "(rate ratio, zero-copy client)"
 }'

@@ -139,16 +139,20 @@ type DevInfo struct {
 	TxOffloadCapa TxOffload
 	// RSSOffloads are the hash types the port can spread on
 	// (flow_type_rss_offloads); 0: no RSS.
-	RSSOffloads  RSSHash
-	HashKeySize  int
-	RETASize     int
-	RxDesc       DescLim
-	TxDesc       DescLim
-	Speed        uint32 // Mbps, the speed Link reports by default
-	SoftRSS      bool   // RSS is ethdev's software Toeplitz hash
-	RxIntr       bool   // the device supports rx interrupt mode
-	LinkIntr     bool   // the device reports link changes
-	MACAddresses int    // how many MAC addresses it filters on
+	RSSOffloads RSSHash
+	HashKeySize int
+	RETASize    int
+	RxDesc      DescLim
+	TxDesc      DescLim
+	Speed       uint32 // Mbps, the speed Link reports by default
+	SoftRSS     bool   // RSS is ethdev's software Toeplitz hash
+	// SoftRSSSpread: the device cannot steer packets itself; with
+	// RxMQMode MQRSS ethdev spreads its one rx queue over up to
+	// max(MaxRxQueues, SoftRSSMaxQueues) queues (see fanout.go).
+	SoftRSSSpread bool
+	RxIntr        bool // the device supports rx interrupt mode
+	LinkIntr      bool // the device reports link changes
+	MACAddresses  int  // how many MAC addresses it filters on
 }
 
 // fillDefaults completes what a driver left at zero.

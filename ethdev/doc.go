@@ -79,8 +79,15 @@
 // suite:
 //
 //	func TestPort(t *testing.T) {
-//		porttest.Run(t, porttest.Config{Devargs: "net_null0"})
+//		porttest.Run(t, porttest.Config{Devargs: "net_null0", Generates: true})
 //	}
+//
+// porttest.Config says what the port can do so that the suite can check
+// real traffic: Loopback (tx queue q comes back on rx queue q), Generates
+// (rx makes packets, like net_null), Inject and Observe (put a frame in
+// front of an rx queue, read what the port sent: a pcap file, a peer
+// socket, the other end of a pair), Noisy (a kernel interface that
+// receives frames nobody sent).
 //
 // Everything else is optional, found by type assertion: LinkReporter,
 // LinkWatcher (link events), MACAddresser, PromiscSetter, MTUSetter,
@@ -88,7 +95,10 @@
 // RxInterrupter (an fd per queue for RxIntrWait), Resetter, SoftRSSUser
 // (receive side scaling by ethdev's software Toeplitz hash), and
 // TxPreparer on a TxQueue. ethdev does what a driver lacks in software
-// (MAC, promiscuous flags, MTU bookkeeping, RSS where the driver steers).
+// (MAC, promiscuous flags, MTU bookkeeping, and RSS: a Toeplitz hash and
+// RETA that the driver applies where it can steer, SoftRSSUser, or else
+// ethdev spreading the device's one rx queue over up to SoftRSSMaxQueues
+// application queues).
 //
 // Applications import driver/net/all (or single drivers) for their init
 // side effect and open ports by devargs; they never import a driver's

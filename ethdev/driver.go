@@ -183,10 +183,13 @@ type Resetter interface {
 }
 
 // SoftRSSUser is a device without RSS hardware that can still steer
-// received packets to queues: it is given the port's software RSS engine
-// (Toeplitz hash, key, RETA) at every Configure with RxMQMode MQRSS, and
-// calls RSS.Queue per packet where it chooses the rx queue. Declaring it
-// makes ethdev offer RSS (key, RETA, hash types) on the port.
+// received packets to queues itself: it is given the port's software RSS
+// engine (Toeplitz hash, key, RETA) at every Configure with RxMQMode MQRSS,
+// and calls RSS.Queue per packet where it chooses the rx queue (net_ring
+// does it on the sending side). A device with neither RSS hardware
+// (DevInfo.RSSOffloads) nor this interface still offers RSS: ethdev
+// configures it with one rx queue and spreads that queue's packets over
+// the application's queues in software (fanout.go).
 type SoftRSSUser interface {
 	UseSoftRSS(r *RSS)
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/dpkit/dpkit/mbuf"
+	"github.com/dpkit/dpkit/mempool"
 )
 
 // MaxPorts is the number of port ids (RTE_MAX_ETHPORTS).
@@ -67,6 +68,7 @@ type Port struct {
 	allmulti bool
 	mtu      int
 	rss      *RSS
+	fan      *fanout // software RSS over a one-queue device, or nil
 
 	statsBase Stats // counters at the last ResetStats
 
@@ -149,10 +151,11 @@ func register(drv *Driver, name, devargs string, probe func() (Device, error)) (
 	} else {
 		p.mac = RandomMAC()
 	}
+	// lastLink before the watcher starts: its notify may run at once.
+	p.lastLink = p.Link()
 	if lw, ok := dev.(LinkWatcher); ok {
 		lw.WatchLink(p.linkChanged)
 	}
-	p.lastLink = p.Link()
 	ports[id].Store(p)
 	return p, nil
 }
@@ -238,8 +241,12 @@ func (p *Port) loadInfo() {
 	p.dev.Info(&di)
 	di.Driver = p.drv.Name
 	di.fillDefaults()
-	if _, ok := p.dev.(SoftRSSUser); ok && di.RSSOffloads == 0 {
+	if di.RSSOffloads == 0 {
+		// No RSS hardware: ethdev's Toeplitz hash, with the device
+		// steering (SoftRSSUser) or ethdev spreading its one queue.
+		_, user := p.dev.(SoftRSSUser)
 		di.SoftRSS = true
+		di.SoftRSSSpread = !user
 		di.RSSOffloads = SoftRSSOffloads
 		di.HashKeySize = RSSKeySize
 		di.RETASize = SoftRETASize
@@ -290,8 +297,16 @@ func (p *Port) Configure(cfg Config) error {
 		return p.stateErr("configure", "open it again")
 	}
 	di := &p.info
-	if cfg.RxQueues < 1 || cfg.RxQueues > di.MaxRxQueues {
-		return p.errf(ErrInvalid, "configure: %d rx queues (want 1..%d)", cfg.RxQueues, di.MaxRxQueues)
+	spread := cfg.RxMQMode == MQRSS && di.SoftRSSSpread
+	maxRx := di.MaxRxQueues
+	if spread {
+		maxRx = max(maxRx, SoftRSSMaxQueues)
+	}
+	if cfg.RxQueues < 1 || cfg.RxQueues > maxRx {
+		return p.errf(ErrInvalid, "configure: %d rx queues (want 1..%d)", cfg.RxQueues, maxRx)
+	}
+	if spread && cfg.RxIntr {
+		return p.errf(ErrNotSupported, "configure: rx interrupt mode with software RSS spreading")
 	}
 	if cfg.TxQueues < 1 || cfg.TxQueues > di.MaxTxQueues {
 		return p.errf(ErrInvalid, "configure: %d tx queues (want 1..%d)", cfg.TxQueues, di.MaxTxQueues)
@@ -324,7 +339,21 @@ func (p *Port) Configure(cfg Config) error {
 		return p.errf(ErrInvalid, "configure: rx mq mode %d", cfg.RxMQMode)
 	}
 	cfg.RSS.Key = append([]byte(nil), cfg.RSS.Key...)
-	if err := p.dev.Configure(&cfg); err != nil {
+	var fan *fanout
+	devCfg := cfg
+	if spread {
+		var err error
+		if fan, err = newFanout(cfg.RxQueues, rss); err != nil {
+			return p.errf(err, "configure: software RSS")
+		}
+		devCfg.RxQueues, devCfg.RxMQMode, devCfg.RSS = 1, MQNone, RSSConf{}
+		devCfg.RxOffloads &^= RxOffloadRSSHash
+	}
+	if p.fan != nil {
+		p.fan.release()
+		p.fan = nil
+	}
+	if err := p.dev.Configure(&devCfg); err != nil {
 		// The device may have released the old queues: start over.
 		if p.state == StateConfigured {
 			p.parkQueues()
@@ -337,6 +366,7 @@ func (p *Port) Configure(cfg Config) error {
 		su.UseSoftRSS(rss)
 	}
 	p.rss = rss
+	p.fan = fan
 	p.cfg = cfg
 	p.mtu = cfg.MTU
 	p.rxConf = make([]RxQueueConf, cfg.RxQueues)
@@ -382,9 +412,25 @@ func (p *Port) RxQueueSetup(q uint16, nbDesc int, pool *mbuf.Pool, conf *RxQueue
 		return err
 	}
 	c.NbDesc = nb
-	rq, err := p.dev.RxQueueSetup(q, &c)
-	if err != nil {
-		return fmt.Errorf("%s: rx queue %d: %w", p.name, q, err)
+	var rq RxQueue
+	if p.fan != nil {
+		// The device has one queue, polled by whichever lcore holds the
+		// spreading lock: no per-lcore mempool cache for it.
+		if q == 0 {
+			c0 := c
+			c0.Lcore = mempool.LcoreAny
+			src, err := p.dev.RxQueueSetup(0, &c0)
+			if err != nil {
+				return fmt.Errorf("%s: rx queue 0: %w", p.name, err)
+			}
+			p.fan.src = src
+		}
+		rq = &fanQueue{f: p.fan, q: q, lcore: c.Lcore}
+	} else {
+		var err error
+		if rq, err = p.dev.RxQueueSetup(q, &c); err != nil {
+			return fmt.Errorf("%s: rx queue %d: %w", p.name, q, err)
+		}
 	}
 	p.rxSet[q] = rq
 	p.rxConf[q] = c
@@ -471,6 +517,9 @@ func (p *Port) start() error {
 			return p.errf(ErrState, "start: rx queue %d is not set up", i)
 		}
 	}
+	if p.fan != nil && p.fan.src == nil {
+		return p.errf(ErrState, "start: rx queue 0 is not set up")
+	}
 	for i, q := range p.txSet {
 		if q == nil {
 			return p.errf(ErrState, "start: tx queue %d is not set up", i)
@@ -536,6 +585,10 @@ func (p *Port) Close() error {
 	}
 	p.parkQueues() // a stray burst after Close returns 0
 	err := p.dev.Close()
+	if p.fan != nil {
+		p.fan.release()
+		p.fan = nil
+	}
 	p.state = StateClosed
 	p.rxSet, p.txSet = nil, nil
 	p.mu.Unlock()
@@ -570,6 +623,10 @@ func (p *Port) Reset() error {
 	p.state = StateProbed
 	p.parkQueues()
 	p.rxSet, p.txSet = nil, nil
+	if p.fan != nil {
+		p.fan.release()
+		p.fan = nil
+	}
 	p.mu.Unlock()
 	if wasStarted {
 		p.linkChanged()

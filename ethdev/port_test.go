@@ -9,8 +9,8 @@ import (
 
 	_ "github.com/dpkit/dpkit/driver/net/null"
 	netring "github.com/dpkit/dpkit/driver/net/ring"
-	"github.com/dpkit/dpkit/eal"
 	"github.com/dpkit/dpkit/ethdev"
+	"github.com/dpkit/dpkit/ethdev/porttest"
 	"github.com/dpkit/dpkit/internal/testutil"
 	"github.com/dpkit/dpkit/mbuf"
 )
@@ -20,63 +20,16 @@ func TestMain(m *testing.M) { testutil.Main(m) }
 const lc = 0
 
 func newPool(t testing.TB, n int) *mbuf.Pool {
-	t.Helper()
-	p, err := mbuf.NewPool(mbuf.PoolConfig{Name: "ethdev-" + t.Name(), N: n, CacheSize: 64, Huge: eal.HugeNever})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	testutil.CheckPool(t, p.Mempool())
-	return p
+	return porttest.NewPool(t, mbuf.PoolConfig{Name: "ethdev-" + t.Name(), N: n, CacheSize: 64})
 }
 
-func open(t testing.TB, devargs string) *ethdev.Port {
-	t.Helper()
-	p, err := ethdev.Open(devargs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cleanup(t, p)
-	return p
-}
+func open(t testing.TB, devargs string) *ethdev.Port { return porttest.Open(t, devargs) }
 
-func cleanup(t testing.TB, p *ethdev.Port) {
-	t.Cleanup(func() {
-		if p.State() == ethdev.StateStarted {
-			if err := p.Stop(); err != nil {
-				t.Error(err)
-			}
-		}
-		if p.State() != ethdev.StateClosed {
-			if err := p.Close(); err != nil {
-				t.Error(err)
-			}
-		}
-	})
-}
+func cleanup(t testing.TB, p *ethdev.Port) { porttest.CloseAtEnd(t, p) }
 
 func start(t testing.TB, p *ethdev.Port, cfg ethdev.Config, mp *mbuf.Pool, lcore uint) {
 	t.Helper()
-	if err := p.Configure(cfg); err != nil {
-		t.Fatal(err)
-	}
-	for q := range uint16(cfg.RxQueues) {
-		if err := p.RxQueueSetup(q, 0, mp, &ethdev.RxQueueConf{Lcore: lcore}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for q := range uint16(cfg.TxQueues) {
-		if err := p.TxQueueSetup(q, 0, &ethdev.TxQueueConf{Lcore: lcore}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
+	porttest.Start(t, p, cfg, mp, lcore)
 }
 
 // fake is a driver whose every optional interface is visible to the test.
@@ -155,9 +108,6 @@ func TestDriverCallOrder(t *testing.T) {
 	}
 	if err := p.Configure(ethdev.Config{RxQueues: 1, TxQueues: 1, RxIntr: true}); !errors.Is(err, ethdev.ErrNotSupported) {
 		t.Errorf("rx interrupts on a device without them: %v", err)
-	}
-	if err := p.Configure(ethdev.Config{RxQueues: 1, TxQueues: 1, RxMQMode: ethdev.MQRSS}); !errors.Is(err, ethdev.ErrNotSupported) {
-		t.Errorf("RSS on a device without it: %v", err)
 	}
 	mp := newPool(t, 255)
 	start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 2, RxOffloads: ethdev.RxOffloadVLANStrip}, mp, lc)

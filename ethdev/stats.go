@@ -69,6 +69,9 @@ func (p *Port) rawStats() Stats {
 	if sr, ok := p.dev.(StatsReporter); ok && p.state != StateClosed {
 		sr.Stats(&s)
 	}
+	if p.fan != nil {
+		s.IMissed += p.fan.missed.Load()
+	}
 	return s
 }
 

@@ -38,7 +38,7 @@ func BenchmarkLookup100k(b *testing.B) {
 	for _, hf := range []struct {
 		name string
 		f    Func
-	}{{"crc32c", CRC32C}, {"jhash", JHash}} {
+	}{{"crc32c", CRC32C}, {"jhash", JHash}, {"maphash", MapHash()}} {
 		tb, _, keys, order := benchSetup(b, hf.f)
 		b.Run("table/"+hf.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -98,5 +98,64 @@ func BenchmarkHashFuncs(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkBulkSmall: bursts of 16 against a cache-resident table (6k keys
+// of 16 bytes, precomputed hashes): the compute cost of LookupBulk.
+func BenchmarkBulkSmall(b *testing.B) {
+	tb, _ := New(Config{Entries: 8192, KeyLen: 16, Hash: JHash})
+	r := rand.New(rand.NewPCG(1, 1))
+	const n = 6144
+	keys := make([][]byte, n)
+	hs := make([]uint32, n)
+	for i := range keys {
+		keys[i] = randKey(r, 16, 0)
+		hs[i] = tb.Hash(keys[i])
+		tb.Add(keys[i], uint64(i))
+	}
+	var pos [16]int32
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		j := (i * 16) % n
+		tb.LookupBulkWithHash(keys[j:j+16], hs[j:j+16], pos[:])
+	}
+}
+
+// BenchmarkLookupBig: DPDK's hash_perf table (2^19 entries, 75% full) of
+// keyLen-byte counter keys, looked up in random order.
+func BenchmarkLookupBig(b *testing.B) {
+	for _, kl := range []int{16, 40} {
+		tb, _ := New(Config{Entries: 1 << 19, KeyLen: kl, Hash: JHash})
+		n := (1 << 19) * 3 / 4
+		keys := make([][]byte, 0, n)
+		hs := make([]uint32, 0, n)
+		for c := uint64(1); len(keys) < n; c++ {
+			k := make([]byte, kl)
+			binary.LittleEndian.PutUint64(k, c)
+			if _, err := tb.Add(k, c); err == nil {
+				keys = append(keys, k)
+				hs = append(hs, tb.Hash(k))
+			}
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		r.Shuffle(n, func(i, j int) { keys[i], keys[j] = keys[j], keys[i]; hs[i], hs[j] = hs[j], hs[i] })
+		b.Run(fmt.Sprintf("key%d/hash", kl), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				tb.Lookup(keys[i%n])
+			}
+		})
+		b.Run(fmt.Sprintf("key%d/prehash", kl), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				tb.LookupWithHash(keys[i%n], hs[i%n])
+			}
+		})
+		b.Run(fmt.Sprintf("key%d/jhash-only", kl), func(b *testing.B) {
+			var s uint32
+			for i := 0; i < b.N; i++ {
+				s += JHash(keys[i%n], 0)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package hash
 import (
 	"encoding/binary"
 	"hash/crc32"
+	"hash/maphash"
 	"math/bits"
 
 	"github.com/dpkit/dpkit/internal/toeplitz"
@@ -120,4 +121,17 @@ func CRC32C(key []byte, seed uint32) uint32 {
 func Toeplitz(rssKey []byte) Func {
 	t := toeplitz.New(rssKey)
 	return func(key []byte, _ uint32) uint32 { return t.Hash(key) }
+}
+
+// MapHash returns a Func using Go's runtime hash (hash/maphash: AES-based
+// where the CPU has AES-NI, the hash of Go's own maps) with a random seed
+// chosen now. It is the fastest Func here, but its values differ from one
+// process (and one MapHash call) to the next: do not use it for a table
+// whose hashes must be reproduced elsewhere. The seed argument is mixed in.
+func MapHash() Func {
+	s := maphash.MakeSeed()
+	return func(key []byte, seed uint32) uint32 {
+		h := maphash.Bytes(s, key) ^ uint64(seed)*0x9e3779b97f4a7c15
+		return uint32(h ^ h>>32)
+	}
 }

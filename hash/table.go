@@ -23,8 +23,9 @@
 // One writer (Add, Delete, Reset, FreePosition, Reclaim: the caller
 // serialises them) and any number of lock-free readers (Lookup*,
 // LookupBulk*, Key, Data) may run at the same time. Readers never see a torn
-// entry: keys and data are written before the entry is published with an
-// atomic store. A key moved by cuckoo displacement is copied to its new
+// entry: keys and data are written before the entry is published by the
+// store of its index (a release store: see store_amd64.go), and readers
+// load indices and signatures atomically. A key moved by cuckoo displacement is copied to its new
 // place, then the table's change counter is incremented, then the old place
 // is cleared; a reader that misses re-reads the counter and searches again
 // if it moved, so a present key is never reported absent.
@@ -255,16 +256,21 @@ func (t *Table) search(b *bucket, key []byte, sig uint16) uint32 {
 	return t.matchKeys(b, bucketMatch(b, sig), key)
 }
 
-// lookup returns the key index of key with hash h (0: absent).
+// lookup returns the key index of key with hash h (0: absent, or a key of
+// the wrong length).
 func (t *Table) lookup(key []byte, h uint32) uint32 {
+	if len(key) != t.keyLen {
+		return 0
+	}
 	sig, prim, sec := t.buckets2(h)
 	for {
 		cnt := t.chg.Load()
-		pb := &t.buckets[prim]
-		if k := t.search(pb, key, sig); k != 0 {
+		pb := t.bucketAt(prim)
+		if k := t.matchKeys(pb, bucketMatch(pb, sig), key); k != 0 {
 			return k
 		}
-		if k := t.search(&t.buckets[sec], key, sig); k != 0 {
+		sb := t.bucketAt(sec)
+		if k := t.matchKeys(sb, bucketMatch(sb, sig), key); k != 0 {
 			return k
 		}
 		if t.useExt {
@@ -293,9 +299,6 @@ func (t *Table) Lookup(key []byte) (pos int, ok bool) {
 
 // LookupWithHash is Lookup with the key's hash (Hash(key)) given.
 func (t *Table) LookupWithHash(key []byte, h uint32) (pos int, ok bool) {
-	if len(key) != t.keyLen {
-		return -1, false
-	}
 	k := t.lookup(key, h)
 	return int(k) - 1, k != 0
 }
@@ -307,14 +310,9 @@ func (t *Table) LookupData(key []byte) (data uint64, pos int, ok bool) {
 
 // LookupDataWithHash is LookupData with the key's hash given.
 func (t *Table) LookupDataWithHash(key []byte, h uint32) (data uint64, pos int, ok bool) {
-	if len(key) != t.keyLen {
-		return 0, -1, false
-	}
 	k := t.lookup(key, h)
-	if k == 0 {
-		return 0, -1, false
-	}
-	return atomic.LoadUint64(&t.keys[k*t.stride]), int(k) - 1, true
+	// Key index 0 is never used: its data word stays 0, the miss's data.
+	return atomic.LoadUint64(&t.keys[k*t.stride]), int(k) - 1, k != 0
 }
 
 // Data returns the data stored with the key at pos (a reader may race with
@@ -381,7 +379,7 @@ func setEntry(b *bucket, i int, sig uint16, k uint32) {
 	w := &b.sigs[i>>2]
 	sh := 16 * uint(i&3)
 	storeSigs(w, *w&^(0xffff<<sh)|uint64(sig)<<sh)
-	atomic.StoreUint32(&b.idx[i], k)
+	storeIdx(&b.idx[i], k)
 }
 
 func emptySlot(b *bucket) int {
@@ -557,7 +555,7 @@ func (t *Table) del(key []byte, h uint32) (int, error) {
 	if k == 0 {
 		return -1, ErrNotFound
 	}
-	atomic.StoreUint32(&ref.b.idx[ref.slot], 0)
+	storeIdx(&ref.b.idx[ref.slot], 0)
 	t.count--
 	var extFreed uint32
 	if t.useExt {

@@ -210,6 +210,7 @@ func TestDifferential(t *testing.T) {
 		// Same signature everywhere, buckets spread.
 		{keyLen: 6, entries: 400, ext: true, universe: 600, hash: func(k []byte, s uint32) uint32 { return 0xabcd0000 | JHash(k, s)&0xffff }},
 		{keyLen: 64, entries: 2000, ext: true, universe: 0},
+		{keyLen: 16, entries: 3000, ext: true, universe: 4000, hash: MapHash()},
 	}
 	for i, c := range cases {
 		t.Run(fmt.Sprintf("%d/key%d/entries%d/ext%v/deferred%v", i, c.keyLen, c.entries, c.ext, c.deferred), func(t *testing.T) {

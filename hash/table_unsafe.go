@@ -113,3 +113,9 @@ func (t *Table) bucketAddr(b uint32) uintptr {
 func (t *Table) keyAddr(k uint32) uintptr {
 	return uintptr(unsafe.Pointer(unsafe.SliceData(t.keys))) + uintptr(k*t.stride+1)*8
 }
+
+// bucketAt returns main bucket i without a bounds check: i is always a
+// hash masked with t.mask.
+func (t *Table) bucketAt(i uint32) *bucket {
+	return (*bucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), uintptr(i)*unsafe.Sizeof(bucket{})))
+}

@@ -83,6 +83,20 @@ func BenchmarkLookup4(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ips)), "ns/lookup")
 	})
+	addrs := make([]netip.Addr, len(ips))
+	for i, ip := range ips {
+		addrs[i] = netip.AddrFrom4([4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), byte(ip)})
+	}
+	b.Run("netip", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, a := range addrs {
+				v, _ := t.Lookup(a)
+				sink += v
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ips)), "ns/lookup")
+	})
 	b.Run("bulk64", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -96,8 +110,7 @@ func BenchmarkLookup4(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			for i := 0; i+4 <= len(ips); i += 4 {
-				r := t.LookupX4([4]uint32(ips[i:i+4]), 0)
-				sink += r[0] + r[3]
+				t.LookupX4((*[4]uint32)(ips[i:i+4]), (*[4]uint32)(hops[i:i+4]), 0)
 			}
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ips)), "ns/lookup")

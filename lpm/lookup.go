@@ -7,6 +7,12 @@ import (
 
 // LookupIP returns the next hop for ip (host order) and whether a route
 // covers it.
+//
+// The branch on whether the /24 has a group stays a branch: a branch-free
+// version (always loading a group entry, a mask picking the result) was
+// measured 2.6x slower on random addresses over a 1M-route table, where
+// a predicted branch lets the processor run on into the next lookups while
+// the first-level load misses the cache.
 func (t *Table) LookupIP(ip uint32) (uint32, bool) {
 	e := atomic.LoadUint32(&t.tbl24[ip>>8])
 	if e&extBit != 0 {
@@ -29,19 +35,15 @@ func (t *Table) Lookup(a netip.Addr) (uint32, bool) {
 // covers it (rte_lpm_lookup_bulk). It looks up min(len(ips), len(hops))
 // addresses.
 //
-// It works in two passes: the first only loads the first-level entry of
-// every address into hops, so that those loads, all independent, have
-// their cache and TLB misses in flight together; the second resolves the
-// entries that point to a group.
+// It first prefetches the first-level entry of every address (so that
+// their cache misses overlap), then looks them up one by one.
 func (t *Table) LookupBulk(ips, hops []uint32, def uint32) {
 	n := min(len(ips), len(hops))
 	ips, hops = ips[:n], hops[:n]
 	l1, l2 := t.tbl24, t.groups
+	prefetch24(l1, ips)
 	for i, ip := range ips {
-		hops[i] = atomic.LoadUint32(&l1[ip>>8])
-	}
-	for i, ip := range ips {
-		e := hops[i]
+		e := atomic.LoadUint32(&l1[ip>>8])
 		if e&extBit != 0 {
 			e = atomic.LoadUint32(&l2[(e&nhMask)<<8|ip&0xff])
 		}
@@ -53,9 +55,11 @@ func (t *Table) LookupBulk(ips, hops []uint32, def uint32) {
 	}
 }
 
-// LookupX4 looks up four addresses at once and returns their next hops, def
-// for those no route covers (rte_lpm_lookupx4).
-func (t *Table) LookupX4(ips [4]uint32, def uint32) [4]uint32 {
+// LookupX4 looks up the four addresses ips and writes their next hops to
+// hops, def for those no route covers (rte_lpm_lookupx4). The arrays are
+// passed by pointer: Go passes arrays of more than one element in memory,
+// pointers in registers.
+func (t *Table) LookupX4(ips, hops *[4]uint32, def uint32) {
 	l1, l2 := t.tbl24, t.groups
 	e0 := atomic.LoadUint32(&l1[ips[0]>>8])
 	e1 := atomic.LoadUint32(&l1[ips[1]>>8])
@@ -75,7 +79,7 @@ func (t *Table) LookupX4(ips [4]uint32, def uint32) [4]uint32 {
 			e3 = atomic.LoadUint32(&l2[(e3&nhMask)<<8|ips[3]&0xff])
 		}
 	}
-	return [4]uint32{hop(e0, def), hop(e1, def), hop(e2, def), hop(e3, def)}
+	hops[0], hops[1], hops[2], hops[3] = hop(e0, def), hop(e1, def), hop(e2, def), hop(e3, def)
 }
 
 func hop(e, def uint32) uint32 {

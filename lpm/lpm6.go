@@ -337,17 +337,16 @@ func (t *Table6) Lookup(a netip.Addr) (uint32, bool) {
 }
 
 // LookupBulk writes the next hop of ips[i] to hops[i], or def when no route
-// covers it (rte_lpm6_lookup_bulk_func), in two passes as Table.LookupBulk.
+// covers it (rte_lpm6_lookup_bulk_func), prefetching first as
+// Table.LookupBulk.
 func (t *Table6) LookupBulk(ips [][16]byte, hops []uint32, def uint32) {
 	n := min(len(ips), len(hops))
 	ips, hops = ips[:n], hops[:n]
 	l1, l2 := t.tbl24, t.groups
+	prefetch24x6(l1, ips)
 	for i := range ips {
 		ip := &ips[i]
-		hops[i] = atomic.LoadUint32(&l1[uint32(ip[0])<<16|uint32(ip[1])<<8|uint32(ip[2])])
-	}
-	for i := range ips {
-		e, ip := hops[i], &ips[i]
+		e := atomic.LoadUint32(&l1[uint32(ip[0])<<16|uint32(ip[1])<<8|uint32(ip[2])])
 		for k := 3; e&extBit != 0 && k < 16; k++ {
 			e = atomic.LoadUint32(&l2[uint(e&groupMask)<<8|uint(ip[k])])
 		}

@@ -395,7 +395,8 @@ func TestBulkAndX4(t *testing.T) {
 		}
 	}
 	for i := 0; i+4 <= len(ips); i += 4 {
-		got := tb.LookupX4([4]uint32(ips[i:i+4]), def)
+		var got [4]uint32
+		tb.LookupX4((*[4]uint32)(ips[i:i+4]), &got, def)
 		for j := range 4 {
 			want, ok := tb.LookupIP(ips[i+j])
 			if !ok {
@@ -453,7 +454,7 @@ func TestNoAllocs(t *testing.T) {
 		"LookupIP":    func() { v, _ := tb.LookupIP(ips[3]); sink += v },
 		"Lookup":      func() { v, _ := tb.Lookup(a4); sink += v },
 		"LookupBulk":  func() { tb.LookupBulk(ips, hops, 0) },
-		"LookupX4":    func() { v := tb.LookupX4([4]uint32(ips[:4]), 0); sink += v[0] },
+		"LookupX4":    func() { tb.LookupX4((*[4]uint32)(ips[:4]), (*[4]uint32)(hops[:4]), 0) },
 		"Lookup6IP":   func() { v, _ := t6.LookupIP(&ips6[1]); sink += v },
 		"Lookup6":     func() { v, _ := t6.Lookup(a6); sink += v },
 		"Lookup6Bulk": func() { t6.LookupBulk(ips6, hops, 0) },

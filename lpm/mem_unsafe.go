@@ -24,6 +24,8 @@ type tableMem struct {
 // entries. The memory is zero: every entry invalid.
 func newTableMem(name string, ngroups int, huge eal.HugeMode) (tableMem, error) {
 	l1 := int(unsafe.Sizeof(tbl24{}))
+	// At least one group, so that the group slice is never empty.
+	ngroups = max(ngroups, 1)
 	l2 := ngroups * groupSize * 4
 	a, err := eal.NewArena(eal.ArenaConfig{Name: name, Size: l1 + l2, Huge: huge})
 	if err != nil {
@@ -31,9 +33,7 @@ func newTableMem(name string, ngroups int, huge eal.HugeMode) (tableMem, error) 
 	}
 	mem := a.Bytes()
 	m := tableMem{arena: a, tbl24: (*tbl24)(unsafe.Pointer(&mem[0]))}
-	if ngroups > 0 {
-		m.groups = unsafe.Slice((*uint32)(unsafe.Pointer(&mem[l1])), ngroups*groupSize)
-	}
+	m.groups = unsafe.Slice((*uint32)(unsafe.Pointer(&mem[l1])), ngroups*groupSize)
 	return m, nil
 }
 

@@ -12,7 +12,7 @@ import (
 type buildSpec struct {
 	vlans     int    // 0, 1 or 2 tags
 	v6        bool   // outer IPv6
-	tunnel    string // "", ipip, gre, gre-csum, nvgre, vxlan, gpe, geneve, geneve-eth
+	tunnel    string // "", ipip, gre, gre-csum, nvgre, vxlan, gpe, gpe-eth, geneve, geneve-eth
 	innerVLAN bool   // a tag on the inner Ethernet (vxlan, nvgre, geneve-eth)
 	iv6       bool   // inner IPv6
 	l4        string // tcp, udp, sctp, icmp
@@ -198,6 +198,10 @@ func build(s buildSpec) []byte {
 		}
 		VXLANGPE(v).Encode(np, 31)
 		outer = ipWrap(s.v6, IPProtoUDP, udpTun(PortVXLANGPE, v, in), 61)
+	case "gpe-eth":
+		v := make([]byte, VXLANLen)
+		VXLANGPE(v).Encode(VXLANGPEEthernet, 32)
+		outer = ipWrap(s.v6, IPProtoUDP, udpTun(PortVXLANGPE, v, innerEth()), 61)
 	case "geneve":
 		g := make([]byte, GENEVELen)
 		GENEVE(g).Encode(&GENEVEFields{VNI: 4097, Protocol: etherTypeOf(s.iv6)})
@@ -219,14 +223,14 @@ func builtCases() []builtCase {
 	var out []builtCase
 	for vl := range 3 {
 		for _, v6 := range []bool{false, true} {
-			for _, tun := range []string{"", "ipip", "gre", "gre-csum", "nvgre", "vxlan", "gpe", "geneve", "geneve-eth"} {
+			for _, tun := range []string{"", "ipip", "gre", "gre-csum", "nvgre", "vxlan", "gpe", "gpe-eth", "geneve", "geneve-eth"} {
 				for _, iv6 := range []bool{false, true} {
 					if tun == "" && iv6 {
 						continue
 					}
 					for _, l4 := range []string{"tcp", "udp", "sctp", "icmp"} {
 						s := buildSpec{vlans: vl, v6: v6, tunnel: tun, iv6: iv6, l4: l4, payload: 33 + vl}
-						s.innerVLAN = vl == 1 && (tun == "vxlan" || tun == "nvgre" || tun == "geneve-eth")
+						s.innerVLAN = vl == 1 && (tun == "vxlan" || tun == "nvgre" || tun == "gpe-eth" || tun == "geneve-eth")
 						name := fmt.Sprintf("vlan%d-v6=%v-%s-iv6=%v-%s", vl, v6, tun, iv6, l4)
 						out = append(out, builtCase{name, s, build(s)})
 					}
@@ -279,6 +283,20 @@ func extraCases() []builtCase {
 	copy(v6[IPv6Len:], ext)
 	setL4Checksum(v6, true, IPProtoTCP, v6[IPv6Len+40:])
 	add("ipv6-ext-tcp", cat(ethHdr(0, EtherTypeIPv6, macA, macB), v6))
+
+	// IPv6 with a type 0 routing header, one segment left: the TCP
+	// pseudo-header holds the final destination, not Dst.
+	final := netip.MustParseAddr("2001:db8::99").As16()
+	rt2 := make([]byte, 24)
+	IPv6Ext(rt2).Encode(IPProtoTCP, 24, nil)
+	rt2[2], rt2[3] = IPv6RoutingType0, 1
+	copy(rt2[8:], final[:])
+	ext2 := cat(rt2, tcp)
+	r6 := make([]byte, IPv6Len+len(ext2))
+	IPv6(r6).Encode(&IPv6Fields{PayloadLen: uint16(len(ext2)), NextHeader: IPProtoRouting, HopLimit: 64, Src: v6A, Dst: v6B})
+	copy(r6[IPv6Len:], ext2)
+	setL4Checksum(r6, true, IPProtoTCP, r6[IPv6Len+24:])
+	add("ipv6-routing-tcp", cat(ethHdr(0, EtherTypeIPv6, macA, macB), r6))
 
 	fh := make([]byte, IPv6FragmentLen)
 	IPv6Fragment(fh).Encode(IPProtoUDP, 0, true, 0xabcdef)

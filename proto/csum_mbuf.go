@@ -78,7 +78,7 @@ var (
 // and L4 header at l4 (from the IP length fields), and the pseudo-header
 // sum for proto.
 func l4Span(m *mbuf.Mbuf, l3, l4 int, proto uint8) (int, uint16, error) {
-	var buf [IPv6Len]byte
+	var buf [IPv4MinLen]byte
 	v := m.Read(l3, buf[:1])
 	if v == nil {
 		return 0, 0, ErrRange
@@ -95,7 +95,11 @@ func l4Span(m *mbuf.Mbuf, l3, l4 int, proto uint8) (int, uint16, error) {
 		}
 		return n, ip.PseudoHeaderSum(proto, n), nil
 	case 6:
-		ip := IPv6(m.Read(l3, buf[:IPv6Len]))
+		// The extension headers too: a routing header names the final
+		// destination the pseudo-header holds (IPv6.FinalDst).
+		var ext [maxChainHdr]byte
+		hl := min(max(l4-l3, IPv6Len), len(ext))
+		ip := IPv6(m.Read(l3, ext[:hl]))
 		if ip == nil {
 			return 0, 0, ErrRange
 		}

@@ -231,13 +231,13 @@ func TestChecksumMbufChain(t *testing.T) {
 func TestL4ChecksumMbuf(t *testing.T) {
 	p := newPool(t, 2048)
 	for _, c := range builtCases() {
-		if c.spec.tunnel != "" || c.spec.vlans != 0 || c.spec.l4 == "" {
+		if c.spec.tunnel != "" || c.spec.vlans != 0 || (c.spec.l4 == "" && c.name != "ipv6-routing-tcp") {
 			continue
 		}
 		pkt := c.pkt
 		pt, h := GetPtype(pkt)
 		l3, l4 := int(h.L2), int(h.L2)+int(h.L3)
-		proto := map[string]uint8{"tcp": IPProtoTCP, "udp": IPProtoUDP, "sctp": IPProtoSCTP, "icmp": IPProtoICMP}[c.spec.l4]
+		proto := map[string]uint8{"tcp": IPProtoTCP, "udp": IPProtoUDP, "sctp": IPProtoSCTP, "icmp": IPProtoICMP, "": IPProtoTCP}[c.spec.l4]
 		if c.spec.l4 == "icmp" && c.spec.v6 {
 			proto = IPProtoICMPv6
 		}

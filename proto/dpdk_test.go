@@ -66,6 +66,21 @@ func dpdkPtype(t *testing.T, pkts [][]byte) []string {
 // lengths past the data included); TestGetPtypePrefixes covers them.
 func TestDPDKGetPtype(t *testing.T) {
 	cases := builtCases()
+	// scapy's packets too (bad checksums, IPv6 routing headers, scapy's
+	// fragments...), when scapy is there.
+	if why := scapyMissing(); why == "" {
+		var sc []scapyCase
+		runScapy(t, &sc)
+		for _, c := range sc {
+			b, err := hex.DecodeString(c.Hex)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cases = append(cases, builtCase{name: "scapy " + c.Name, pkt: b})
+		}
+	} else {
+		t.Logf("scapy's packets not compared: %s", why)
+	}
 	pkts := make([][]byte, len(cases))
 	for i, c := range cases {
 		pkts[i] = c.pkt

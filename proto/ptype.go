@@ -48,7 +48,7 @@ func (h HdrLens) Total() int {
 //     L2_ETHER_LLDP and L2_ETHER_TIMESYNC.
 //   - L3: IPv4 (L3_IPV4, or L3_IPV4_EXT with options); IPv6 (L3_IPV6, or
 //     L3_IPV6_EXT with hop-by-hop, routing, destination options, AH or
-//     fragment headers, which L3 includes). A version/IHL byte other than
+//     fragment headers, which L3 includes, or ESP). A version/IHL byte other than
 //     0x45..0x4f is not IPv4.
 //   - L4: TCP, UDP, SCTP; beyond DPDK, ICMP (and ICMPv6) and IGMP. L4_FRAG
 //     for a fragment (IPv4 MF or offset, or any IPv6 fragment header, as
@@ -71,8 +71,9 @@ func GetPtype(b []byte) (uint32, HdrLens) {
 }
 
 // GetPtypeMbuf is GetPtype on the packet m. When the headers do not all
-// lie in the first segment, it copies the first bytes of the packet (up to
-// 512) onto the stack and parses those; it never allocates.
+// lie in the first segment, it copies the first 512 bytes of the packet
+// onto the stack and parses those (headers that end past byte 512 are
+// taken as cut short); it never allocates.
 func GetPtypeMbuf(m *mbuf.Mbuf) (uint32, HdrLens) {
 	var h HdrLens
 	d := m.Data()
@@ -197,6 +198,9 @@ func parseIP(b []byte, v6 bool) (r ipInfo) {
 			if r.frag {
 				return r
 			}
+		}
+		if r.proto == IPProtoESP {
+			r.kind = l3v6ext // ESP is an IPv6 extension header (RFC 8200 §4), as DPDK says
 		}
 		l4 = b[r.l3len:]
 	}

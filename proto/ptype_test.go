@@ -66,7 +66,7 @@ func TestGetPtypeEdges(t *testing.T) {
 		{"ipv6 no next", eth + "86dd 60000000 0000 3b40" + strings.Repeat("00", 32), "L2_ETHER L3_IPV6", HdrLens{L2: 14, L3: 40}},
 		{"ipv6 atomic fragment", eth + "86dd 60000000 0010 2c40" + strings.Repeat("00", 32) + "1100000000000001" + udp("1f90"),
 			"L2_ETHER L3_IPV6_EXT L4_FRAG", HdrLens{L2: 14, L3: 48}},
-		{"ipv6 esp", eth + "86dd 60000000 0008 3240" + strings.Repeat("00", 32) + "0000100100000001", "L2_ETHER L3_IPV6 TUNNEL_ESP", HdrLens{L2: 14, L3: 40, Tunnel: 8}},
+		{"ipv6 esp", eth + "86dd 60000000 0008 3240" + strings.Repeat("00", 32) + "0000100100000001", "L2_ETHER L3_IPV6_EXT TUNNEL_ESP", HdrLens{L2: 14, L3: 40, Tunnel: 8}},
 		{"inner igmp", eth + "0800" + ip4("04") + ip4("02") + "1100", "L2_ETHER L3_IPV4 TUNNEL_IP INNER_L3_IPV4", HdrLens{L2: 14, L3: 20, InnerL3: 20}},
 	} {
 		b := unhexT(t, c.hex)

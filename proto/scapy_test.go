@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -16,22 +19,46 @@ const python = "/usr/bin/python3"
 // skips the test (loudly) when python3 or scapy is missing.
 func runScapy(t *testing.T, out any, args ...string) {
 	t.Helper()
-	if _, err := os.Stat(python); err != nil {
-		t.Skipf("SKIP: %s missing (install python3-scapy): real-peer check against scapy not run", python)
+	if why := scapyMissing(); why != "" {
+		t.Skipf("SKIP: %s: real-peer check against scapy not run", why)
 	}
-	if err := exec.Command(python, "-c", "import scapy.all").Run(); err != nil {
-		t.Skipf("SKIP: python3 cannot import scapy (%v; install python3-scapy): real-peer check against scapy not run", err)
-	}
-	var stderr bytes.Buffer
-	cmd := exec.Command(python, append([]string{"testdata/scapy_cases.py"}, args...)...)
-	cmd.Stderr = &stderr
-	b, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("scapy_cases.py: %v\n%s", err, stderr.String())
+	key := strings.Join(args, " ")
+	scapyMu.Lock()
+	b, ok := scapyOut[key]
+	scapyMu.Unlock()
+	if !ok {
+		var stderr bytes.Buffer
+		cmd := exec.Command(python, append([]string{"testdata/scapy_cases.py"}, args...)...)
+		cmd.Stderr = &stderr
+		var err error
+		if b, err = cmd.Output(); err != nil {
+			t.Fatalf("scapy_cases.py: %v\n%s", err, stderr.String())
+		}
+		if len(args) == 0 { // the case list is the same every time: keep it
+			scapyMu.Lock()
+			scapyOut[key] = b
+			scapyMu.Unlock()
+		}
 	}
 	if err := json.Unmarshal(b, out); err != nil {
 		t.Fatalf("scapy_cases.py output: %v", err)
 	}
+}
+
+var (
+	scapyMu  sync.Mutex
+	scapyOut = map[string][]byte{}
+)
+
+// scapyMissing says why scapy cannot run, "" if it can.
+func scapyMissing() string {
+	if _, err := os.Stat(python); err != nil {
+		return python + " missing (install python3-scapy)"
+	}
+	if err := exec.Command(python, "-c", "import scapy.all").Run(); err != nil {
+		return fmt.Sprintf("python3 cannot import scapy (%v; install python3-scapy)", err)
+	}
+	return ""
 }
 
 type scapyCase struct {

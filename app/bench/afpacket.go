@@ -36,7 +36,7 @@ func init() {
 			fs.IntVar(&afpacketFlags.inject, "inject", 4, "bursts each port sends first (testpmd's start tx_first N)")
 			fs.IntVar(&afpacketFlags.size, "size", 64, "frame size")
 			fs.BoolVar(&afpacketFlags.bypass, "qdisc_bypass", false, "qdisc_bypass=1 on both ports")
-			fs.IntVar(&afpacketFlags.tpacket, "tpacket", 3, "ring version, 2 or 3 (the driver's tpacket= devarg)")
+			fs.IntVar(&afpacketFlags.tpacket, "tpacket", 2, "ring version, 2 or 3 (the driver's tpacket= devarg)")
 		},
 		Run: AFPacket,
 	})

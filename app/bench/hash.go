@@ -17,12 +17,16 @@ func init() {
 		Summary: "cuckoo hash table: DPDK hash_perf_autotest's cases, and 100k keys vs Go's map",
 		Flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&hashOpt.heap, "hash-heap", false, "keep the tables on the Go heap instead of a hugepage arena")
+			fs.IntVar(&hashOpt.entries, "hash-entries", 1<<19, "table size of the hash_perf cases (DPDK's is 2^19; a power of two)")
 		},
 		Run: Hash,
 	})
 }
 
-var hashOpt struct{ heap bool }
+var hashOpt struct {
+	heap    bool
+	entries int
+}
 
 // hashKeyLens are hash_perf_autotest's key sizes, in its order.
 var hashKeyLens = []int{4, 8, 16, 32, 48, 64, 9, 13, 37, 40}
@@ -40,10 +44,12 @@ var hashKeyLens = []int{4, 8, 16, 32, 48, 64, 9, 13, 37, 40}
 // up 5 times over in shuffled order, one by one and in bursts of 16, and
 // deleted. "prehash" passes the precomputed hash (the *WithHash calls).
 //
-// Then 100k random 16-byte keys, 1M random lookups: hash.Table (CRC32C)
-// single and bulk, against Go's map[[16]byte]uint64:
+// Then 100k random 16-byte keys, 1M random lookups: hash.Table single and
+// bulk (bursts of 32) with each hash function, against Go's
+// map[[16]byte]uint64:
 //
-//	hash_100k_<table_lookup|table_lookup_bulk|gomap_lookup>_cycles
+//	hash_100k_table_<crc32c|jhash|maphash>_<lookup|lookup_bulk>_cycles
+//	hash_100k_gomap_lookup_cycles
 func Hash(w io.Writer, opt Options) error {
 	stop, err := startLcores(opt)
 	if err != nil {
@@ -51,7 +57,10 @@ func Hash(w io.Writer, opt Options) error {
 	}
 	defer stop()
 	Notice(w, "hash_perf: main lcore %d, TSC %.3f GHz", eal.MainLcore(), float64(eal.TSCHz())/1e9)
-	entries := 1 << 19
+	entries := hashOpt.entries
+	if entries < 64 || entries&(entries-1) != 0 {
+		return fmt.Errorf("-hash-entries %d: want a power of two >= 64", entries)
+	}
 	if opt.Quick {
 		entries = 1 << 14
 	}
@@ -79,7 +88,7 @@ type hashBench struct {
 	opt     Options
 	entries int
 	arena   *eal.Arena
-	keys    []byte // keyLen-byte keys, back to back
+	keys    []byte // keys at a 64-byte stride (DPDK's keys[][MAX_KEYSIZE])
 	sigs    []uint32
 	pos     []int32
 }
@@ -104,6 +113,9 @@ func (hb *hashBench) newTable(kl int, ext bool) (*hash.Table, error) {
 		}
 		hb.arena = a
 		cfg.Arena = a
+		if !a.Huge() {
+			Notice(hb.w, "key %d: arena of %d MiB on ordinary pages (no hugepages left?)", kl, a.Len()>>20)
+		}
 	}
 	return hash.New(cfg)
 }
@@ -150,6 +162,7 @@ func (hb *hashBench) run(loc string, withData bool, kl int) error {
 		}
 		fill[b]++
 		hb.keys = append(hb.keys, key...)
+		hb.keys = append(hb.keys, make([]byte, keyStride-kl)...)
 		hb.sigs = append(hb.sigs, h)
 	}
 	hb.pos = make([]int32, n)
@@ -162,7 +175,7 @@ func (hb *hashBench) run(loc string, withData bool, kl int) error {
 		// Add.
 		start := eal.Rdtsc()
 		for i := 0; i < n; i++ {
-			k := hb.keys[i*kl : (i+1)*kl]
+			k := hb.key(i, kl)
 			var p int
 			if prehash {
 				p, err = tb.AddWithHash(k, hb.sigs[i], uint64(hb.sigs[i]))
@@ -181,7 +194,7 @@ func (hb *hashBench) run(loc string, withData bool, kl int) error {
 		start = eal.Rdtsc()
 		for round := 0; round < rounds; round++ {
 			for i := 0; i < n; i++ {
-				k := hb.keys[i*kl : (i+1)*kl]
+				k := hb.key(i, kl)
 				if withData {
 					var d uint64
 					var ok bool
@@ -217,7 +230,7 @@ func (hb *hashBench) run(loc string, withData bool, kl int) error {
 		for round := 0; round < rounds; round++ {
 			for j := 0; j+burst <= n; j += burst {
 				for k := 0; k < burst; k++ {
-					kb[k] = hb.keys[(j+k)*kl : (j+k+1)*kl]
+					kb[k] = hb.key(j+k, kl)
 				}
 				var hs []uint32
 				if prehash {
@@ -251,7 +264,7 @@ func (hb *hashBench) run(loc string, withData bool, kl int) error {
 		// Delete.
 		start = eal.Rdtsc()
 		for i := 0; i < n; i++ {
-			k := hb.keys[i*kl : (i+1)*kl]
+			k := hb.key(i, kl)
 			if prehash {
 				_, err = tb.DeleteWithHash(k, hb.sigs[i])
 			} else {
@@ -266,13 +279,20 @@ func (hb *hashBench) run(loc string, withData bool, kl int) error {
 	return nil
 }
 
+// keyStride is where the bench keeps its keys: 64 bytes apart, one cache
+// line each, as hash_perf_autotest's keys[KEYS_TO_ADD][MAX_KEYSIZE].
+const keyStride = 64
+
+// key returns key i of the bench's keys.
+func (hb *hashBench) key(i, kl int) []byte { return hb.keys[i*keyStride : i*keyStride+kl] }
+
 // shuffle permutes keys, hashes and positions together.
 func (hb *hashBench) shuffle(r *rand.Rand, kl int) {
 	tmp := make([]byte, kl)
 	n := len(hb.sigs)
 	for i := n - 1; i > 0; i-- {
 		j := r.IntN(i + 1)
-		a, b := hb.keys[i*kl:(i+1)*kl], hb.keys[j*kl:(j+1)*kl]
+		a, b := hb.key(i, kl), hb.key(j, kl)
 		copy(tmp, a)
 		copy(a, b)
 		copy(b, tmp)
@@ -298,38 +318,45 @@ func hashVsMap(w io.Writer, opt Options) error {
 	for i := range order {
 		order[i] = int32(r.IntN(nkeys))
 	}
-	tb, err := hash.New(hash.Config{Entries: nkeys, KeyLen: 16, Hash: hash.CRC32C, ExtendableBuckets: true})
-	if err != nil {
-		return err
-	}
 	m := make(map[[16]byte]uint64, nkeys)
 	for i := range keys {
-		if _, err := tb.Add(keys[i][:], uint64(i)); err != nil {
-			return err
-		}
 		m[keys[i]] = uint64(i)
 	}
 	var sum uint64
-	if name := "hash_100k_table_lookup_cycles"; opt.Want(name) {
-		start := eal.Rdtsc()
-		for _, o := range order {
-			d, _, _ := tb.LookupData(keys[o][:])
-			sum += d
+	for _, hf := range []struct {
+		name string
+		f    hash.Func
+	}{{"crc32c", hash.CRC32C}, {"jhash", hash.JHash}, {"maphash", hash.MapHash()}} {
+		tb, err := hash.New(hash.Config{Entries: nkeys, KeyLen: 16, Hash: hf.f, ExtendableBuckets: true})
+		if err != nil {
+			return err
 		}
-		Report(w, name, float64(eal.Rdtsc()-start)/float64(nlook), "cycles")
-	}
-	if name := "hash_100k_table_lookup_bulk_cycles"; opt.Want(name) {
-		var kb [32][]byte
-		var db [32]uint64
-		start := eal.Rdtsc()
-		for j := 0; j+32 <= nlook; j += 32 {
-			for k := range kb {
-				kb[k] = keys[order[j+k]][:]
+		for i := range keys {
+			if _, err := tb.Add(keys[i][:], uint64(i)); err != nil {
+				return err
 			}
-			tb.LookupBulkData(kb[:], db[:])
-			sum += db[0]
 		}
-		Report(w, name, float64(eal.Rdtsc()-start)/float64(nlook/32*32), "cycles")
+		if name := "hash_100k_table_" + hf.name + "_lookup_cycles"; opt.Want(name) {
+			start := eal.Rdtsc()
+			for _, o := range order {
+				d, _, _ := tb.LookupData(keys[o][:])
+				sum += d
+			}
+			Report(w, name, float64(eal.Rdtsc()-start)/float64(nlook), "cycles")
+		}
+		if name := "hash_100k_table_" + hf.name + "_lookup_bulk_cycles"; opt.Want(name) {
+			var kb [32][]byte
+			var db [32]uint64
+			start := eal.Rdtsc()
+			for j := 0; j+32 <= nlook; j += 32 {
+				for k := range kb {
+					kb[k] = keys[order[j+k]][:]
+				}
+				tb.LookupBulkData(kb[:], db[:])
+				sum += db[0]
+			}
+			Report(w, name, float64(eal.Rdtsc()-start)/float64(nlook/32*32), "cycles")
+		}
 	}
 	if name := "hash_100k_gomap_lookup_cycles"; opt.Want(name) {
 		start := eal.Rdtsc()

@@ -86,8 +86,8 @@ func Proto(w io.Writer, opt Options) error {
 		var pt uint32
 		start := time.Now()
 		for range n {
-			t, _ := proto.GetPtype(c.pkt)
-			pt += t
+			t, h := proto.GetPtype(c.pkt)
+			pt += t + uint32(h.Total())
 		}
 		Report(w, c.name, float64(time.Since(start).Nanoseconds())/float64(n), "ns")
 		sink += uint16(pt)

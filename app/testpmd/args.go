@@ -24,6 +24,7 @@ type Options struct {
 	StatsPeriod int    // --stats-period seconds, non-interactive (0: off)
 	TxFirst     bool   // --tx-first
 	MultiFlow   bool   // --txonly-multi-flow
+	Flows       int    // --flowgen-flows (default 1024)
 	// EthPeers are --eth-peer=N,MAC: the destination address of port N
 	// for the mac, csum and txonly engines.
 	EthPeers     map[int]MAC
@@ -35,7 +36,7 @@ type Options struct {
 
 // DefaultOptions are DPDK testpmd's defaults.
 func DefaultOptions() Options {
-	return Options{ForwardMode: "io", NbCores: 1, RxQ: 1, TxQ: 1, Burst: 32, TxPkts: []int{64},
+	return Options{ForwardMode: "io", NbCores: 1, Flows: 1024, RxQ: 1, TxQ: 1, Burst: 32, TxPkts: []int{64},
 		MbufSize: 2176, MbufCache: 250, PortTopology: "paired"}
 }
 
@@ -208,6 +209,7 @@ func OptionsUsage() string {
   --burst=N                  packets per burst, 1..512 (default 32)
   --txpkts=X[,Y]*            txonly segment lengths (default 64)
   --txonly-multi-flow        txonly varies the IPv4 source per packet
+  --flowgen-flows=N          flows flowgen cycles through (default 1024)
   --tx-first                 send a burst of txonly packets before forwarding
   --eth-peer=N,MAC           destination MAC of port N (mac, csum, txonly)
   --total-num-mbufs=N        mbufs in the pool (default: computed)

@@ -2,6 +2,7 @@ package testpmd
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/dpkit/dpkit/ethdev"
@@ -42,14 +43,21 @@ func nullPair(tb testing.TB, pool *mbuf.Pool) (*ethdev.Port, *ethdev.Port) {
 // net_null ports (both streams), the scenario of bench/vs-dpdk-testpmd.sh
 // on one goroutine.
 func BenchmarkFwdNull(b *testing.B) {
-	for _, name := range []string{"io", "macswap", "txonly"} {
-		b.Run(name, func(b *testing.B) {
+	for _, c := range []struct {
+		name   string
+		direct bool
+	}{{"io", true}, {"io_iface", false}, {"macswap", true}, {"txonly", true}} {
+		name, direct := strings.TrimSuffix(c.name, "_iface"), c.direct
+		b.Run(c.name, func(b *testing.B) {
 			e, _ := LookupEngine(name)
 			pool := newTestPool(b, 4096)
 			p0, p1 := nullPair(b, pool)
 			params := DefaultFwdParams()
 			mk := func(rx, tx *ethdev.Port) *Stream {
 				s := &Stream{Rx: &portRx{rx, 0}, Tx: &portTx{tx, 0}, Lcore: testLcore, Pool: pool, Burst: 32, Params: &params}
+				if direct {
+					s.rxPort, s.txPort = rx, tx
+				}
 				if e.Begin != nil {
 					if err := e.Begin(s); err != nil {
 						b.Fatal(err)
@@ -80,7 +88,8 @@ func TestFwdNullNoAlloc(t *testing.T) {
 	p0, p1 := nullPair(t, pool)
 	params := DefaultFwdParams()
 	for _, e := range engines {
-		s := &Stream{Rx: &portRx{p0, 0}, Tx: &portTx{p1, 0}, Lcore: testLcore, Pool: pool, Burst: 32, Params: &params}
+		s := &Stream{Rx: &portRx{p0, 0}, Tx: &portTx{p1, 0}, Lcore: testLcore, Pool: pool, Burst: 32, Params: &params,
+			rxPort: p0, txPort: p1}
 		if e.Begin != nil {
 			if err := e.Begin(s); err != nil {
 				t.Fatal(err)

@@ -79,18 +79,40 @@ func init() {
 				a.clearFwdStats()
 				return nil
 			}},
-		&command{words: []string{"show", "config"}, args: "fwd", section: "display",
-			argWords: func(*App) [][]string { return [][]string{{"fwd"}} },
-			help:     "Display the forwarding configuration: engine, lcores and streams.",
+		&command{words: []string{"show", "config"}, args: "fwd|rxtx|cores", section: "display",
+			argWords: func(*App) [][]string { return [][]string{{"fwd", "rxtx", "cores"}} },
+			help:     "Display the forwarding configuration: streams, queues or lcores.",
 			run: func(a *App, w io.Writer, args []string) error {
-				if len(args) != 1 || args[0] != "fwd" {
+				if len(args) != 1 {
 					return errBadArgs
 				}
-				streams, err := a.buildStreams()
-				if err != nil {
-					return err
+				switch args[0] {
+				case "fwd":
+					streams, err := a.buildStreams()
+					if err != nil {
+						return err
+					}
+					a.printFwdConfig(w, streams, false)
+				case "rxtx":
+					a.printRxTxConfig(w, len(a.fwdLcores()))
+				case "cores":
+					fmt.Fprint(w, "List of forwarding lcores:")
+					for _, l := range a.fwdLcores() {
+						fmt.Fprintf(w, " %2d", l)
+					}
+					fmt.Fprintln(w)
+				default:
+					return errBadArgs
 				}
-				a.printFwdConfig(w, streams, false)
+				return nil
+			}},
+		&command{words: []string{"show", "port", "summary"}, args: "all", section: "display", argWords: all,
+			help: "Display one line per port: address, name, driver, link.",
+			run: func(a *App, w io.Writer, args []string) error {
+				if len(args) != 1 || args[0] != "all" {
+					return errBadArgs
+				}
+				printPortSummary(w, a.ports)
 				return nil
 			}},
 	)

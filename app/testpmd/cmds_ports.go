@@ -13,7 +13,12 @@ func init() {
 		&command{words: []string{"port", "start"}, args: "all|<port_id>", section: "ports", argWords: ports,
 			help: "Start a port or all ports (setting them up again if needed).",
 			run: func(a *App, w io.Writer, args []string) error {
-				return a.portOp(w, args, func(pt *port) error { return a.startPort(pt, w) }, "")
+				return a.portOp(w, args, func(pt *port) error {
+					if pt.dirty {
+						fmt.Fprintf(w, "Configuring Port %d (socket 0)\n", pt.id)
+					}
+					return a.startPort(pt, w)
+				}, "")
 			}},
 		&command{words: []string{"port", "stop"}, args: "all|<port_id>", section: "ports", argWords: ports,
 			help: "Stop a port or all ports.",
@@ -26,7 +31,7 @@ func init() {
 				}, "Stopping ports...")
 			}},
 		&command{words: []string{"port", "close"}, args: "all|<port_id>", section: "ports", argWords: ports,
-			help: "Close a port or all ports (stopped first); a closed port cannot be used again.",
+			help: "Close a stopped port or all stopped ports; a closed port cannot be used again.",
 			run: func(a *App, w io.Writer, args []string) error {
 				ps, err := a.selectPortsArgs(args)
 				if err != nil {
@@ -36,17 +41,19 @@ func init() {
 					return errStopFirst
 				}
 				fmt.Fprintln(w, "Closing ports...")
+				var closed []*port
 				for _, pt := range ps {
 					if pt.started() {
-						if err := pt.p.Stop(); err != nil {
-							return err
-						}
+						fmt.Fprintf(w, "Cannot close started device (port %d)\n", pt.id)
+						continue
 					}
 					if err := pt.p.Close(); err != nil {
 						return err
 					}
+					closed = append(closed, pt)
 					fmt.Fprintf(w, "Port %d is closed\n", pt.id)
 				}
+				ps = closed
 				var keep []*port
 				for _, pt := range a.ports {
 					closed := false
@@ -57,11 +64,51 @@ func init() {
 						keep = append(keep, pt)
 					}
 				}
-				a.ports = keep
-				for i, pt := range a.ports {
-					pt.id = i
-				}
+				a.ports = keep // the others keep their ids, as in DPDK
 				fmt.Fprintln(w, "Done")
+				return nil
+			}},
+		&command{words: []string{"port", "config", "all"}, args: "rxq|txq|rxd|txd|burst <value>", section: "ports",
+			argWords: func(*App) [][]string { return [][]string{{"rxq", "txq", "rxd", "txd", "burst"}} },
+			help:     "Set the queue or descriptor count of every port (stopped), or the burst size.",
+			run: func(a *App, w io.Writer, args []string) error {
+				if len(args) != 2 {
+					return errBadArgs
+				}
+				v, err := intArg(args[1:], 1, 1<<15)
+				if err != nil {
+					return err
+				}
+				if args[0] == "burst" {
+					if v > MaxBurst {
+						return errBadArgs
+					}
+					if a.run != nil {
+						return errStopFirst
+					}
+					a.burst = v
+					return nil
+				}
+				for _, pt := range a.ports {
+					if pt.started() {
+						return message("Please stop all ports first")
+					}
+				}
+				switch args[0] {
+				case "rxq":
+					a.opts.RxQ = v
+				case "txq":
+					a.opts.TxQ = v
+				case "rxd":
+					a.opts.RxD = v
+				case "txd":
+					a.opts.TxD = v
+				default:
+					return errBadArgs
+				}
+				for _, pt := range a.ports {
+					pt.dirty = true
+				}
 				return nil
 			}},
 	)

@@ -9,8 +9,9 @@ import (
 
 // flowgenEngine frees what it receives and generates UDP/IPv4 frames
 // spread over Params.Flows flows: 00:01:02:03:04:00 -> 00:01:02:03:04:01,
-// 10.254.0.0:1000 -> 10.253.x.y:1001 with x.y the flow number, as DPDK's
-// flowgen does (its defaults: 1024 flows, 60-byte frames).
+// 10.254.0.0:1000 -> 10.253.x.y:1001 with x.y the flow number, frames of
+// the --txpkts length less the 4-byte CRC, as DPDK's flowgen does (its
+// defaults: 1024 flows, 60-byte frames).
 var flowgenEngine = Engine{Name: "flowgen", Begin: flowgenBegin, Fwd: flowgenFwd}
 
 var (
@@ -19,6 +20,15 @@ var (
 	flowgenSrcIP  = [4]byte{10, 254, 0, 0}
 	flowgenDstIP  = [4]byte{10, 253, 0, 0}
 )
+
+// flowgenLen is the frame length flowgen builds for --txpkts segs.
+func flowgenLen(segs []int) int {
+	total := 0
+	for _, l := range segs {
+		total += l
+	}
+	return total - 4
+}
 
 func flowgenBegin(s *Stream) error {
 	if s.Params.Flows < 1 || s.Params.Flows > 1<<16 {

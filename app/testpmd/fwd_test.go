@@ -64,6 +64,8 @@ func TestGeneratorsMatchDPDK(t *testing.T) {
 		{"txonly", "txonly_default.pcap", []int{64}},
 		{"txonly", "txonly_len128.pcap", []int{128}},
 		{"flowgen", "out_flowgen.pcap", nil},
+		{"txonly", "txonly_multiflow.pcap", []int{64}},
+		{"flowgen", "out_flowgen_len128_flows4.pcap", []int{128}},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			e, _ := LookupEngine(c.engine)
@@ -71,6 +73,11 @@ func TestGeneratorsMatchDPDK(t *testing.T) {
 			s, _, tx := testStream(t, e, pool, nil)
 			if c.txpkts != nil {
 				s.Params.TxPkts = c.txpkts
+				s.Params.MultiFlow = strings.Contains(c.file, "multiflow")
+				s.Params.FlowgenLen = flowgenLen(c.txpkts)
+				if strings.Contains(c.file, "flows4") {
+					s.Params.Flows = 4
+				}
 				if err := e.Begin(s); err != nil {
 					t.Fatal(err)
 				}
@@ -105,7 +112,7 @@ func TestTxonlyMultiFlow(t *testing.T) {
 			t.Fatalf("frame %d: %d bytes, want 100", i, len(f))
 		}
 		ip := f[etherHdrLen:]
-		if ip[14] != byte(i) {
+		if ip[14] != byte(i) || ip[15] != txonlyFlowLow {
 			t.Fatalf("frame %d: source %d.%d.%d.%d, want third byte %d", i, ip[12], ip[13], ip[14], ip[15], byte(i))
 		}
 		if cksumFold(cksumAdd(0, ip[:20])) != 0xffff {

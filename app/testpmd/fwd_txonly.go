@@ -10,7 +10,8 @@ import (
 // port's address to its peer, 198.18.0.1:9 -> 198.18.0.2:9 (RFC 2544's
 // benchmarking range), TTL 64, no UDP checksum, of the lengths --txpkts
 // sets (64 bytes, one segment, by default). With --txonly-multi-flow the
-// third byte of the source address changes with every packet.
+// source address is 198.18.N.3 with N counting packets modulo 256, as DPDK
+// 22.11's testpmd sends them (testdata/txonly_multiflow.pcap).
 var txonlyEngine = Engine{Name: "txonly", Begin: txonlyBegin, Fwd: txonlyFwd}
 
 // txonlyHdrLen is the Ethernet + IPv4 + UDP header length.
@@ -22,6 +23,10 @@ var (
 )
 
 const txonlyPort = 9
+
+// txonlyFlowLow is the last byte of the source address of multi-flow
+// packets.
+const txonlyFlowLow = 3
 
 func txonlyBegin(s *Stream) error {
 	total := 0
@@ -85,9 +90,10 @@ func txonlyFwd(s *Stream) {
 		copy(p, hdr)
 		if s.Params.MultiFlow {
 			ip := p[etherHdrLen:]
-			ip[14] = byte(s.flow)
+			w := uint16(byte(s.flow))<<8 | txonlyFlowLow
+			binary.BigEndian.PutUint16(ip[14:], w)
 			ck := binary.BigEndian.Uint16(ip[10:])
-			binary.BigEndian.PutUint16(ip[10:], cksumUpdate16(ck, uint16(txonlySrcIP[2])<<8|uint16(txonlySrcIP[3]), uint16(byte(s.flow))<<8|uint16(txonlySrcIP[3])))
+			binary.BigEndian.PutUint16(ip[10:], cksumUpdate16(ck, uint16(txonlySrcIP[2])<<8|uint16(txonlySrcIP[3]), w))
 			s.flow++
 		}
 		if len(segs) > 1 && !s.appendSegs(m, segs[1:]) {

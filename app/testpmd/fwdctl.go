@@ -40,9 +40,9 @@ func (a *App) fwdLcores() []uint {
 	return w[:max(n, 0)]
 }
 
-// streamPlan lays the streams out: for every port and rx queue, a stream
-// to the peer port's tx queue of the same number (modulo the tx queue
-// count); the streams are dealt to the forwarding lcores in contiguous
+// streamPlan lays the streams out: for every rx queue and port (in that
+// order, as DPDK lists them), a stream to the peer port's tx queue of the
+// same number (modulo the tx queue count); the streams are dealt to the forwarding lcores in contiguous
 // runs, as DPDK's testpmd does.
 func (a *App) streamPlan() []streamSpec {
 	lc := a.fwdLcores()
@@ -50,8 +50,8 @@ func (a *App) streamPlan() []streamSpec {
 		return nil
 	}
 	var out []streamSpec
-	for i := range a.ports {
-		for q := range a.opts.RxQ {
+	for q := range a.opts.RxQ {
+		for i := range a.ports {
 			out = append(out, streamSpec{rxPort: i, rxQ: q, txPort: a.peerPort(i), txQ: q % a.opts.TxQ})
 		}
 	}
@@ -79,20 +79,22 @@ type fwdRun struct {
 	stop    atomic.Bool
 	_       [56]byte
 	started time.Time
+	// base holds each stream's counters at the last "clear fwd stats"
+	// (the lcores own the counters: the control path does not write them).
+	base []StreamStats
 }
 
 // buildStreams makes the streams of the current configuration.
 func (a *App) buildStreams() ([]*Stream, error) {
 	var out []*Stream
-	a.params.TxPkts = a.opts.TxPkts
-	a.params.MultiFlow = a.opts.MultiFlow
 	for _, sp := range a.streamPlan() {
 		rp, tp := a.ports[sp.rxPort], a.ports[sp.txPort]
 		s := &Stream{
-			RxPort: uint16(sp.rxPort), RxQueueID: uint16(sp.rxQ), TxPort: uint16(sp.txPort), TxQueueID: uint16(sp.txQ),
+			RxPort: uint16(rp.id), RxQueueID: uint16(sp.rxQ), TxPort: uint16(tp.id), TxQueueID: uint16(sp.txQ),
 			Rx: &portRx{rp.p, uint16(sp.rxQ)}, Tx: &portTx{tp.p, uint16(sp.txQ)},
 			Lcore: sp.lcore, Pool: a.pool, RxMAC: rp.mac(), TxMAC: tp.mac(), PeerMAC: tp.peer,
 			Burst: a.burst, TxCsum: tp.csum, Params: &a.params,
+			rxPort: rp.p, txPort: tp.p,
 		}
 		out = append(out, s)
 	}
@@ -120,6 +122,11 @@ func (a *App) startFwd(w io.Writer, txFirst int) error {
 	if err := a.rebindQueues(); err != nil {
 		return err
 	}
+	// The streams read the parameters while they run: set them now only.
+	a.params.TxPkts = a.opts.TxPkts
+	a.params.MultiFlow = a.opts.MultiFlow
+	a.params.Flows = a.opts.Flows
+	a.params.FlowgenLen = flowgenLen(a.opts.TxPkts)
 	streams, err := a.buildStreams()
 	if err != nil {
 		return err
@@ -131,7 +138,7 @@ func (a *App) startFwd(w io.Writer, txFirst int) error {
 			}
 		}
 	}
-	r := &fwdRun{engine: a.engine, streams: streams}
+	r := &fwdRun{engine: a.engine, streams: streams, base: make([]StreamStats, len(streams))}
 	for _, s := range streams {
 		if len(r.lcores) == 0 || r.lcores[len(r.lcores)-1] != s.Lcore {
 			r.lcores = append(r.lcores, s.Lcore)
@@ -161,6 +168,9 @@ func (a *App) startFwd(w io.Writer, txFirst int) error {
 		}
 	}
 	r.started = time.Now()
+	for _, pt := range a.ports {
+		pt.rate.sample(toPortStats(pt.p.Stats()), r.started) // rates from here
+	}
 	for i, l := range r.lcores {
 		list, fwd, stop := r.byLcore[i], r.engine.Fwd, &r.stop
 		if err := eal.RemoteLaunch(l, func(uint) error {
@@ -219,7 +229,19 @@ func (a *App) stopFwd(w io.Writer) error {
 	return firstErr
 }
 
-// fwdStats returns each port's forward statistics and their sum.
+// portPos returns the position in a.ports of the port with this id, -1
+// if it is closed.
+func (a *App) portPos(id int) int {
+	for i, pt := range a.ports {
+		if pt.id == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// fwdStats returns each port's forward statistics (by position in
+// a.ports) and their sum.
 func (a *App) fwdStats() ([]FwdStats, FwdStats) {
 	per := make([]FwdStats, len(a.ports))
 	for i, pt := range a.ports {
@@ -229,11 +251,15 @@ func (a *App) fwdStats() ([]FwdStats, FwdStats) {
 		per[i].TxPackets = sub(s.OPackets, pt.base.OPackets)
 	}
 	if a.run != nil {
-		for _, st := range a.run.streams {
-			ss := st.Stats()
-			per[st.TxPort].TxDropped += ss.FwdDropped
-			per[st.RxPort].BadIPCsum += ss.BadIPCsum
-			per[st.RxPort].BadL4Csum += ss.BadL4Csum
+		for i, st := range a.run.streams {
+			ss, b := st.Stats(), a.run.base[i]
+			if tx := a.portPos(int(st.TxPort)); tx >= 0 {
+				per[tx].TxDropped += ss.FwdDropped - b.FwdDropped
+			}
+			if rx := a.portPos(int(st.RxPort)); rx >= 0 {
+				per[rx].BadIPCsum += ss.BadIPCsum - b.BadIPCsum
+				per[rx].BadL4Csum += ss.BadL4Csum - b.BadL4Csum
+			}
 		}
 	}
 	var total FwdStats
@@ -247,7 +273,7 @@ func (a *App) printFwdStats(w io.Writer, elapsed time.Duration) {
 	per, total := a.fwdStats()
 	csum := a.run != nil && a.run.engine.CsumStats
 	for i, s := range per {
-		printFwdPortStats(w, i, s, csum)
+		printFwdPortStats(w, a.ports[i].id, s, csum)
 	}
 	printFwdAccum(w, total, elapsed)
 }
@@ -259,8 +285,9 @@ func (a *App) clearFwdStats() {
 	}
 	if a.run != nil {
 		a.run.started = time.Now()
-		// The stream counters are the lcores' to write; the dropped and
-		// checksum counts restart with the next run.
+		for i, st := range a.run.streams {
+			a.run.base[i] = st.Stats()
+		}
 	}
 }
 
@@ -294,6 +321,13 @@ func (a *App) printFwdConfig(w io.Writer, streams []*Stream, details bool) {
 	if !details {
 		return
 	}
+	a.printRxTxConfig(w, lcores)
+}
+
+// printRxTxConfig writes "show config rxtx" (and the end of "start"): the
+// engine, then each port's queues as DPDK prints them (queue 0 of each
+// kind stands for all).
+func (a *App) printRxTxConfig(w io.Writer, lcores int) {
 	fmt.Fprintf(w, "  %s packet forwarding packets/burst=%d\n", a.engine.Name, a.burst)
 	if a.engine == &txonlyEngine {
 		total := 0
@@ -306,13 +340,13 @@ func (a *App) printFwdConfig(w io.Writer, streams []*Stream, details bool) {
 	for _, pt := range a.ports {
 		fmt.Fprintf(w, "  port %d: RX queue number: %d Tx queue number: %d\n", pt.id, a.opts.RxQ, a.opts.TxQ)
 		fmt.Fprintf(w, "    Rx offloads=0x0 Tx offloads=0x0\n")
-		for q := range a.opts.RxQ {
+		for q := range min(a.opts.RxQ, 1) {
 			fmt.Fprintf(w, "    RX queue: %d\n", q)
 			fmt.Fprintf(w, "      RX desc=%d - RX free threshold=0\n", a.opts.RxD)
 			fmt.Fprintf(w, "      RX threshold registers: pthresh=0 hthresh=0  wthresh=0\n")
 			fmt.Fprintf(w, "      RX Offloads=0x0\n")
 		}
-		for q := range a.opts.TxQ {
+		for q := range min(a.opts.TxQ, 1) {
 			fmt.Fprintf(w, "    TX queue: %d\n", q)
 			fmt.Fprintf(w, "      TX desc=%d - TX free threshold=0\n", a.opts.TxD)
 			fmt.Fprintf(w, "      TX threshold registers: pthresh=0 hthresh=0  wthresh=0\n")

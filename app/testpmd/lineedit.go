@@ -21,7 +21,8 @@ type LineReader interface {
 
 // pipeReader reads lines from a pipe or a file. Like DPDK's testpmd on a
 // pipe it writes the prompt and then the line it read, so that a
-// transcript reads as a session ("testpmd> show port stats all").
+// transcript reads as a session ("testpmd> show port stats all\r\n", the
+// line end DPDK's echo has).
 type pipeReader struct {
 	r *bufio.Reader
 	w io.Writer
@@ -41,7 +42,7 @@ func (p *pipeReader) ReadLine(prompt string) (string, error) {
 		return "", err
 	}
 	line = strings.TrimRight(line, "\r\n")
-	fmt.Fprintln(p.w, line)
+	fmt.Fprint(p.w, line, "\r\n") // DPDK's cmdline echoes "\r\n" too
 	return line, nil
 }
 
@@ -214,14 +215,19 @@ func (e *lineEditor) escape() byte {
 	}
 	switch {
 	case c >= '0' && c <= '9':
+		// "ESC [ n ~" (Home, End, Delete) or "ESC [ 1 ; mod X" (a
+		// modified arrow: taken as the plain one).
 		num := c
 		for {
 			d, err := e.in.ReadByte()
 			if err != nil || d == '~' {
 				break
 			}
-			if d < '0' || d > '9' && d != ';' {
-				break
+			if (d >= 'A' && d <= 'D') || d == 'H' || d == 'F' {
+				return d
+			}
+			if (d < '0' || d > '9') && d != ';' {
+				return 0
 			}
 		}
 		switch num {

@@ -47,6 +47,8 @@ func TestLineEditorKeys(t *testing.T) {
 		{"ctrl-w", "show port stats\x17info\r", "show port info"},
 		{"home end keys", "bc\x1b[Ha\x1b[Fd\r", "abcd"},
 		{"home end ~", "bc\x1b[1~a\x1b[4~d\r", "abcd"},
+		{"modified arrows", "ac\x1b[1;5Db\x1b[1;5Cd\r", "abcd"},
+		{"unknown sequence", "ab\x1b[2;3Xc\r", "abc"},
 		{"control chars dropped", "st\x00\x07art\r", "start"},
 		{"utf-8", "set peer é\r", "set peer é"},
 		{"last line without newline", "quit", "quit"},
@@ -92,7 +94,7 @@ func TestCompletion(t *testing.T) {
 		{"", nil}, // every first word; checked below
 		{"sh", []string{"show"}},
 		{"show ", []string{"config", "fwd", "port"}},
-		{"show port ", []string{"info", "stats", "xstats"}},
+		{"show port ", []string{"info", "stats", "summary", "xstats"}},
 		{"show port stats ", []string{"0", "1", "all"}},
 		{"set fwd ", EngineNames()},
 		{"set fwd mac", []string{"mac", "macswap"}},
@@ -122,7 +124,7 @@ func TestCompletion(t *testing.T) {
 		t.Errorf("tab completion gave %q", lines)
 	}
 	lines, _, out := editorLines(t, "show port \t\t\r", a.completions)
-	if !strings.Contains(out, "info  stats  xstats") || !slices.Equal(lines, []string{"show port "}) {
+	if !strings.Contains(out, "info  stats  summary  xstats") || !slices.Equal(lines, []string{"show port "}) {
 		t.Errorf("second tab: %q, output %q", lines, out)
 	}
 }
@@ -139,7 +141,7 @@ func TestPipeReaderEchoes(t *testing.T) {
 	if _, err := r.ReadLine("testpmd> "); err != io.EOF {
 		t.Errorf("end: %v", err)
 	}
-	if out.String() != "testpmd> start\ntestpmd> stop\ntestpmd> \n" {
+	if out.String() != "testpmd> start\r\ntestpmd> stop\r\ntestpmd> \n" {
 		t.Errorf("transcript %q", out.String())
 	}
 }

@@ -52,6 +52,7 @@ func TestTerminalShell(t *testing.T) {
 		done <- Run(append(lcoreArgs(), "--vdev", "net_null0", "--vdev", "net_null1", "--", "-i"),
 			RunConfig{Stdin: slave, Stdout: sb, Stderr: sb, Signals: make(chan os.Signal)})
 	}()
+	waitFor(t, sb, "testpmd> ", 1)
 	for _, keys := range []string{"sh\tpo\tsta\t", "al\t\r", "\x1b[A\r", "show port \t\t", "\x15quit\r"} {
 		time.Sleep(300 * time.Millisecond)
 		if _, err := master.WriteString(keys); err != nil {
@@ -73,7 +74,7 @@ func TestTerminalShell(t *testing.T) {
 	if n := strings.Count(s, "NIC statistics for port 1"); n != 2 {
 		t.Errorf("%d port 1 statistics blocks, want 2 (completed command, then recalled)\n%q", n, s)
 	}
-	if !strings.Contains(s, "\ninfo  stats  xstats\n") {
+	if !strings.Contains(s, "\ninfo  stats  summary  xstats\n") {
 		t.Errorf("second Tab did not list the candidates:\n%q", s)
 	}
 	after, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)

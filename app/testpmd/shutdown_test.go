@@ -6,7 +6,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/dpkit/dpkit/mbuf"
 )
@@ -46,17 +45,15 @@ func TestDefaultRun(t *testing.T) {
 	sb := &syncBuf{b: &out}
 	done := make(chan int)
 	go func() { done <- Run(nil, RunConfig{Stdout: sb, Stderr: sb, Signals: sigs}) }()
-	time.Sleep(1500 * time.Millisecond)
+	waitFor(t, sb, "All ports: Rx-Mpps:", 1)
 	sigs <- syscall.SIGTERM
 	code := <-done
-	sb.mu.Lock()
-	s := out.String()
-	sb.mu.Unlock()
+	s := sb.String()
 	if code != ExitOK {
 		t.Fatalf("exit %d:\n%s", code, s)
 	}
 	for _, want := range []string{"running the demo", "Port statistics ====", "Rx-pps:", "Signal 15 received",
-		"Accumulated forward statistics", "RX-Mpps:", "Bye..."} {
+		"Accumulated forward statistics", "RX-Mpps:", "All ports: Rx-Mpps:", "Bye..."} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q", want)
 		}

@@ -163,7 +163,9 @@ func (a *App) init(vdevs []string) error {
 		n = max(n, 8192)
 	}
 	fmt.Fprintf(a.out, "testpmd: create a new mbuf pool <mb_pool_0>: n=%d, size=%d, socket=0\n", n, o.MbufSize)
-	pool, err := mbuf.NewPool(mbuf.PoolConfig{Name: "mb_pool_0", N: n, CacheSize: o.MbufCache, DataRoomSize: o.MbufSize})
+	// Shared (memfd-backed), as DPDK's memory is to its memif PMD: a
+	// zero-copy memif client announces the pool to its peer.
+	pool, err := mbuf.NewPool(mbuf.PoolConfig{Name: "mb_pool_0", N: n, CacheSize: o.MbufCache, DataRoomSize: o.MbufSize, Shared: true})
 	if err != nil {
 		return fmt.Errorf("creating the mbuf pool: %w", err)
 	}
@@ -294,13 +296,31 @@ func boolInt(b bool) int {
 
 // printPeriodicStats is --stats-period's screen: clear, then every port.
 func (a *App) printPeriodicStats() {
-	fmt.Fprint(a.out, "\x1b[2J\x1b[1;1H")
-	fmt.Fprintln(a.out, "\nPort statistics ====================================")
 	now := time.Now()
-	for _, pt := range a.ports {
-		s := toPortStats(pt.p.Stats())
-		printNICStats(a.out, pt.id, s, pt.rate.sample(s, now))
+	ids := make([]int, len(a.ports))
+	stats := make([]PortStats, len(a.ports))
+	rates := make([]Throughput, len(a.ports))
+	for i, pt := range a.ports {
+		ids[i] = pt.id
+		stats[i] = toPortStats(pt.p.Stats())
+		rates[i] = pt.rate.sample(stats[i], now)
 	}
+	printStatsScreen(a.out, ids, stats, rates)
+}
+
+// printStatsScreen writes one --stats-period screen: clear the terminal,
+// the title, every port's statistics as DPDK lays them out, then (dpkit's
+// addition) the sum of the rates in Mpps.
+func printStatsScreen(w io.Writer, ids []int, stats []PortStats, rates []Throughput) {
+	fmt.Fprint(w, "\x1b[2J\x1b[1;1H")
+	fmt.Fprint(w, "\nPort statistics ====================================")
+	var rx, tx uint64
+	for i := range stats {
+		printNICStats(w, ids[i], stats[i], rates[i])
+		rx += rates[i].RxPPS
+		tx += rates[i].TxPPS
+	}
+	fmt.Fprintf(w, "\n  All ports: Rx-Mpps: %.3f          Tx-Mpps: %.3f\n", float64(rx)/1e6, float64(tx)/1e6)
 }
 
 // shutdown stops forwarding and the ports, closes them, and checks that

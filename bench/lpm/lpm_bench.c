@@ -13,7 +13,8 @@
  *   lpm_delete_cycles   cycles per rte_lpm_delete, all routes
  *   (lpm6_* the same for rte_lpm6; it has no x4)
  *
- * Lookup figures are the best of -r passes. Usage:
+ * Lookup figures: -r rounds over all addresses in chunks of 65536, each
+ * chunk timed on its own, the sum of each chunk's best (see best()). Usage:
  *   lpm_bench [EAL args] -- [-6] -f routes -t addrs [-g tbl8s] [-r rounds] [-b burst]
  */
 #include <arpa/inet.h>
@@ -122,18 +123,101 @@ static size_t heap_bytes(void)
 	return st.heap_allocsz_bytes;
 }
 
-static int run4(unsigned tbl8s, int rounds, unsigned burst)
+/* As `dpkit bench lpm` (app/bench/lpm.go, best): each round runs over all
+ * addresses in chunks of CHUNK, each chunk timed on its own; the figure is
+ * the sum over chunks of each chunk's best time, per address. */
+#define CHUNK (1u << 16)
+typedef uint64_t (*chunk_fn)(size_t lo, size_t hi);
+
+static double best(int rounds, size_t n, chunk_fn fn)
+{
+	size_t nchunks = (n + CHUNK - 1) / CHUNK, c;
+	uint64_t *mins = malloc(nchunks * sizeof(*mins)), total = 0;
+	int k;
+	if (mins == NULL)
+		die("out of memory", NULL);
+	for (c = 0; c < nchunks; c++)
+		mins[c] = UINT64_MAX;
+	for (k = 0; k < rounds; k++)
+		for (c = 0; c < nchunks; c++) {
+			size_t hi = (c + 1) * CHUNK < n ? (c + 1) * CHUNK : n;
+			uint64_t t = fn(c * CHUNK, hi);
+			mins[c] = t < mins[c] ? t : mins[c];
+		}
+	for (c = 0; c < nchunks; c++)
+		total += mins[c];
+	free(mins);
+	return (double)total / n;
+}
+
+static struct rte_lpm *lpm4;
+static struct rte_lpm6 *lpm6;
+static uint32_t *ips, *hops;
+static int32_t *hops6;
+static unsigned burst = 64;
+
+static uint64_t single4(size_t lo, size_t hi)
+{
+	uint32_t acc = 0, nh;
+	uint64_t t = rte_rdtsc();
+	for (size_t i = lo; i < hi; i++)
+		if (rte_lpm_lookup(lpm4, ips[i], &nh) == 0)
+			acc += nh;
+	t = rte_rdtsc() - t;
+	sink += acc;
+	return t;
+}
+
+static uint64_t bulk4(size_t lo, size_t hi)
+{
+	uint64_t t = rte_rdtsc();
+	for (size_t i = lo; i + burst <= hi; i += burst)
+		rte_lpm_lookup_bulk(lpm4, ips + i, hops + i, burst);
+	return rte_rdtsc() - t;
+}
+
+static uint64_t x4(size_t lo, size_t hi)
+{
+	uint64_t t = rte_rdtsc();
+	for (size_t i = lo; i + 4 <= hi; i += 4) {
+		xmm_t v = _mm_loadu_si128((const __m128i *)(ips + i));
+		rte_lpm_lookupx4(lpm4, v, hops + i, 0);
+	}
+	return rte_rdtsc() - t;
+}
+
+static uint64_t single6(size_t lo, size_t hi)
+{
+	uint32_t acc = 0, nh;
+	uint64_t t = rte_rdtsc();
+	for (size_t i = lo; i < hi; i++)
+		if (rte_lpm6_lookup(lpm6, addrs[i], &nh) == 0)
+			acc += nh;
+	t = rte_rdtsc() - t;
+	sink += acc;
+	return t;
+}
+
+static uint64_t bulk6(size_t lo, size_t hi)
+{
+	uint64_t t = rte_rdtsc();
+	for (size_t i = lo; i + burst <= hi; i += burst)
+		rte_lpm6_lookup_bulk_func(lpm6, addrs + i, hops6 + i, burst);
+	return rte_rdtsc() - t;
+}
+
+static int run4(unsigned tbl8s, int rounds)
 {
 	struct rte_lpm_config cfg = { .max_rules = nroutes, .number_tbl8s = tbl8s };
-	size_t h0 = heap_bytes();
+	size_t h0 = heap_bytes(), i;
 	struct rte_lpm *lpm = rte_lpm_create("lpm_bench", SOCKET_ID_ANY, &cfg);
 	size_t tbytes = heap_bytes() - h0;
-	uint32_t *ips = rte_malloc(NULL, naddrs * 4, 64), *hops = rte_malloc(NULL, naddrs * 4, 64);
-	uint64_t t, best;
-	size_t i, n;
-	int k;
+	uint64_t t;
+	ips = rte_malloc(NULL, naddrs * 4, 64);
+	hops = rte_malloc(NULL, naddrs * 4, 64);
 	if (lpm == NULL || ips == NULL || hops == NULL)
 		die("cannot create the rte_lpm table or its buffers", NULL);
+	lpm4 = lpm;
 	for (i = 0; i < naddrs; i++)
 		ips[i] = ip4(addrs[i]);
 
@@ -145,47 +229,9 @@ static int run4(unsigned tbl8s, int rounds, unsigned burst)
 		}
 	printf("lpm_add_cycles %.2f cycles\n", (double)(rte_rdtsc() - t) / nroutes);
 	printf("lpm_bytes_per_route %.2f bytes\n", (double)tbytes / nroutes);
-
-	best = UINT64_MAX;
-	for (k = 0; k < rounds; k++) {
-		uint32_t acc = 0, nh;
-		t = rte_rdtsc();
-		for (i = 0; i < naddrs; i++) {
-			if (rte_lpm_lookup(lpm, ips[i], &nh) == 0)
-				acc += nh;
-		}
-		t = rte_rdtsc() - t;
-		sink += acc;
-		best = t < best ? t : best;
-	}
-	printf("lpm_lookup_cycles %.2f cycles\n", (double)best / naddrs);
-
-	n = naddrs / burst * burst;
-	best = UINT64_MAX;
-	for (k = 0; k < rounds; k++) {
-		t = rte_rdtsc();
-		for (i = 0; i < n; i += burst)
-			rte_lpm_lookup_bulk(lpm, ips + i, hops + i, burst);
-		t = rte_rdtsc() - t;
-		best = t < best ? t : best;
-	}
-	printf("lpm_bulk_cycles %.2f cycles\n", (double)best / n);
-
-	n = naddrs & ~(size_t)3;
-	best = UINT64_MAX;
-	for (k = 0; k < rounds; k++) {
-		uint32_t acc = 0, h[4];
-		t = rte_rdtsc();
-		for (i = 0; i < n; i += 4) {
-			xmm_t v = _mm_loadu_si128((const __m128i *)(ips + i));
-			rte_lpm_lookupx4(lpm, v, h, 0);
-			acc += h[0] + h[1] + h[2] + h[3];
-		}
-		t = rte_rdtsc() - t;
-		sink += acc;
-		best = t < best ? t : best;
-	}
-	printf("lpm_x4_cycles %.2f cycles\n", (double)best / n);
+	printf("lpm_lookup_cycles %.2f cycles\n", best(rounds, naddrs, single4));
+	printf("lpm_bulk_cycles %.2f cycles\n", best(rounds, naddrs / burst * burst, bulk4));
+	printf("lpm_x4_cycles %.2f cycles\n", best(rounds, naddrs & ~(size_t)3, x4));
 
 	t = rte_rdtsc();
 	for (i = 0; i < nroutes; i++)
@@ -195,18 +241,17 @@ static int run4(unsigned tbl8s, int rounds, unsigned burst)
 	return 0;
 }
 
-static int run6(unsigned tbl8s, int rounds, unsigned burst)
+static int run6(unsigned tbl8s, int rounds)
 {
 	struct rte_lpm6_config cfg = { .max_rules = nroutes, .number_tbl8s = tbl8s };
-	size_t h0 = heap_bytes();
+	size_t h0 = heap_bytes(), i;
 	struct rte_lpm6 *lpm = rte_lpm6_create("lpm6_bench", SOCKET_ID_ANY, &cfg);
 	size_t tbytes = heap_bytes() - h0;
-	int32_t *hops = rte_malloc(NULL, naddrs * 4, 64);
-	uint64_t t, best;
-	size_t i, n;
-	int k;
-	if (lpm == NULL || hops == NULL)
+	uint64_t t;
+	hops6 = rte_malloc(NULL, naddrs * 4, 64);
+	if (lpm == NULL || hops6 == NULL)
 		die("cannot create the rte_lpm6 table", NULL);
+	lpm6 = lpm;
 
 	t = rte_rdtsc();
 	for (i = 0; i < nroutes; i++)
@@ -216,30 +261,8 @@ static int run6(unsigned tbl8s, int rounds, unsigned burst)
 		}
 	printf("lpm6_add_cycles %.2f cycles\n", (double)(rte_rdtsc() - t) / nroutes);
 	printf("lpm6_bytes_per_route %.2f bytes\n", (double)tbytes / nroutes);
-
-	best = UINT64_MAX;
-	for (k = 0; k < rounds; k++) {
-		uint32_t acc = 0, nh;
-		t = rte_rdtsc();
-		for (i = 0; i < naddrs; i++)
-			if (rte_lpm6_lookup(lpm, addrs[i], &nh) == 0)
-				acc += nh;
-		t = rte_rdtsc() - t;
-		sink += acc;
-		best = t < best ? t : best;
-	}
-	printf("lpm6_lookup_cycles %.2f cycles\n", (double)best / naddrs);
-
-	n = naddrs / burst * burst;
-	best = UINT64_MAX;
-	for (k = 0; k < rounds; k++) {
-		t = rte_rdtsc();
-		for (i = 0; i < n; i += burst)
-			rte_lpm6_lookup_bulk_func(lpm, addrs + i, hops + i, burst);
-		t = rte_rdtsc() - t;
-		best = t < best ? t : best;
-	}
-	printf("lpm6_bulk_cycles %.2f cycles\n", (double)best / n);
+	printf("lpm6_lookup_cycles %.2f cycles\n", best(rounds, naddrs, single6));
+	printf("lpm6_bulk_cycles %.2f cycles\n", best(rounds, naddrs / burst * burst, bulk6));
 
 	t = rte_rdtsc();
 	for (i = 0; i < nroutes; i++)
@@ -252,7 +275,7 @@ static int run6(unsigned tbl8s, int rounds, unsigned burst)
 int main(int argc, char **argv)
 {
 	const char *rf = NULL, *af = NULL;
-	unsigned tbl8s = 0, burst = 64;
+	unsigned tbl8s = 0;
 	int v6 = 0, rounds = 5, c, ret = rte_eal_init(argc, argv);
 	if (ret < 0)
 		die("cannot init EAL", NULL);
@@ -269,8 +292,8 @@ int main(int argc, char **argv)
 		default: die("usage: lpm_bench [EAL] -- [-6] -f routes -t addrs [-g tbl8s] [-r rounds] [-b burst]", NULL);
 		}
 	}
-	if (rf == NULL || af == NULL || rounds < 1 || burst < 1)
-		die("need -f routes and -t addrs", NULL);
+	if (rf == NULL || af == NULL || rounds < 1 || burst < 1 || CHUNK % burst != 0)
+		die("need -f routes and -t addrs; -r >= 1; -b a divisor of 65536", NULL);
 	load_routes(rf, v6);
 	load_addrs(af, v6);
 	if (nroutes == 0 || naddrs == 0)
@@ -279,7 +302,7 @@ int main(int argc, char **argv)
 		tbl8s = v6 ? nroutes * 4 + 256 : nroutes * 6 / 5 + 256;
 	printf("# lpm_bench: %zu routes, %zu addresses, %u tbl8s, TSC %.3f GHz, best of %d passes\n",
 	       nroutes, naddrs, tbl8s, rte_get_tsc_hz() / 1e9, rounds);
-	ret = v6 ? run6(tbl8s, rounds, burst) : run4(tbl8s, rounds, burst);
+	ret = v6 ? run6(tbl8s, rounds) : run4(tbl8s, rounds);
 	printf("# sink %u\n", sink & 1);
 	rte_eal_cleanup();
 	return ret;

@@ -21,6 +21,7 @@ import (
 	"github.com/dpkit/dpkit/eal"
 	"github.com/dpkit/dpkit/ethdev"
 	"github.com/dpkit/dpkit/internal/testutil"
+	"github.com/dpkit/dpkit/internal/toeplitz"
 	"github.com/dpkit/dpkit/mbuf"
 )
 
@@ -85,6 +86,8 @@ func Run(t *testing.T, cfg Config) {
 	t.Run("Reset", s.reset)
 	t.Run("CloseWithPackets", s.closeWithPackets)
 	t.Run("Control", s.control)
+	t.Run("RxInterrupt", s.rxInterrupt)
+	t.Run("SoftRSS", s.softRSS)
 }
 
 type suite struct{ cfg Config }
@@ -161,6 +164,18 @@ func setup(t *testing.T, p *ethdev.Port, nq int, mp *mbuf.Pool) {
 	if err := p.Start(); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
+	waitLinkUp(p)
+}
+
+// waitLinkUp gives a port whose link comes up on its own (a peer that
+// connects, a carrier) a moment after Start; the cases check the link.
+func waitLinkUp(p *ethdev.Port) {
+	if _, async := p.Device().(ethdev.LinkWatcher); !async {
+		return
+	}
+	for end := time.Now().Add(2 * time.Second); !p.Link().Up && time.Now().Before(end); {
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func wantState(t *testing.T, err error, what string) {
@@ -195,6 +210,7 @@ func (s *suite) lifecycle(t *testing.T) {
 	if err := p.Start(); err != nil {
 		t.Fatalf("Start after Stop: %v", err)
 	}
+	waitLinkUp(p)
 	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -711,5 +727,170 @@ func (s *suite) control(t *testing.T) {
 	// up across Stop; ethdev's default link follows the port state.
 	if _, own := p.Device().(ethdev.LinkReporter); !own && (len(links) != 2 || links[0].Up || !links[1].Up) {
 		t.Errorf("link callbacks on Stop, Start: %v, want [down up]", links)
+	}
+}
+
+// rxInterrupt: with Config.RxIntr, a queue's RxIntrWait sleeps while the
+// queue is empty and wakes when a packet arrives (by loopback or Inject).
+func (s *suite) rxInterrupt(t *testing.T) {
+	mp := pool(t, 1023)
+	p := s.open(t)
+	if !p.Info().RxIntr {
+		t.Skip("the driver has no rx interrupts (ethdev.RxInterrupter)")
+	}
+	if !s.cfg.Loopback && s.cfg.Inject == nil {
+		t.Skip("no way to make a packet arrive (Loopback or Inject)")
+	}
+	if err := p.Configure(ethdev.Config{RxQueues: 1, TxQueues: 1, RxIntr: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.RxQueueSetup(0, 0, mp, &ethdev.RxQueueConf{Lcore: lc}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.TxQueueSetup(0, 0, &ethdev.TxQueueConf{Lcore: lc}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if !s.cfg.Noisy {
+		if err := ethdev.RxIntrWait(p, 0, 20*time.Millisecond); !errors.Is(err, ethdev.ErrTimeout) {
+			t.Fatalf("RxIntrWait on an empty queue: %v, want ErrTimeout", err)
+		}
+	}
+	woke := make(chan error, 1)
+	go func() { woke <- ethdev.RxIntrWait(p, 0, 10*time.Second) }()
+	time.Sleep(30 * time.Millisecond)
+	f := frame(64, 4242)
+	if s.cfg.Loopback {
+		m := mp.Alloc(lc)
+		copy(m.Append(len(f)), f)
+		if p.TxBurst(0, []*mbuf.Mbuf{m}) != 1 {
+			m.Free(lc)
+			t.Fatal("TxBurst took nothing")
+		}
+	} else {
+		s.cfg.Inject(t, p, 0, f)
+	}
+	select {
+	case err := <-woke:
+		if err != nil {
+			t.Fatalf("RxIntrWait: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("RxIntrWait did not wake when a packet arrived")
+	}
+	got := s.drain(t, p, 1, 1)
+	found := false
+	for _, b := range got[0] {
+		found = found || bytes.Equal(b, f)
+	}
+	if !found {
+		t.Errorf("the packet that woke the queue was not received (got %d frames)", len(got[0]))
+	}
+}
+
+// rssFrame is an IPv4/UDP frame of flow f (source address and port vary)
+// whose payload starts with the suite's marker and f.
+func rssFrame(f int) []byte {
+	b := []byte{0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00}
+	b = append(b, 0x45, 0, 0, 36, 0, 0, 0x40, 0, 64, 17, 0, 0, 198, 18, byte(f>>8), byte(f), 198, 19, 0, 1)
+	b = append(b, byte((2000+f)>>8), byte(2000+f), 0x17, 0xc1, 0, 16, 0, 0)
+	return append(b, 'd', 'p', 'k', 't', byte(f>>24), byte(f>>16), byte(f>>8), byte(f))
+}
+
+// rssFlow returns the flow of a frame built by rssFrame, or -1.
+func rssFlow(b []byte) int {
+	if len(b) < 50 || b[12] != 0x08 || b[13] != 0 || string(b[42:46]) != "dpkt" {
+		return -1
+	}
+	return int(b[46])<<24 | int(b[47])<<16 | int(b[48])<<8 | int(b[49])
+}
+
+// softRSS: a port whose RSS is ethdev's (DevInfo.SoftRSS) puts every
+// packet on the queue its RETA gives for the Toeplitz hash of the 5-tuple
+// under the default key, and stamps the hash in the mbuf.
+func (s *suite) softRSS(t *testing.T) {
+	mp := pool(t, 2047)
+	p := s.open(t)
+	di := p.Info()
+	if !di.SoftRSS {
+		t.Skip("RSS is not ethdev's software RSS")
+	}
+	if !s.cfg.Loopback && s.cfg.Inject == nil {
+		t.Skip("no way to make a packet arrive (Loopback or Inject)")
+	}
+	nq := 4
+	if !di.SoftRSSSpread {
+		nq = min(nq, di.MaxRxQueues)
+	}
+	if err := p.Configure(ethdev.Config{RxQueues: nq, TxQueues: 1, RxMQMode: ethdev.MQRSS}); err != nil {
+		t.Fatal(err)
+	}
+	for q := range uint16(nq) {
+		if err := p.RxQueueSetup(q, 0, mp, &ethdev.RxQueueConf{Lcore: lc}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.TxQueueSetup(0, 0, &ethdev.TxQueueConf{Lcore: lc}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	reta, err := p.RETA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const flows = 64
+	for f := range flows {
+		b := rssFrame(f)
+		if s.cfg.Loopback {
+			m := mp.Alloc(lc)
+			copy(m.Append(len(b)), b)
+			if p.TxBurst(0, []*mbuf.Mbuf{m}) != 1 {
+				m.Free(lc)
+				t.Fatal("TxBurst took nothing")
+			}
+		} else {
+			s.cfg.Inject(t, p, 0, b)
+		}
+	}
+	seen := make([]bool, flows)
+	per := make([]int, nq)
+	got := 0
+	rx := make([]*mbuf.Mbuf, 32)
+	deadline := time.Now().Add(s.cfg.Wait)
+	for got < flows && time.Now().Before(deadline) {
+		for q := range uint16(nq) {
+			n := p.RxBurst(q, rx)
+			for _, m := range rx[:n] {
+				b := make([]byte, m.PktLen())
+				m.CopyTo(b)
+				f := rssFlow(b)
+				if f < 0 || f >= flows {
+					continue // not ours (a noisy port)
+				}
+				h := toeplitz.Hash(toeplitz.DefaultKey[:], append(append([]byte{}, b[26:34]...), b[34:38]...))
+				if want := reta[h%uint32(len(reta))]; q != want || m.RSSHash() != h || m.OlFlags()&mbuf.RxRSSHash == 0 {
+					t.Errorf("flow %d: queue %d hash %#x; want queue %d hash %#x", f, q, m.RSSHash(), want, h)
+				}
+				if seen[f] {
+					t.Errorf("flow %d received twice", f)
+				}
+				seen[f] = true
+				per[q]++
+				got++
+			}
+			mbuf.FreeBulk(lc, rx[:n])
+		}
+	}
+	if got != flows {
+		t.Fatalf("received %d of %d flows (per queue %v)", got, flows, per)
+	}
+	for q, n := range per {
+		if n == 0 {
+			t.Errorf("queue %d received nothing of %d flows (%v)", q, flows, per)
+		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -90,7 +91,7 @@ func run(args []string, stop *atomic.Bool, out io.Writer) error {
 	}()
 	for i, v := range cfg.Vdevs {
 		if *mask != "" {
-			m, err := strconv.ParseUint(*mask, 16, 64)
+			m, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimPrefix(*mask, "0x"), "0X"), 16, 64)
 			if err != nil {
 				return fmt.Errorf("-p %q: not a hexadecimal mask", *mask)
 			}

@@ -43,7 +43,7 @@ func TestL2fwd(t *testing.T) {
 	var out lockedBuf
 	cpu := eal.AllowedCPUs()[0]
 	args := []string{"--lcores", fmt.Sprintf("0@%d,1@%d,2@%d", cpu, cpu, cpu), "--no-huge",
-		"--vdev", "net_null0", "--vdev", "net_ring0", "--", "-T", "1"}
+		"--vdev", "net_null0", "--vdev", "net_ring0", "--vdev", "net_null1", "--", "-T", "1", "-p", "0x3"}
 	var seenDst, seenSrc atomic.Value
 	go func() {
 		// Watch port 1's rx queue once l2fwd has opened it.
@@ -65,7 +65,15 @@ func TestL2fwd(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}()
-	time.AfterFunc(2300*time.Millisecond, func() { stop.Store(true) })
+	// Stop after the first periodic screen (or 20 s on a starved machine).
+	go func() {
+		for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if strings.Contains(out.String(), "Port statistics") {
+				break
+			}
+		}
+		stop.Store(true)
+	}()
 	if err := run(args, &stop, &out); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}

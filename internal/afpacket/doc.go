@@ -24,6 +24,11 @@
 // one sendto(2) per burst makes the kernel send them all; the kernel marks
 // each TP_STATUS_AVAILABLE again once the packet has left.
 //
+// Config.Version TPacketV2 makes both rings TPACKET_V2 instead (what DPDK's
+// PMD uses): fixed-size rx frames, each handed over as soon as the kernel
+// has written it, so no retire delay, but no flow hash and a frame-sized
+// limit on received packets (MaxFrameLen).
+//
 // Several sockets on one interface may form a fanout group (PACKET_FANOUT,
 // hash mode): the kernel spreads the interface's traffic over them by flow,
 // like a NIC's RSS over its queues.

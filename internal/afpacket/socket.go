@@ -100,6 +100,21 @@ type Socket struct {
 // is 32): a frame holds a packet of up to FrameSize-TxHeaderLen bytes.
 const TxHeaderLen = tpacket3HdrLen
 
+// MaxFrameLen is the longest frame a socket of configuration c both sends
+// and receives whole: a tx frame holds FrameSize less its header; a V2 rx
+// frame puts the packet 66 bytes in (TPACKET2_HDRLEN and sockaddr_ll,
+// aligned so that the network header is 16-byte aligned), a V3 rx block
+// 82 bytes past each packet's start after its 48-byte descriptor.
+func MaxFrameLen(c Config) int {
+	if c.Check() != nil {
+		return 0
+	}
+	if c.Version == TPacketV2 {
+		return c.FrameSize - 66
+	}
+	return min(c.FrameSize-tpacket3HdrLen, c.BlockSize-blkDescLen-82)
+}
+
 // Check fills the defaults of c and validates it.
 func (c *Config) Check() error { return c.setDefaults() }
 

@@ -55,6 +55,13 @@ func Start(t *testing.T, prefix string, vdevs ...string) *Testpmd {
 // and --total-num-mbufs=4096), e.g. --rxq=2 --txq=2.
 func StartArgs(t *testing.T, prefix string, vdevs, appArgs []string) *Testpmd {
 	t.Helper()
+	return StartIn(t, "", prefix, vdevs, appArgs)
+}
+
+// StartIn is StartArgs inside the network namespace netns (a name under
+// /run/netns, as `ip netns` makes; "" is this process's namespace).
+func StartIn(t *testing.T, netns, prefix string, vdevs, appArgs []string) *Testpmd {
+	t.Helper()
 	bin, err := exec.LookPath("dpdk-testpmd")
 	if err != nil {
 		t.Skip("SKIP: dpdk-testpmd not installed (Debian package dpdk); make check installs it")
@@ -75,7 +82,11 @@ func StartArgs(t *testing.T, prefix string, vdevs, appArgs []string) *Testpmd {
 	}
 	args = append(args, "--", "-i", "--total-num-mbufs=4096")
 	args = append(args, appArgs...)
-	p.cmd = exec.Command(stdbuf, args...)
+	if netns != "" {
+		p.cmd = exec.Command("ip", append([]string{"netns", "exec", netns, stdbuf}, args...)...)
+	} else {
+		p.cmd = exec.Command(stdbuf, args...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = p, p
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)

@@ -30,6 +30,7 @@ type Session struct {
 	PeerIfName string // the peer interface (CONNECT or CONNECTED)
 	// Layout is the client's region 0 layout (zero on the server).
 	Layout    Layout
+	ZeroCopy  bool
 	mem       Regions
 	closeOnce sync.Once
 }
@@ -310,7 +311,14 @@ type ClientConfig struct {
 	BufSize        uint32
 	// RegionName names the memfd (visible in /proc/PID/fd).
 	RegionName string
-	Timeout    time.Duration
+	// ZeroCopy: region 0 holds the rings only (BufSize is ignored) and
+	// Extra are announced as regions 1.. for the descriptors to point
+	// into (the client's mbuf arenas). The client's queues then carry no
+	// buffers of their own: the caller fills every descriptor (Queue.Put,
+	// Queue.Offer).
+	ZeroCopy bool
+	Extra    []*Region
+	Timeout  time.Duration
 }
 
 // ClientHandshake runs the client's side on a connection to a server: it
@@ -349,6 +357,13 @@ func clientHandshake(s *Session, cfg ClientConfig) error {
 		Log2RingSize: min(cfg.Log2RingSize, h.MaxLog2RingSize, MaxLog2RingSize),
 		BufSize:      cfg.BufSize,
 	}
+	s.ZeroCopy = cfg.ZeroCopy
+	if cfg.ZeroCopy {
+		l.BufSize = 0
+		if len(cfg.Extra) == 0 || len(cfg.Extra) > int(h.MaxRegion) {
+			return fmt.Errorf("%w: zero-copy with %d extra regions; the server takes %d in all", ErrRefused, len(cfg.Extra), int(h.MaxRegion)+1)
+		}
+	}
 	size, err := l.RegionSize()
 	if err != nil {
 		return err
@@ -362,6 +377,10 @@ func clientHandshake(s *Session, cfg ClientConfig) error {
 		return err
 	}
 	s.Regions, s.mem, s.Layout, s.ID = []*Region{reg}, Regions{reg.Mem}, l, cfg.ID
+	for _, r := range cfg.Extra {
+		s.Regions = append(s.Regions, r)
+		s.mem = append(s.mem, r.Mem)
+	}
 	for _, c2s := range []bool{true, false} {
 		n, rings := l.NumS2C, &s.S2C
 		if c2s {
@@ -374,8 +393,10 @@ func clientHandshake(s *Session, cfg ClientConfig) error {
 				return err
 			}
 			r.Init()
-			for slot := range uint16(r.Size()) {
-				r.SetDesc(slot, Desc{Offset: l.BufOffset(c2s, i, slot), Length: l.BufSize})
+			if !cfg.ZeroCopy {
+				for slot := range uint16(r.Size()) {
+					r.SetDesc(slot, Desc{Offset: l.BufOffset(c2s, i, slot), Length: l.BufSize})
+				}
 			}
 			efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 			if err != nil {
@@ -408,9 +429,11 @@ func clientHandshake(s *Session, cfg ClientConfig) error {
 	if err := exchange(&initMsg, -1); err != nil {
 		return err
 	}
-	region := Msg{Type: MsgAddRegion, AddRegion: AddRegion{Index: 0, Size: size}}
-	if err := exchange(&region, reg.Fd); err != nil {
-		return err
+	for i, r := range s.Regions {
+		region := Msg{Type: MsgAddRegion, AddRegion: AddRegion{Index: uint16(i), Size: uint64(len(r.Mem))}}
+		if err := exchange(&region, r.Fd); err != nil {
+			return err
+		}
 	}
 	for _, c2s := range []bool{true, false} {
 		rings, flags := s.S2C, uint16(0)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -114,7 +115,7 @@ func TestLayout(t *testing.T) {
 	if got := l.BufOffset(false, 0, 17); got != uint32(3*rs+(32+1)*2048) {
 		t.Errorf("S2C buf slot 17 at %d", got)
 	}
-	for _, bad := range []Layout{{NumC2S: 0, NumS2C: 1, BufSize: 8}, {NumC2S: 1, NumS2C: 1, BufSize: 0}, {NumC2S: 1, NumS2C: 1, BufSize: 7}, {NumC2S: 255, NumS2C: 255, Log2RingSize: 14, BufSize: 1 << 16}} {
+	for _, bad := range []Layout{{NumC2S: 0, NumS2C: 1, BufSize: 8}, {NumC2S: 1, NumS2C: 1, BufSize: 7}, {NumC2S: 255, NumS2C: 255, Log2RingSize: 14, BufSize: 1 << 16}} {
 		if _, err := bad.RegionSize(); !errors.Is(err, ErrLayout) {
 			t.Errorf("%+v: %v", bad, err)
 		}
@@ -353,26 +354,7 @@ func TestRefused(t *testing.T) {
 		{"wrong secret", ClientConfig{ID: 1, Secret: "nope"}, "wrong secret"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			addr := SocketAddr{Path: fmt.Sprintf("dpkit-memif-refuse-%d", time.Now().UnixNano()), Abstract: true}
-			l, err := Listen(addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			done := make(chan error, 1)
-			go func() {
-				conn, err := l.Accept()
-				if err != nil {
-					done <- err
-					return
-				}
-				_, err = ServerHandshake(conn, serverCfg(1))
-				done <- err
-			}()
-			conn, err := Dial(addr)
-			if err != nil {
-				t.Fatal(err)
-			}
+			conn, done := serveOnce(t, serverCfg(1))
 			c.cfg.NumC2S, c.cfg.NumS2C, c.cfg.Log2RingSize, c.cfg.BufSize = 1, 1, 4, 64
 			_, cerr := ClientHandshake(conn, c.cfg)
 			serr := <-done
@@ -381,6 +363,34 @@ func TestRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serveOnce listens on a fresh abstract socket, runs one server handshake
+// with cfg on what connects (its error comes on done), and returns a
+// connection to it.
+func serveOnce(t *testing.T, cfg ServerConfig) (*Conn, chan error) {
+	t.Helper()
+	addr := SocketAddr{Path: fmt.Sprintf("dpkit-memif-once-%d", time.Now().UnixNano()), Abstract: true}
+	l, err := Listen(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	done := make(chan error, 1)
+	go func() {
+		conn, err := l.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		_, err = ServerHandshake(conn, cfg)
+		done <- err
+	}()
+	conn, err := Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn, done
 }
 
 // rawClient drives a server with hand-made messages.
@@ -469,26 +479,7 @@ func TestHostileClient(t *testing.T) {
 			func(r rawClient) { r.send(Msg{Type: MsgConnect}, -1) }}, "cookie"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			addr := SocketAddr{Path: fmt.Sprintf("dpkit-memif-hostile-%d", time.Now().UnixNano()), Abstract: true}
-			l, err := Listen(addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			done := make(chan error, 1)
-			go func() {
-				conn, err := l.Accept()
-				if err != nil {
-					done <- err
-					return
-				}
-				_, err = ServerHandshake(conn, serverCfg(1))
-				done <- err
-			}()
-			conn, err := Dial(addr)
-			if err != nil {
-				t.Fatal(err)
-			}
+			conn, done := serveOnce(t, serverCfg(1))
 			defer conn.Close()
 			r := rawClient{t, conn}
 			if m := r.recv(); m.Type != MsgHello {
@@ -508,4 +499,80 @@ func TestHostileClient(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzHostileRing: a peer that writes anything into the shared rings
+// (indices, descriptors, flags) never makes a queue read or write outside
+// the regions, nor panic: every buffer a queue hands out lies inside a
+// region (server) or inside the client's own buffer for that slot.
+func FuzzHostileRing(f *testing.F) {
+	f.Add([]byte{0, 4, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0})
+	f.Add(bytes.Repeat([]byte{0xff}, 64))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		const log2 = 3
+		l := Layout{NumC2S: 1, NumS2C: 1, Log2RingSize: log2, BufSize: 64}
+		size, _ := l.RegionSize()
+		region := make([]byte, size)
+		regions := Regions{region}
+		c2s, _ := RingAt(region, l.RingOffset(true, 0), log2)
+		s2c, _ := RingAt(region, l.RingOffset(false, 0), log2)
+		c2s.Init()
+		s2c.Init()
+		s := &Session{mem: regions, Layout: l, Regions: []*Region{{Mem: region, Fd: -1}},
+			C2S: []RingInfo{{Ring: c2s, Eventfd: -1}}, S2C: []RingInfo{{Ring: s2c, Eventfd: -1}}}
+		queues := []*Queue{s.ServerRxQueue(0), s.ServerTxQueue(0), s.ClientRxQueue(0), s.ClientTxQueue(0)}
+		inRegion := func(b []byte) bool {
+			if len(b) == 0 {
+				return true
+			}
+			base := uintptr(unsafe.Pointer(&region[0]))
+			p := uintptr(unsafe.Pointer(&b[0]))
+			return p >= base && p+uintptr(len(b)) <= base+uintptr(len(region))
+		}
+		// The fuzzer's bytes are the peer's writes: 16-byte records of
+		// (which ring, head, tail, flags, a descriptor), each followed by
+		// a round of every queue's operations.
+		for len(data) >= 16 {
+			rec := data[:16]
+			data = data[16:]
+			r := c2s
+			if rec[0]&1 != 0 {
+				r = s2c
+			}
+			if rec[0]&2 != 0 {
+				r.SetHead(le.Uint16(rec[1:]))
+			}
+			if rec[0]&4 != 0 {
+				r.SetTail(le.Uint16(rec[3:]))
+			}
+			r.SetDesc(uint16(rec[5]), Desc{Flags: uint16(rec[6]), Region: uint16(rec[7] & 3), Length: le.Uint32(rec[8:]), Offset: le.Uint32(rec[12:])})
+			for qi, q := range queues {
+				n, err := q.Ready()
+				if err != nil {
+					continue
+				}
+				if n > q.Size() {
+					t.Fatalf("queue %d: %d ready on a ring of %d", qi, n, q.Size())
+				}
+				for i := range n {
+					b, _, ok := q.Buf(i)
+					if ok && !inRegion(b) {
+						t.Fatalf("queue %d: buffer outside the region", qi)
+					}
+					if ok && (q.role == clientRx || q.role == clientTx) && len(b) > int(l.BufSize) {
+						t.Fatalf("queue %d: client buffer of %d bytes", qi, len(b))
+					}
+					if ok && (q.role == serverTx || q.role == clientTx) {
+						for j := range b {
+							b[j] = 0xee // a producer writes all of it
+						}
+						q.Set(i, uint32(len(b)), false)
+					}
+				}
+				if rec[15]&1 != 0 {
+					q.Done(n / 2)
+				}
+			}
+		}
+	})
 }

@@ -36,6 +36,8 @@ type Queue struct {
 	bufBase uint32 // client: offset of slot 0's buffer in region 0
 	bufSize uint32 // client: buffer size
 	region0 []byte
+	zc      bool   // zero-copy client: the caller owns every descriptor
+	reclaim uint16 // zero-copy client tx: tail as last reclaimed
 }
 
 type role uint8
@@ -65,6 +67,7 @@ func (s *Session) clientQueue(c2s bool, i int) *Queue {
 		bufBase: s.Layout.BufOffset(c2s, i, 0), bufSize: s.Layout.BufSize, region0: s.mem[0]}
 	q.head = ri.Ring.Head()
 	q.cursor = q.head
+	q.zc, q.reclaim = s.ZeroCopy, ri.Ring.Tail()
 	if r == clientRx {
 		q.cursor = ri.Ring.Tail()
 	}
@@ -100,7 +103,11 @@ func (q *Queue) Ready() (int, error) {
 	case clientRx:
 		n = q.ring.Tail() - q.cursor
 	case clientTx:
-		used := q.head - q.ring.Tail()
+		tail := q.ring.Tail()
+		if q.zc {
+			tail = q.reclaim // slots not reclaimed still hold the caller's packets
+		}
+		used := q.head - tail
 		if used > size {
 			return 0, fmt.Errorf("%w: %d in flight on a ring of %d", ErrRingCorrupt, used, size)
 		}
@@ -165,7 +172,9 @@ func (q *Queue) Done(n int) {
 	case serverRx:
 		q.ring.SetTail(q.cursor)
 	case clientRx:
-		q.Refill()
+		if !q.zc {
+			q.Refill()
+		}
 	case clientTx:
 		q.head = q.cursor
 		q.ring.SetHead(q.head)
@@ -181,7 +190,7 @@ func (q *Queue) Done(n int) {
 // Done calls it; call it once after connecting, before any packet can
 // come.
 func (q *Queue) Refill() {
-	if q.role != clientRx {
+	if q.role != clientRx || q.zc {
 		return
 	}
 	end := q.cursor + q.mask + 1
@@ -215,4 +224,47 @@ func (q *Queue) kick() {
 func (q *Queue) ClearInterrupt() {
 	var b [8]byte
 	unix.Read(q.efd, b[:])
+}
+
+// Zero-copy client queues: the descriptors point into the caller's own
+// regions (its mbuf arenas), and the caller keeps track of what each slot
+// holds.
+
+// Desc returns a copy of the i-th descriptor from the cursor.
+func (q *Queue) Desc(i int) Desc { return q.ring.Desc(q.cursor + uint16(i)) }
+
+// Slot is the ring slot of the i-th descriptor from the cursor (masked):
+// what a zero-copy caller indexes its per-slot state with.
+func (q *Queue) Slot(i int) int { return int((q.cursor + uint16(i)) & q.mask) }
+
+// Put writes the i-th descriptor from the cursor whole (zero-copy tx).
+func (q *Queue) Put(i int, d Desc) { q.ring.SetDesc(q.cursor+uint16(i), d) }
+
+// Completed returns the slots a zero-copy client's tx ring got back from
+// the server since the last Reclaimed: n slots from ring slot first
+// (masked, may wrap). Their buffers may be freed.
+func (q *Queue) Completed() (first, n int, err error) {
+	done := q.ring.Tail() - q.reclaim
+	if done > q.head-q.reclaim {
+		return 0, 0, fmt.Errorf("%w: tail %d past head %d", ErrRingCorrupt, q.reclaim+done, q.head)
+	}
+	return int(q.reclaim & q.mask), int(done), nil
+}
+
+// Reclaimed records that the caller freed n completed slots.
+func (q *Queue) Reclaimed(n int) { q.reclaim += uint16(n) }
+
+// Offerable returns the slots a zero-copy client's rx ring can be given
+// buffers in: n slots from ring slot first (masked, may wrap).
+func (q *Queue) Offerable() (first, n int) {
+	return int(q.head & q.mask), int(q.cursor + q.mask + 1 - q.head)
+}
+
+// PutOffer writes the descriptor of the i-th offerable slot.
+func (q *Queue) PutOffer(i int, d Desc) { q.ring.SetDesc(q.head+uint16(i), d) }
+
+// Offer hands the first n offerable slots to the server.
+func (q *Queue) Offer(n int) {
+	q.head += uint16(n)
+	q.ring.SetHead(q.head)
 }

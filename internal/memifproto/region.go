@@ -18,6 +18,16 @@ type Region struct {
 	// past the new end fault (SIGBUS).
 	Sealed bool
 	own    bool // we created the fd
+	// borrowed: memory of the caller's (a zero-copy client's mbuf arena),
+	// announced but neither unmapped nor closed by the session.
+	borrowed bool
+}
+
+// BorrowRegion wraps memory the caller owns and shares by fd (an
+// eal.Arena made with Shared): a zero-copy client announces it as a
+// region. Close leaves it alone.
+func BorrowRegion(mem []byte, fd int) *Region {
+	return &Region{Mem: mem, Fd: fd, Sealed: true, borrowed: true}
 }
 
 // CreateRegion makes a memfd of size bytes, sealed against shrinking, and
@@ -76,7 +86,7 @@ func MapRegion(fd int, size uint64) (*Region, error) {
 
 // Close unmaps the region and closes its fd.
 func (r *Region) Close() error {
-	if r == nil || r.Fd < 0 {
+	if r == nil || r.Fd < 0 || r.borrowed {
 		return nil
 	}
 	err := unix.Munmap(r.Mem)

@@ -171,9 +171,9 @@ func (l Layout) BufOffset(c2s bool, i int, slot uint16) uint32 {
 }
 
 // RegionSize is the size of region 0, or an error if it does not fit the
-// 32-bit offsets of the protocol.
+// 32-bit offsets of the protocol. BufSize 0 (zero-copy) is rings only.
 func (l Layout) RegionSize() (uint64, error) {
-	if l.NumC2S < 1 || l.NumS2C < 1 || l.Log2RingSize > MaxLog2RingSize || l.BufSize == 0 || l.BufSize%8 != 0 {
+	if l.NumC2S < 1 || l.NumS2C < 1 || l.Log2RingSize > MaxLog2RingSize || l.BufSize%8 != 0 {
 		return 0, fmt.Errorf("%w: bad layout %+v", ErrLayout, l)
 	}
 	n := uint64(l.rings()) * (uint64(RingSize(l.Log2RingSize)) + uint64(l.BufSize)<<l.Log2RingSize)

@@ -150,6 +150,9 @@ func (t *Tap) SetQueues(n int) error {
 		ifr.SetUint16(t.flags)
 		if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
 			unix.Close(fd)
+			if err == unix.EINVAL && len(t.fds) == 0 && t.name != "" {
+				return fmt.Errorf("TUNSETIFF: %w (is %s an existing interface that is not a TAP, or a TAP created with other queue flags?)", err, t.name)
+			}
 			return fmt.Errorf("TUNSETIFF queue %d: %w", len(t.fds), err)
 		}
 		t.name = ifr.Name()

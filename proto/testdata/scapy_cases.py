@@ -104,6 +104,8 @@ def cases():
     add("esp-v6", eth() / l3(True) / ESP(spi=0x1002, seq=8, data=b"\x00" * 24))
     add("gre-key-seq-csum", eth() / l3(False) / GRE(chksum_present=1, key_present=1, seqnum_present=1, key=5, sequence_number=9, proto=0x0800) / l3(False, ttl=3) / l4("udp", False))
     add("gre-csum-bad", eth() / l3(False) / GRE(chksum_present=1, chksum=0x4321, proto=0x0800) / l3(False, ttl=3) / l4("udp", False))
+    add("gpe-ethernet", eth() / l3(False) / UDP(sport=1, dport=4790) / VXLAN(flags=0x0c, NextProtocol=3, vni=9) / Ether(src=M1, dst=M2) / l3(True) / l4("udp", True))
+    add("gpe-ethernet-v6", eth(1) / l3(True) / UDP(sport=1, dport=4790) / VXLAN(flags=0x0c, NextProtocol=3, vni=9) / Ether(src=M1, dst=M2) / Dot1Q(vlan=3) / l3(False) / l4("sctp", False))
     add("vxlan-inner-vlan", eth() / l3(False) / UDP(sport=1, dport=4789) / VXLAN(vni=1) / Ether(src=M1, dst=M2) / Dot1Q(vlan=7) / l3(False) / l4("tcp", False))
     add("vxlan-inner-qinq", eth() / l3(True) / UDP(sport=1, dport=4789) / VXLAN(vni=1) / Ether(src=M1, dst=M2) / Dot1AD(vlan=7) / Dot1Q(vlan=8) / l3(True) / l4("udp", True))
 

@@ -198,6 +198,8 @@ def describe(raw):
                     i += 1
                     break
                 i += 1
+            if i < n and isinstance(ls[i], ESP):
+                ext = True  # ESP is an IPv6 extension header (RFC 8200 section 4), as DPDK says
             ptype.append(P + ("L3_IPV6_EXT" if ext else "L3_IPV6"))
             if frag:
                 ptype.append(P + "L4_FRAG")

@@ -17,21 +17,27 @@
 // or uniformly at random (the rest, which mostly match nothing or a
 // wildcard rule).
 //
-// Usage: go run ./bench/acl/gen -rules 4000 -traces 65536 -seed 1 -o DIR
+// With -ipv6 the addresses are IPv6 (rules and trace in the text form
+// dpdk-test-acl --ipv6 reads): the same structure, the prefix lengths
+// scaled to 128 bits.
+//
+// Usage: go run ./bench/acl/gen -rules 4000 -traces 65536 -seed 1 [-ipv6] -o DIR
 // writes DIR/rules.txt and DIR/trace.txt.
 package main
 
 import (
 	"bufio"
+	"encoding/binary"
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"os"
 	"path/filepath"
 )
 
 type rule struct {
-	src, dst       uint32
+	src, dst       addr
 	srcLen, dstLen int
 	spLo, spHi     uint16
 	dpLo, dpHi     uint16
@@ -44,7 +50,11 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed")
 	out := flag.String("o", ".", "output directory")
 	randomPct := flag.Int("random", 10, "percent of trace headers drawn uniformly at random")
+	v6 := flag.Bool("ipv6", false, "IPv6 addresses")
 	flag.Parse()
+	if *v6 {
+		bitsPerAddr = 128
+	}
 	if *nRules < 1 || *nTraces < 0 || *randomPct < 0 || *randomPct > 100 {
 		fmt.Fprintln(os.Stderr, "gen: bad -rules, -traces or -random")
 		os.Exit(2)
@@ -77,45 +87,78 @@ func pick(r *rand.Rand, weights []int) int {
 	return len(weights) - 1
 }
 
-func mask(l int) uint32 {
-	if l == 0 {
-		return 0
+// bitsPerAddr is 32, or 128 with -ipv6.
+var bitsPerAddr = 32
+
+// addr is an address of bitsPerAddr bits, most significant first, in a
+// 128-bit value (hi, lo); IPv4 addresses use the low 32 bits of lo.
+type addr struct{ hi, lo uint64 }
+
+// mask returns the mask of an l-bit prefix.
+func mask(l int) addr {
+	if bitsPerAddr == 32 {
+		if l == 0 {
+			return addr{}
+		}
+		return addr{lo: uint64(^uint32(0) << (32 - l))}
 	}
-	return ^uint32(0) << (32 - l)
+	switch {
+	case l == 0:
+		return addr{}
+	case l <= 64:
+		return addr{hi: ^uint64(0) << (64 - l)}
+	default:
+		return addr{hi: ^uint64(0), lo: ^uint64(0) << (128 - l)}
+	}
 }
+
+func (a addr) and(b addr) addr    { return addr{a.hi & b.hi, a.lo & b.lo} }
+func (a addr) or(b addr) addr     { return addr{a.hi | b.hi, a.lo | b.lo} }
+func (a addr) andNot(b addr) addr { return addr{a.hi &^ b.hi, a.lo &^ b.lo} }
+
+func randAddr(r *rand.Rand) addr {
+	if bitsPerAddr == 32 {
+		return addr{lo: uint64(r.Uint32())}
+	}
+	return addr{r.Uint64(), r.Uint64()}
+}
+
+// scale maps an IPv4 prefix length to the address width.
+func scale(l int) int { return l * bitsPerAddr / 32 }
 
 // networks builds a pool of nested networks: a few hundred /8-/16 "sites",
 // each with /24 subnets, each with hosts. Prefixes drawn from the pool nest
 // and repeat like addresses in real ACLs.
 type netPool struct {
-	sites   []uint32 // /16
-	subnets []uint32 // /24
+	sites   []addr // /16 (IPv6: /64)
+	subnets []addr // /24 (IPv6: /96)
 }
 
 func newNetPool(r *rand.Rand, sites, subnets int) *netPool {
 	p := &netPool{}
 	for range sites {
-		p.sites = append(p.sites, r.Uint32()&mask(16))
+		p.sites = append(p.sites, randAddr(r).and(mask(scale(16))))
 	}
 	for range subnets {
 		s := p.sites[r.IntN(len(p.sites))]
-		p.subnets = append(p.subnets, s|uint32(r.IntN(256))<<8)
+		p.subnets = append(p.subnets, s.or(randAddr(r).and(mask(scale(24))).andNot(mask(scale(16)))))
 	}
 	return p
 }
 
 var prefixLens = []int{0, 8, 12, 16, 20, 24, 26, 28, 30, 32}
 
-func (p *netPool) prefix(r *rand.Rand, weights []int) (uint32, int) {
+func (p *netPool) prefix(r *rand.Rand, weights []int) (addr, int) {
 	l := prefixLens[pick(r, weights)]
-	var a uint32
+	var a addr
 	switch {
 	case l <= 16:
 		a = p.sites[r.IntN(len(p.sites))]
 	default:
-		a = p.subnets[r.IntN(len(p.subnets))] | r.Uint32()&0xff
+		a = p.subnets[r.IntN(len(p.subnets))].or(randAddr(r).andNot(mask(scale(24))))
 	}
-	return a & mask(l), l
+	l = scale(l)
+	return a.and(mask(l)), l
 }
 
 var wellKnown = []uint16{20, 21, 22, 23, 25, 53, 80, 110, 123, 135, 137, 139, 143, 161, 389, 443, 445, 514, 993, 995, 1433, 1521, 1723, 3306, 3389, 5060, 5432, 8080, 8443}
@@ -172,8 +215,14 @@ func genRules(r *rand.Rand, n int) []rule {
 	return rules
 }
 
-func ip(a uint32) string {
-	return fmt.Sprintf("%d.%d.%d.%d", a>>24, a>>16&0xff, a>>8&0xff, a&0xff)
+func ip(a addr) string {
+	if bitsPerAddr == 32 {
+		return fmt.Sprintf("%d.%d.%d.%d", a.lo>>24, a.lo>>16&0xff, a.lo>>8&0xff, a.lo&0xff)
+	}
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], a.hi)
+	binary.BigEndian.PutUint64(b[8:], a.lo)
+	return netip.AddrFrom16(b).String()
 }
 
 func writeRules(path string, rules []rule) error {
@@ -205,23 +254,27 @@ func writeTrace(path string, r *rand.Rand, rules []rule, n, randomPct int) error
 	}
 	w := bufio.NewWriter(f)
 	for range n {
-		var s, d uint32
+		var s, d addr
 		var sp, dp uint16
 		var pr uint8
 		if r.IntN(100) < randomPct {
-			s, d = r.Uint32(), r.Uint32()
+			s, d = randAddr(r), randAddr(r)
 			sp, dp = uint16(r.IntN(65536)), uint16(r.IntN(65536))
 			pr = []uint8{6, 17, 1, uint8(r.IntN(256))}[r.IntN(4)]
 		} else {
 			// Bias towards the first rules: the minimum of two draws.
 			i := min(r.IntN(len(rules)), r.IntN(len(rules)))
 			ru := rules[i]
-			s = ru.src | r.Uint32()&^mask(ru.srcLen)
-			d = ru.dst | r.Uint32()&^mask(ru.dstLen)
+			s = ru.src.or(randAddr(r).andNot(mask(ru.srcLen)))
+			d = ru.dst.or(randAddr(r).andNot(mask(ru.dstLen)))
 			sp, dp = inRange(r, ru.spLo, ru.spHi), inRange(r, ru.dpLo, ru.dpHi)
 			pr = ru.proto | uint8(r.IntN(256))&^ru.pmask
 		}
-		fmt.Fprintf(w, "%d\t%d\t%d\t%d\t%d\n", s, d, sp, dp, pr)
+		if bitsPerAddr == 32 {
+			fmt.Fprintf(w, "%d\t%d\t%d\t%d\t%d\n", s.lo, d.lo, sp, dp, pr)
+		} else {
+			fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\n", ip(s), ip(d), sp, dp, pr)
+		}
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()

@@ -1,12 +1,12 @@
 // Package afpacket is the net_af_packet driver (DPDK's
 // drivers/net/af_packet): a port over a Linux interface through AF_PACKET
-// sockets with memory-mapped TPACKET_V3 rings (internal/afpacket), one
+// sockets with memory-mapped TPACKET_V2 or V3 rings (internal/afpacket), one
 // socket per queue, spread by the kernel's fanout (hash mode) when there
 // are several receive queues.
 //
 // Devargs, as DPDK 22.11's net_af_packet:
 //
-//	net_af_packet0,iface=veth0,qpairs=2,blocksz=4096,framesz=2048,framecnt=512,qdisc_bypass=1
+//	net_af_packet0,iface=veth0,qpairs=2,blocksz=4096,framesz=2048,framecnt=512,qdisc_bypass=1,tpacket=2
 //
 //	iface         the interface (required), in the network namespace of
 //	              the thread that opens the port
@@ -16,11 +16,13 @@
 //	              framesz-48 bytes
 //	framecnt      frames per ring (default 512)
 //	qdisc_bypass  1: transmit without the interface's qdisc (default 0)
-//	tpacket       ring version (not in DPDK): 3 (default) receives in
-//	              blocks that the kernel hands over when full or after
-//	              1 ms (4 ms at HZ=250: the timer's resolution); 2
-//	              receives frame by frame with no delay, as DPDK's PMD
-//	              (which always uses TPACKET_V2)
+//	tpacket       ring version (not in DPDK): 2 (default) receives frame by
+//	              frame, each handed over at once, as DPDK's PMD (which
+//	              always uses TPACKET_V2); 3 receives in blocks that the
+//	              kernel hands over when full or after 1 ms (4 ms at
+//	              HZ=250, the timer's resolution): fewer status checks at
+//	              high rates, that much latency (and rx interrupt delay)
+//	              at low ones, and the kernel's flow hash (RSS hash flag)
 //
 // Packets are copied between the rings and mbufs (a frame longer than an
 // mbuf becomes a chain). The kernel strips VLAN tags on receive; without
@@ -41,6 +43,7 @@ package afpacket
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/dpkit/dpkit/ethdev"
 	afp "github.com/dpkit/dpkit/internal/afpacket"
@@ -62,7 +65,7 @@ func init() {
 			{Key: "framesz", Type: ethdev.Int, Default: fmt.Sprint(afp.DefaultFrameSize), Min: 128, Max: 1 << 30, Help: "ring frame size"},
 			{Key: "framecnt", Type: ethdev.Int, Default: fmt.Sprint(afp.DefaultFrameCount), Min: 1, Max: 1 << 24, Help: "frames per ring"},
 			{Key: "qdisc_bypass", Type: ethdev.Bool, Default: "0", Help: "bypass the interface's qdisc on transmit"},
-			{Key: "tpacket", Type: ethdev.Int, Default: "3", Min: 2, Max: 3, Help: "ring version: 3 (rx in blocks) or 2 (rx frame by frame, as DPDK's)"},
+			{Key: "tpacket", Type: ethdev.Int, Default: "2", Min: 2, Max: 3, Help: "ring version: 2 (rx frame by frame, as DPDK's) or 3 (rx in blocks)"},
 		},
 		Probe: probe,
 	})
@@ -84,12 +87,15 @@ type device struct {
 	promisc bool
 	allmult bool
 	base    []afp.Stats // per rx socket, at ResetStats
-	started bool
+	started atomic.Bool // read by the link watcher's goroutine
+	notify  func()      // ethdev's link-change hook
+	unwatch func()      // stops the link watcher
 }
 
 var (
 	_ ethdev.Device         = (*device)(nil)
 	_ ethdev.LinkReporter   = (*device)(nil)
+	_ ethdev.LinkWatcher    = (*device)(nil)
 	_ ethdev.MACAddresser   = (*device)(nil)
 	_ ethdev.PromiscSetter  = (*device)(nil)
 	_ ethdev.MTUSetter      = (*device)(nil)
@@ -109,13 +115,13 @@ func probe(args *ethdev.Devargs) (ethdev.Device, error) {
 			FrameSize:   int(args.Int("framesz")),
 			FrameCount:  int(args.Int("framecnt")),
 			QdiscBypass: args.Bool("qdisc_bypass"),
-			Version:     afp.TPacketV3,
+			Version:     afp.TPacketV2,
 		},
 		qpairs: int(args.Int("qpairs")),
 		ctl:    -1,
 	}
-	if args.Int("tpacket") == 2 {
-		d.sock.Version = afp.TPacketV2
+	if args.Int("tpacket") == 3 {
+		d.sock.Version = afp.TPacketV3
 	}
 	if d.sock.Iface == "" {
 		return nil, ErrNoIface
@@ -150,16 +156,20 @@ func (d *device) Info(di *ethdev.DevInfo) {
 	di.IfIndex = d.ifindex
 	di.MaxRxQueues = d.qpairs
 	di.MaxTxQueues = d.qpairs
-	di.MaxRxPktLen = d.sock.FrameSize - afp.TxHeaderLen // V3's; V2's header is smaller
+	di.MaxRxPktLen = afp.MaxFrameLen(d.sock)
 	di.MaxMTU = di.MaxRxPktLen - 14
 	di.RxOffloadCapa = ethdev.RxOffloadVLANStrip | ethdev.RxOffloadUDPCksum | ethdev.RxOffloadTCPCksum |
-		ethdev.RxOffloadRSSHash | ethdev.RxOffloadScatter
+		ethdev.RxOffloadScatter
+	if d.sock.Version == afp.TPacketV3 {
+		di.RxOffloadCapa |= ethdev.RxOffloadRSSHash // V3 headers carry the kernel's flow hash
+	}
 	di.TxOffloadCapa = ethdev.TxOffloadVLANInsert | ethdev.TxOffloadMultiSegs
 	// The rings are sized by framecnt, whatever the descriptor count.
 	di.RxDesc = ethdev.DescLim{Min: 1, Max: 1 << 15, Align: 1, Default: d.sock.FrameCount}
 	di.TxDesc = di.RxDesc
 	di.Speed = speed
 	di.RxIntr = true
+	di.LinkIntr = true
 }
 
 // closeSockets closes the queues' sockets.
@@ -243,11 +253,45 @@ func (d *device) TxQueueSetup(q uint16, conf *ethdev.TxQueueConf) (ethdev.TxQueu
 	return tq, nil
 }
 
-func (d *device) Start() error { d.started = true; return nil }
-func (d *device) Stop() error  { d.started = false; return nil }
+func (d *device) Start() error {
+	d.started.Store(true)
+	d.watch()
+	return nil
+}
+
+func (d *device) Stop() error {
+	d.unwatchLink()
+	d.started.Store(false)
+	return nil
+}
+
+// WatchLink keeps notify for the rtnetlink watcher that runs while the
+// port is started (the link is down while it is stopped anyway).
+func (d *device) WatchLink(notify func()) { d.notify = notify }
+
+// watch starts following the interface on rtnetlink, in its namespace.
+func (d *device) watch() {
+	if d.notify == nil || d.unwatch != nil {
+		return
+	}
+	d.ns.Do(func() error {
+		stop, err := afp.WatchLink(d.ifindex, d.notify)
+		d.unwatch = stop
+		return err
+	})
+}
+
+// unwatchLink stops the watcher and waits for it.
+func (d *device) unwatchLink() {
+	if d.unwatch != nil {
+		d.unwatch()
+		d.unwatch = nil
+	}
+}
 
 // Close closes the sockets (the rings hold copies, never mbufs).
 func (d *device) Close() error {
+	d.unwatchLink()
 	d.closeSockets()
 	if d.ctl >= 0 {
 		unix.Close(d.ctl)
@@ -262,7 +306,7 @@ func (d *device) Close() error {
 
 func (d *device) Link() ethdev.Link {
 	f, err := afp.LinkFlags(d.ctl, d.sock.Iface)
-	up := d.started && err == nil && f&(unix.IFF_UP|unix.IFF_RUNNING) == unix.IFF_UP|unix.IFF_RUNNING
+	up := d.started.Load() && err == nil && f&(unix.IFF_UP|unix.IFF_RUNNING) == unix.IFF_UP|unix.IFF_RUNNING
 	return ethdev.Link{Up: up, Speed: speed, Duplex: ethdev.FullDuplex}
 }
 

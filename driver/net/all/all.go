@@ -5,7 +5,10 @@
 package all
 
 import (
-	_ "github.com/dpkit/dpkit/driver/net/memif" // net_memif
-	_ "github.com/dpkit/dpkit/driver/net/null"  // net_null
-	_ "github.com/dpkit/dpkit/driver/net/ring"  // net_ring
+	_ "github.com/dpkit/dpkit/driver/net/afpacket" // net_af_packet
+	_ "github.com/dpkit/dpkit/driver/net/memif"    // net_memif
+	_ "github.com/dpkit/dpkit/driver/net/null"     // net_null
+	_ "github.com/dpkit/dpkit/driver/net/pcap"     // net_pcap
+	_ "github.com/dpkit/dpkit/driver/net/ring"     // net_ring
+	_ "github.com/dpkit/dpkit/driver/net/tap"      // net_tap
 )

@@ -32,6 +32,7 @@ import (
 	"github.com/dpkit/dpkit/ethdev"
 	"github.com/dpkit/dpkit/internal/memifproto"
 	"github.com/dpkit/dpkit/mbuf"
+	"golang.org/x/sys/unix"
 )
 
 // Name is the driver name.
@@ -53,7 +54,7 @@ func init() {
 			{Key: "mac", Type: ethdev.String, Help: "the port's MAC address"},
 			{Key: "rsize", Type: ethdev.Int, Default: "10", Min: 1, Max: memifproto.MaxLog2RingSize, Help: "log2 of the ring size"},
 			{Key: "bsize", Type: ethdev.Int, Default: "2048", Min: 64, Max: 65535, Help: "buffer size (multiple of 8)"},
-			{Key: "zero-copy", Type: ethdev.Bool, Default: "0", Help: "zero-copy (not supported yet: must be no)"},
+			{Key: "zero-copy", Type: ethdev.Bool, Default: "0", Help: "client only: share the mbuf pools' memory instead of copying (pools made with Shared)"},
 		},
 		Probe: probe,
 	})
@@ -85,8 +86,9 @@ func probe(args *ethdev.Devargs) (ethdev.Device, error) {
 	if d.bsize%8 != 0 {
 		return nil, fmt.Errorf("net_memif: bsize=%d: must be a multiple of 8", d.bsize)
 	}
-	if args.Bool("zero-copy") {
-		return nil, fmt.Errorf("net_memif: zero-copy=yes: %w (copy mode only for now)", ethdev.ErrNotSupported)
+	d.zc = args.Bool("zero-copy")
+	if d.zc && d.role != roleClient {
+		return nil, errZCServer
 	}
 	if d.addr.Path == "" {
 		return nil, errors.New("net_memif: socket: empty path")
@@ -118,6 +120,7 @@ type device struct {
 	mac    ethdev.MAC
 	log2   uint8
 	bsize  uint32
+	zc     bool
 
 	mu       sync.Mutex
 	rxq      []*rxQueue
@@ -141,20 +144,37 @@ func (d *device) Info(info *ethdev.DevInfo) {
 	info.MaxMTU = 9000
 	info.MaxRxPktLen = 9018
 	info.LinkIntr = true
+	info.RxIntr = true
 	info.Speed = 10000
 }
 
 func (d *device) Configure(cfg *ethdev.Config) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	for _, q := range d.rxq {
+		if q != nil {
+			q.closeIntr()
+		}
+	}
 	d.rxq = make([]*rxQueue, cfg.RxQueues)
 	d.txq = make([]*txQueue, cfg.TxQueues)
 	return nil
 }
 
 func (d *device) RxQueueSetup(q uint16, conf *ethdev.RxQueueConf) (ethdev.RxQueue, error) {
-	rq := &rxQueue{dev: d, pool: conf.Pool, lcore: conf.Lcore, port: conf.Port}
+	if d.zc {
+		if err := checkZCPool(conf.Pool); err != nil {
+			return nil, err
+		}
+	}
+	rq := &rxQueue{dev: d, pool: conf.Pool, lcore: conf.Lcore, port: conf.Port, ringEfd: -1}
+	if err := rq.openIntr(); err != nil {
+		return nil, err
+	}
 	d.mu.Lock()
+	if old := d.rxq[q]; old != nil {
+		old.closeIntr()
+	}
 	d.rxq[q] = rq
 	d.mu.Unlock()
 	return rq, nil
@@ -199,6 +219,11 @@ func (d *device) Stop() error {
 func (d *device) Close() error {
 	d.mu.Lock()
 	d.closed = true
+	for _, q := range d.rxq {
+		if q != nil {
+			q.closeIntr()
+		}
+	}
 	d.mu.Unlock()
 	if d.role == roleServer {
 		unregisterServer(d)
@@ -256,6 +281,11 @@ func (d *device) Stats(s *ethdev.Stats) {
 			s.IErrors += q.badDescs.Load()
 		}
 	}
+	for _, q := range d.txq {
+		if q != nil {
+			s.OErrors += q.oerrors.Load()
+		}
+	}
 }
 
 func (d *device) ResetStats() {
@@ -265,6 +295,11 @@ func (d *device) ResetStats() {
 		if q != nil {
 			q.nombuf.Store(0)
 			q.badDescs.Store(0)
+		}
+	}
+	for _, q := range d.txq {
+		if q != nil {
+			q.oerrors.Store(0)
 		}
 	}
 }
@@ -297,15 +332,21 @@ func (d *device) dialOnce(stop chan struct{}) error {
 	d.mu.Lock()
 	nrx, ntx := len(d.rxq), len(d.txq)
 	d.mu.Unlock()
-	s, err := memifproto.ClientHandshake(c, memifproto.ClientConfig{
+	cfg := memifproto.ClientConfig{
 		ID: d.id, Secret: d.secret, Name: "dpkit", IfName: d.name,
 		NumC2S: ntx, NumS2C: nrx, Log2RingSize: d.log2, BufSize: d.bsize,
 		RegionName: "memif-" + d.name,
-	})
+	}
+	var table []zcRegion
+	if d.zc {
+		cfg.ZeroCopy = true
+		cfg.Extra, table = zcRegions()
+	}
+	s, err := memifproto.ClientHandshake(c, cfg)
 	if err != nil {
 		return err
 	}
-	if !d.attach(s) {
+	if !d.attach(s, table) {
 		s.Disconnect("port stopped")
 		return nil
 	}
@@ -327,7 +368,7 @@ func (d *device) dialOnce(stop chan struct{}) error {
 // attach makes s the device's session: the queues start using its rings.
 // It reports false (and leaves s alone) if the port is not started or
 // already has a session.
-func (d *device) attach(s *memifproto.Session) bool {
+func (d *device) attach(s *memifproto.Session, table []zcRegion) bool {
 	d.mu.Lock()
 	if !d.started || d.sess != nil {
 		d.mu.Unlock()
@@ -342,11 +383,24 @@ func (d *device) attach(s *memifproto.Session) bool {
 			mq = s.ServerRxQueue(i)
 		case !server && i < len(s.S2C):
 			mq = s.ClientRxQueue(i)
-			mq.Refill()
+			if s.ZeroCopy {
+				q.zc, q.regions, q.slots = true, table, make([]*mbuf.Mbuf, mq.Size())
+				q.offerZC(mq)
+			} else {
+				q.zc = false
+				mq.Refill()
+			}
 		}
 		if mq != nil {
-			mq.SetInterrupt(false) // we poll
+			mq.SetInterrupt(q.armed.Load()) // polling: the peer does not signal
+			q.attachIntr(mq.Eventfd())
 			q.mq.Store(mq)
+			if q.armed.Load() {
+				fence.Add(1)
+				if n, _ := mq.Ready(); n > 0 {
+					q.wake()
+				}
+			}
 		}
 	}
 	for i, q := range d.txq {
@@ -354,7 +408,12 @@ func (d *device) attach(s *memifproto.Session) bool {
 		case server && i < len(s.S2C):
 			q.mq.Store(s.ServerTxQueue(i))
 		case !server && i < len(s.C2S):
-			q.mq.Store(s.ClientTxQueue(i))
+			mq := s.ClientTxQueue(i)
+			q.zc = s.ZeroCopy
+			if q.zc {
+				q.regions, q.slots = table, make([]*mbuf.Mbuf, mq.Size())
+			}
+			q.mq.Store(mq)
 		}
 	}
 	notify := d.notify
@@ -380,12 +439,15 @@ func (d *device) detach(s *memifproto.Session, reason string) {
 		for q.busy.Load() != 0 {
 			time.Sleep(time.Microsecond)
 		}
+		q.detachIntr()
+		freeSlots(q.slots, q.lcore)
 	}
 	for _, q := range d.txq {
 		q.mq.Store(nil)
 		for q.busy.Load() != 0 {
 			time.Sleep(time.Microsecond)
 		}
+		freeSlots(q.slots, q.lcore)
 	}
 	notify := d.notify
 	d.mu.Unlock()
@@ -418,13 +480,29 @@ type rxQueue struct {
 	port     uint16
 	nombuf   atomic.Uint64
 	badDescs atomic.Uint64
+
+	// Zero-copy: the mbuf offered in each slot, and the regions.
+	zc      bool
+	slots   []*mbuf.Mbuf
+	regions []zcRegion
+
+	// Rx interrupt: epfd is the queue's stable fd (an epoll set the app
+	// polls); it holds kick (written to wake the app at once) and, while
+	// connected, the ring's eventfd, which the peer writes when armed.
+	epfd, kick int
+	ringEfd    int
+	armed      atomic.Bool
 }
 
 func (q *rxQueue) RxBurst(pkts []*mbuf.Mbuf) int {
 	q.busy.Store(1)
 	n := 0
 	if mq := q.mq.Load(); mq != nil {
-		n = q.rx(mq, pkts)
+		if q.zc {
+			n = q.rxZC(mq, pkts)
+		} else {
+			n = q.rx(mq, pkts)
+		}
 	}
 	q.busy.Store(0)
 	return n
@@ -518,16 +596,26 @@ func resetPkt(m *mbuf.Mbuf, lcore uint) {
 
 // txQueue transmits on one ring.
 type txQueue struct {
-	mq    atomic.Pointer[memifproto.Queue]
-	busy  atomic.Uint32
-	dev   *device
-	lcore uint
+	mq      atomic.Pointer[memifproto.Queue]
+	busy    atomic.Uint32
+	dev     *device
+	lcore   uint
+	oerrors atomic.Uint64
+	// Zero-copy: the packet whose last segment each slot holds.
+	zc      bool
+	slots   []*mbuf.Mbuf
+	regions []zcRegion
 }
 
 func (q *txQueue) TxBurst(pkts []*mbuf.Mbuf) int {
 	q.busy.Store(1)
 	n := 0
 	if mq := q.mq.Load(); mq != nil {
+		if q.zc {
+			n = q.txZC(mq, pkts)
+			q.busy.Store(0)
+			return n // the ring owns them until the server hands them back
+		}
 		n = q.tx(mq, pkts)
 	}
 	q.busy.Store(0)
@@ -591,4 +679,127 @@ func fill(mq *memifproto.Queue, m *mbuf.Mbuf, d, free int) (next int, ok, bad bo
 	}
 	mq.Set(d, uint32(used), false)
 	return d + 1, true, false
+}
+
+// Rx interrupt mode (ethdev.RxInterrupter).
+
+func (q *rxQueue) openIntr() error {
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("net_memif: epoll_create: %w", err)
+	}
+	kick, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(ep)
+		return fmt.Errorf("net_memif: eventfd: %w", err)
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(kick)}
+	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, kick, &ev); err != nil {
+		unix.Close(ep)
+		unix.Close(kick)
+		return fmt.Errorf("net_memif: epoll_ctl: %w", err)
+	}
+	q.epfd, q.kick = ep, kick
+	return nil
+}
+
+func (q *rxQueue) closeIntr() {
+	if q.epfd > 0 {
+		unix.Close(q.epfd)
+		unix.Close(q.kick)
+		q.epfd, q.kick = -1, -1
+	}
+}
+
+// attachIntr adds a new session's ring eventfd to the queue's epoll set.
+func (q *rxQueue) attachIntr(efd int) {
+	if q.epfd < 0 || efd < 0 {
+		return
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(efd)}
+	if unix.EpollCtl(q.epfd, unix.EPOLL_CTL_ADD, efd, &ev) == nil {
+		q.ringEfd = efd
+	}
+}
+
+// detachIntr takes the ring's eventfd out before the session closes it.
+func (q *rxQueue) detachIntr() {
+	if q.ringEfd >= 0 {
+		unix.EpollCtl(q.epfd, unix.EPOLL_CTL_DEL, q.ringEfd, nil)
+		q.ringEfd = -1
+	}
+}
+
+func (q *rxQueue) wake() {
+	var one [8]byte
+	one[0] = 1 // little-endian 1; eventfd counters are host order (x86, arm64)
+	unix.Write(q.kick, one[:])
+}
+
+func drain(fd int) {
+	var b [8]byte
+	if fd >= 0 {
+		unix.Read(fd, b[:])
+	}
+}
+
+// fence orders the store of the ring's interrupt flag before the load of
+// its index (a locked instruction: x86 may otherwise let the load pass the
+// store, and a packet sent in between would wake nobody).
+var fence atomic.Uint32
+
+func (d *device) RxIntrFd(q uint16) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if int(q) >= len(d.rxq) || d.rxq[q] == nil {
+		return -1, fmt.Errorf("net_memif: rx queue %d not set up", q)
+	}
+	return d.rxq[q].epfd, nil
+}
+
+// RxIntrEnable asks the peer to signal the ring and makes the fd readable
+// at once if packets are waiting. It runs on the queue's polling
+// goroutine, like RxBurst.
+func (d *device) RxIntrEnable(q uint16) error {
+	rq, err := d.rxQueue(q)
+	if err != nil {
+		return err
+	}
+	rq.armed.Store(true)
+	rq.busy.Store(1)
+	if mq := rq.mq.Load(); mq != nil {
+		mq.SetInterrupt(true)
+		fence.Add(1)
+		if n, _ := mq.Ready(); n > 0 {
+			rq.wake()
+		}
+	}
+	rq.busy.Store(0)
+	return nil
+}
+
+// RxIntrDisable tells the peer to stop signalling and clears the fd.
+func (d *device) RxIntrDisable(q uint16) error {
+	rq, err := d.rxQueue(q)
+	if err != nil {
+		return err
+	}
+	rq.armed.Store(false)
+	rq.busy.Store(1)
+	if mq := rq.mq.Load(); mq != nil {
+		mq.SetInterrupt(false)
+		mq.ClearInterrupt()
+	}
+	rq.busy.Store(0)
+	drain(rq.kick)
+	return nil
+}
+
+func (d *device) rxQueue(q uint16) (*rxQueue, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if int(q) >= len(d.rxq) || d.rxq[q] == nil {
+		return nil, fmt.Errorf("net_memif: rx queue %d not set up", q)
+	}
+	return d.rxq[q], nil
 }

@@ -114,7 +114,7 @@ func (s *server) handle(c *memifproto.Conn) {
 		log.Printf("net_memif: %v: client refused: %v", s.addr, err)
 		return
 	}
-	if !d.attach(sess) {
+	if !d.attach(sess, nil) {
 		sess.Disconnect("interface not available")
 		return
 	}

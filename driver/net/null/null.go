@@ -43,7 +43,6 @@ type device struct {
 	copy bool
 	noRx bool
 	rxqs []*rxQueue
-	txqs []*txQueue
 }
 
 var _ ethdev.Device = (*device)(nil)
@@ -62,7 +61,6 @@ func (d *device) Info(di *ethdev.DevInfo) {
 
 func (d *device) Configure(cfg *ethdev.Config) error {
 	d.rxqs = make([]*rxQueue, cfg.RxQueues)
-	d.txqs = make([]*txQueue, cfg.TxQueues)
 	return nil
 }
 
@@ -87,7 +85,6 @@ func (d *device) TxQueueSetup(q uint16, conf *ethdev.TxQueueConf) (ethdev.TxQueu
 	if d.copy {
 		tq.scratch = make([]byte, d.size)
 	}
-	d.txqs[q] = tq
 	return tq, nil
 }
 

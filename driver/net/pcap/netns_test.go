@@ -218,9 +218,8 @@ func TestIfaceDirections(t *testing.T) {
 			}
 		}
 	}
-	time.Sleep(50 * time.Millisecond)
-	both := rxTestFrames(t, p, 0)
-	inOnly := rxTestFrames(t, p, 1)
+	both := rxTestFrames(t, p, 0, len(in)+len(out))
+	inOnly := rxTestFrames(t, p, 1, len(in))
 	if len(both) != len(in)+len(out) {
 		t.Errorf("rx_iface received %d frames, want %d in + %d out", len(both), len(in), len(out))
 	}
@@ -256,8 +255,7 @@ func TestIfaceDirections(t *testing.T) {
 	}
 	q.TxBurst(0, pkts)
 	pb.send(t, in[0].data)
-	time.Sleep(50 * time.Millisecond)
-	samePkts(t, rxTestFrames(t, q, 0), in[:1], false)
+	samePkts(t, rxTestFrames(t, q, 0, 1), in[:1], false)
 
 	// A frame over the MTU is dropped and counted, not kept.
 	big := chainOf(t, mp, frames(22, 1, 9500)[0].data)
@@ -269,10 +267,21 @@ func TestIfaceDirections(t *testing.T) {
 	}
 }
 
-// rxTestFrames receives the test frames queued on q.
-func rxTestFrames(t *testing.T, p *ethdev.Port, q uint16) []pkt {
+// rxTestFrames receives the test frames on q: it waits up to two seconds
+// for want of them, then 20 ms more for any extra.
+func rxTestFrames(t *testing.T, p *ethdev.Port, q uint16, want int) []pkt {
 	t.Helper()
-	all, _ := rxAllNoTS(t, p, q)
+	var out []pkt
+	deadline := time.Now().Add(2 * time.Second)
+	for len(out) < want && time.Now().Before(deadline) {
+		out = append(out, testFrames(rxAllNoTS(t, p, q))...)
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	return append(out, testFrames(rxAllNoTS(t, p, q))...)
+}
+
+func testFrames(all []pkt) []pkt {
 	var out []pkt
 	for _, f := range all {
 		if len(f.data) >= 14 && f.data[12] == 0x88 && f.data[13] == 0xb5 {
@@ -282,7 +291,7 @@ func rxTestFrames(t *testing.T, p *ethdev.Port, q uint16) []pkt {
 	return out
 }
 
-func rxAllNoTS(t *testing.T, p *ethdev.Port, q uint16) ([]pkt, int) {
+func rxAllNoTS(t *testing.T, p *ethdev.Port, q uint16) []pkt {
 	rx := make([]*mbuf.Mbuf, 32)
 	var out []pkt
 	for idle := 0; idle < 3; {
@@ -302,5 +311,5 @@ func rxAllNoTS(t *testing.T, p *ethdev.Port, q uint16) ([]pkt, int) {
 		}
 		mbuf.FreeBulk(lc, rx[:n])
 	}
-	return out, 0
+	return out
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	_ "github.com/dpkit/dpkit/driver/net/pcap"
-	"github.com/dpkit/dpkit/eal"
 	"github.com/dpkit/dpkit/ethdev"
 	"github.com/dpkit/dpkit/ethdev/porttest"
 	"github.com/dpkit/dpkit/internal/pcapfile"
@@ -104,39 +103,11 @@ func readPcap(t testing.TB, path string) []pkt {
 }
 
 func newPool(t testing.TB, n, dataRoom int) *mbuf.Pool {
-	t.Helper()
-	p, err := mbuf.NewPool(mbuf.PoolConfig{Name: fmt.Sprintf("pcap-%s-%d", t.Name(), portSeq.Add(1)), N: n,
-		CacheSize: min(256, n/2), DataRoomSize: dataRoom, Huge: eal.HugeNever})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	testutil.CheckPool(t, p.Mempool())
-	return p
+	return porttest.NewPool(t, mbuf.PoolConfig{Name: fmt.Sprintf("pcap-%s-%d", t.Name(), portSeq.Add(1)), N: n,
+		CacheSize: min(256, n/2), DataRoomSize: dataRoom})
 }
 
-func open(t testing.TB, devargs string) *ethdev.Port {
-	t.Helper()
-	p, err := ethdev.Open(devargs)
-	if err != nil {
-		t.Fatalf("Open(%q): %v", devargs, err)
-	}
-	t.Cleanup(func() {
-		if p.State() == ethdev.StateStarted {
-			p.Stop()
-		}
-		if p.State() != ethdev.StateClosed {
-			if err := p.Close(); err != nil {
-				t.Error(err)
-			}
-		}
-	})
-	return p
-}
+func open(t testing.TB, devargs string) *ethdev.Port { return porttest.Open(t, devargs) }
 
 func start(t testing.TB, p *ethdev.Port, mp *mbuf.Pool, cfg ethdev.Config) {
 	t.Helper()

@@ -15,6 +15,10 @@
 // the other way round) and FromRings builds a port over rings of your own
 // (rte_eth_from_rings).
 //
+// Rings are multi-producer (several tx queues, RSS spreading and attached
+// ports may send to one ring) and single-consumer: one goroutine at a time
+// may receive from a given rx queue, across attached ports too.
+//
 // The port offers RSS through ethdev's software Toeplitz hash: with
 // Config.RxMQMode MQRSS, whoever sends to the port spreads packets over its
 // rx rings by the port's RETA (as the receiving NIC would), and drops what
@@ -222,8 +226,6 @@ func FromRings(name string, rx, tx []*ring.Ring[*mbuf.Mbuf]) (*ethdev.Port, erro
 type device struct {
 	rx, tx   *wire
 	rxQueues int
-	txQueues int
-	rxqs     []*rxQueue
 	rxIntr   bool
 	closed   bool
 }
@@ -247,8 +249,7 @@ func (d *device) Info(di *ethdev.DevInfo) {
 }
 
 func (d *device) Configure(cfg *ethdev.Config) error {
-	d.rxQueues, d.txQueues = cfg.RxQueues, cfg.TxQueues
-	d.rxqs = make([]*rxQueue, cfg.RxQueues)
+	d.rxQueues = cfg.RxQueues
 	d.rxIntr = cfg.RxIntr
 	for i, wr := range d.rx.rings {
 		wr.intrOn.Store(cfg.RxIntr && i < cfg.RxQueues)
@@ -273,9 +274,7 @@ func (d *device) UseSoftRSS(r *ethdev.RSS) {
 }
 
 func (d *device) RxQueueSetup(q uint16, conf *ethdev.RxQueueConf) (ethdev.RxQueue, error) {
-	rq := &rxQueue{r: d.rx.rings[q].r}
-	d.rxqs[q] = rq
-	return rq, nil
+	return &rxQueue{r: d.rx.rings[q].r}, nil
 }
 
 func (d *device) TxQueueSetup(q uint16, conf *ethdev.TxQueueConf) (ethdev.TxQueue, error) {

@@ -25,53 +25,14 @@ func TestMain(m *testing.M) { testutil.Main(m) }
 const lc = 0
 
 func newPool(t testing.TB, n int) *mbuf.Pool {
-	t.Helper()
-	p, err := mbuf.NewPool(mbuf.PoolConfig{Name: "ring-" + t.Name(), N: n, CacheSize: 32, Huge: eal.HugeNever})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	testutil.CheckPool(t, p.Mempool())
-	return p
+	return porttest.NewPool(t, mbuf.PoolConfig{Name: "ring-" + t.Name(), N: n, CacheSize: 32})
 }
 
-func closePort(t testing.TB, p *ethdev.Port) {
-	t.Cleanup(func() {
-		if p.State() == ethdev.StateStarted {
-			if err := p.Stop(); err != nil {
-				t.Error(err)
-			}
-		}
-		if p.State() != ethdev.StateClosed {
-			if err := p.Close(); err != nil {
-				t.Error(err)
-			}
-		}
-	})
-}
+func closePort(t testing.TB, p *ethdev.Port) { porttest.CloseAtEnd(t, p) }
 
 func start(t testing.TB, p *ethdev.Port, cfg ethdev.Config, mp *mbuf.Pool, lcore uint) {
 	t.Helper()
-	if err := p.Configure(cfg); err != nil {
-		t.Fatal(err)
-	}
-	for q := range uint16(cfg.RxQueues) {
-		if err := p.RxQueueSetup(q, 0, mp, &ethdev.RxQueueConf{Lcore: lcore}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for q := range uint16(cfg.TxQueues) {
-		if err := p.TxQueueSetup(q, 0, &ethdev.TxQueueConf{Lcore: lcore}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
+	porttest.Start(t, p, cfg, mp, lcore)
 }
 
 func TestConformanceLoopback(t *testing.T) {

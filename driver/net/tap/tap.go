@@ -36,6 +36,7 @@ import (
 	"sync/atomic"
 
 	"github.com/dpkit/dpkit/ethdev"
+	"github.com/dpkit/dpkit/internal/afpacket"
 	"github.com/dpkit/dpkit/internal/netns"
 	itap "github.com/dpkit/dpkit/internal/tap"
 	"golang.org/x/sys/unix"
@@ -72,12 +73,15 @@ type device struct {
 	cfg     ethdev.Config
 	rxqs    []*rxQueue
 	txqs    []*txQueue
-	started bool
+	started atomic.Bool // read by the link watcher's goroutine
+	notify  func()      // ethdev's link-change hook
+	unwatch func()      // stops the link watcher
 }
 
 var (
 	_ ethdev.Device        = (*device)(nil)
 	_ ethdev.LinkReporter  = (*device)(nil)
+	_ ethdev.LinkWatcher   = (*device)(nil)
 	_ ethdev.MACAddresser  = (*device)(nil)
 	_ ethdev.PromiscSetter = (*device)(nil)
 	_ ethdev.MTUSetter     = (*device)(nil)
@@ -141,6 +145,7 @@ func (d *device) Info(di *ethdev.DevInfo) {
 		ethdev.TxOffloadTCPTSO | ethdev.TxOffloadUDPTSO | ethdev.TxOffloadVLANInsert
 	di.Speed = 10000 // DPDK's tap reports 10 Gbps
 	di.RxIntr = true
+	di.LinkIntr = true
 	if ifi, err := d.ifindex(); err == nil {
 		di.IfIndex = ifi
 	}
@@ -230,14 +235,44 @@ func (d *device) Start() error {
 	if err := d.tap.SetUp(true); err != nil {
 		return err
 	}
-	d.started = true
+	d.started.Store(true)
+	d.watch()
 	return nil
 }
 
 // Stop brings the interface down.
 func (d *device) Stop() error {
-	d.started = false
+	d.unwatchLink()
+	d.started.Store(false)
 	return d.tap.SetUp(false)
+}
+
+// WatchLink keeps notify for the rtnetlink watcher that runs while the
+// port is started (the link is down while it is stopped anyway).
+func (d *device) WatchLink(notify func()) { d.notify = notify }
+
+// watch starts following the interface on rtnetlink, in its namespace.
+func (d *device) watch() {
+	if d.notify == nil || d.unwatch != nil {
+		return
+	}
+	ifindex, err := d.ifindex()
+	if err != nil {
+		return
+	}
+	d.ns.Do(func() error {
+		stop, err := afpacket.WatchLink(ifindex, d.notify)
+		d.unwatch = stop
+		return err
+	})
+}
+
+// unwatchLink stops the watcher and waits for it.
+func (d *device) unwatchLink() {
+	if d.unwatch != nil {
+		d.unwatch()
+		d.unwatch = nil
+	}
 }
 
 // Close gives back the mbufs the rx queues keep for their next reads and
@@ -249,6 +284,7 @@ func (d *device) Close() error {
 		}
 	}
 	d.rxqs = nil
+	d.unwatchLink()
 	err := d.tap.Close()
 	d.ns.Close()
 	return err
@@ -256,7 +292,7 @@ func (d *device) Close() error {
 
 func (d *device) Link() ethdev.Link {
 	f, err := d.tap.Flags()
-	return ethdev.Link{Up: d.started && err == nil && f&unix.IFF_UP != 0, Speed: 10000, Duplex: ethdev.FullDuplex}
+	return ethdev.Link{Up: d.started.Load() && err == nil && f&unix.IFF_UP != 0, Speed: 10000, Duplex: ethdev.FullDuplex}
 }
 
 func (d *device) MAC() ethdev.MAC {

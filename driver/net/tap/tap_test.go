@@ -241,6 +241,21 @@ func TestPingThroughPort(t *testing.T) {
 	if !p.Link().Up {
 		t.Error("link down after Start")
 	}
+	// Someone takes the interface down and up: the callbacks hear of it.
+	links := make(chan ethdev.Link, 16)
+	remove := p.OnLinkChange(func(_ *ethdev.Port, l ethdev.Link) { links <- l })
+	for _, state := range []string{"down", "up"} {
+		ns.Run(t, "ip", "link", "set", name, state)
+		select {
+		case l := <-links:
+			if l.Up != (state == "up") {
+				t.Errorf("interface %s: callback says %v", state, l)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatalf("interface %s: no link callback in 3 s", state)
+		}
+	}
+	remove()
 	stop := make(chan struct{})
 	done := make(chan int)
 	go func() { // the port's responder
@@ -532,4 +547,71 @@ func TestRxInterrupt(t *testing.T) {
 	if n != 1 {
 		t.Errorf("received %d after the wake-up", n)
 	}
+}
+
+// TestMultiQueueSpread: the kernel spreads what it sends to the TAP over
+// the port's rx queues by flow; every datagram arrives once.
+func TestMultiQueueSpread(t *testing.T) {
+	netnstest.Require(t)
+	ns := netnstest.New(t)
+	mp := newPool(t, 2047)
+	p, name := open(t, ns, ",mac=02:aa:bb:cc:dd:04")
+	const nq = 4
+	start(t, p, ethdev.Config{RxQueues: nq, TxQueues: nq}, mp)
+	ns.Run(t, "ip", "addr", "add", "10.8.0.1/24", "dev", name)
+	ns.Run(t, "ip", "neigh", "add", "10.8.0.2", "lladdr", "02:aa:bb:cc:dd:04", "dev", name)
+	fd := -1
+	if err := ns.Do(func() (err error) {
+		fd, err = unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	const flows, per = 64, 4
+	for k := range per {
+		for f := range flows {
+			// One flow per destination port.
+			if err := unix.Sendto(fd, []byte{byte(k)}, 0, &unix.SockaddrInet4{Addr: portIP, Port: 2000 + f}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	perQueue := make([]int, nq)
+	queueOf := map[uint16]int{}
+	rx := make([]*mbuf.Mbuf, 32)
+	total := 0
+	for deadline := time.Now().Add(2 * time.Second); total < flows*per && time.Now().Before(deadline); {
+		for q := range uint16(nq) {
+			n := p.RxBurst(q, rx)
+			for _, m := range rx[:n] {
+				d := m.Data()
+				if len(d) < 43 || binary.BigEndian.Uint16(d[12:]) != 0x0800 || d[23] != unix.IPPROTO_UDP {
+					continue
+				}
+				port := binary.BigEndian.Uint16(d[36:])
+				if w, ok := queueOf[port]; ok && w != int(q) {
+					t.Errorf("flow to port %d on queues %d and %d", port, w, q)
+				}
+				queueOf[port] = int(q)
+				perQueue[q]++
+				total++
+			}
+			mbuf.FreeBulk(lc, rx[:n])
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	if total != flows*per {
+		t.Fatalf("received %d of %d datagrams (per queue %v)", total, flows*per, perQueue)
+	}
+	used := 0
+	for _, n := range perQueue {
+		if n > 0 {
+			used++
+		}
+	}
+	if used < 2 {
+		t.Errorf("the kernel used %d of %d queues: %v", used, nq, perQueue)
+	}
+	t.Logf("per queue: %v", perQueue)
 }
