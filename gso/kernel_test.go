@@ -32,7 +32,7 @@ type rawTCP struct {
 	addrA, addrB netip.Addr
 	sport, dport uint16
 	linkA, linkB proto.MAC // the veth ends
-	mode         string    // "tcp4", "vxlan" (inner Ethernet) or "gre" (inner IPv4)
+	mode         string    // "tcp4", "tcp6", "vxlan" (inner Ethernet) or "gre" (inner IPv4)
 	outA, outB   netip.Addr
 }
 
@@ -48,6 +48,8 @@ func (r *rawTCP) tcpAt() int {
 		return vxlanHdr + 14 + 20
 	case "gre":
 		return greHdr + 20
+	case "tcp6":
+		return 14 + proto.IPv6Len
 	}
 	return 14 + 20
 }
@@ -56,17 +58,29 @@ func (r *rawTCP) frame(seq, ack uint32, flags uint8, opts, pl []byte) []byte {
 	t := make([]byte, proto.TCPMinLen+(len(opts)+3)&^3+len(pl))
 	proto.TCP(t).Encode(&proto.TCPFields{SrcPort: r.sport, DstPort: r.dport, Seq: seq, Ack: ack, Flags: flags, Window: 65535, Options: opts})
 	copy(t[proto.TCP(t).HeaderLen():], pl)
-	ip := make([]byte, proto.IPv4MinLen, proto.IPv4MinLen+len(t))
-	proto.IPv4(ip).Encode(&proto.IPv4Fields{TotalLen: uint16(20 + len(t)), ID: 1, Flags: proto.IPv4FlagDF, TTL: 64,
-		Protocol: proto.IPProtoTCP, Src: r.addrA, Dst: r.addrB})
-	ip = append(ip, t...)
-	tcp := proto.TCP(ip[20:])
-	tcp.SetChecksum(tcp.CalculateChecksum(proto.IPv4(ip).PseudoHeaderSum(proto.IPProtoTCP, len(t))))
+	var ip []byte
+	et := proto.EtherTypeIPv4
+	if r.addrA.Is6() {
+		et = proto.EtherTypeIPv6
+		ip = make([]byte, proto.IPv6Len, proto.IPv6Len+len(t))
+		proto.IPv6(ip).Encode(&proto.IPv6Fields{PayloadLen: uint16(len(t)), NextHeader: proto.IPProtoTCP, HopLimit: 64,
+			Src: r.addrA, Dst: r.addrB})
+		ip = append(ip, t...)
+		tcp := proto.TCP(ip[proto.IPv6Len:])
+		tcp.SetChecksum(tcp.CalculateChecksum(proto.IPv6(ip).PseudoHeaderSum(proto.IPProtoTCP, len(t))))
+	} else {
+		ip = make([]byte, proto.IPv4MinLen, proto.IPv4MinLen+len(t))
+		proto.IPv4(ip).Encode(&proto.IPv4Fields{TotalLen: uint16(20 + len(t)), ID: 1, Flags: proto.IPv4FlagDF, TTL: 64,
+			Protocol: proto.IPProtoTCP, Src: r.addrA, Dst: r.addrB})
+		ip = append(ip, t...)
+		tcp := proto.TCP(ip[20:])
+		tcp.SetChecksum(tcp.CalculateChecksum(proto.IPv4(ip).PseudoHeaderSum(proto.IPProtoTCP, len(t))))
+	}
 	e := make([]byte, proto.EthernetLen)
-	proto.Ethernet(e).Encode(&proto.EthernetFields{Dst: r.macB, Src: r.macA, Type: proto.EtherTypeIPv4})
+	proto.Ethernet(e).Encode(&proto.EthernetFields{Dst: r.macB, Src: r.macA, Type: et})
 	f := append(e, ip...)
 	switch r.mode {
-	case "tcp4":
+	case "tcp4", "tcp6":
 		return f
 	case "gre":
 		o := make([]byte, greHdr, greHdr+len(ip))
@@ -92,7 +106,7 @@ func (r *rawTCP) inner(f []byte) []byte {
 		return nil
 	}
 	switch r.mode {
-	case "tcp4":
+	case "tcp4", "tcp6":
 		return f
 	case "gre": // the inner IPv4 packet, 14 bytes in as if after Ethernet
 		if len(f) < greHdr+20 || f[14+9] != proto.IPProtoGRE {
@@ -109,10 +123,10 @@ func (r *rawTCP) inner(f []byte) []byte {
 // GSO output received by the Linux kernel's TCP: we play the client over
 // an AF_PACKET socket (handshake by hand), send one 65000-byte segment
 // cut by Segment into 1514-byte frames, and the kernel's socket reads
-// exactly that byte stream. Plain TCP/IPv4, TCP/IPv4 in VXLAN to a kernel
+// exactly that byte stream. TCP/IPv4, TCP/IPv6, TCP/IPv4 in VXLAN to a kernel
 // vxlan device, and TCP/IPv4 in GRE to a kernel gre tunnel.
 func TestKernelTCPReceivesSegments(t *testing.T) {
-	for _, mode := range []string{"tcp4", "vxlan", "gre"} {
+	for _, mode := range []string{"tcp4", "tcp6", "vxlan", "gre"} {
 		t.Run(mode, func(t *testing.T) { kernelTCP(t, mode) })
 	}
 }
@@ -144,6 +158,13 @@ func kernelTCP(t *testing.T, mode string) {
 		r.addrA, r.addrB = netip.MustParseAddr("192.168.42.1"), netip.MustParseAddr("192.168.42.2")
 		b.Run(t, "ip", "neigh", "replace", "192.168.42.1", "lladdr", net.HardwareAddr(r.macA[:]).String(), "dev", "vx0")
 		b.Run(t, "ip", "route", "change", "192.168.42.0/24", "dev", "vx0", "initrwnd", "100")
+	case "tcp6":
+		r.macA, r.macB = r.linkA, r.linkB
+		r.addrA, r.addrB = netip.MustParseAddr("fd98::1"), netip.MustParseAddr("fd98::2")
+		b.Run(t, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf."+vb+".disable_ipv6=0")
+		b.Run(t, "ip", "-6", "addr", "add", "fd98::2/64", "dev", vb, "nodad")
+		b.Run(t, "ip", "-6", "neigh", "replace", "fd98::1", "lladdr", net.HardwareAddr(r.macA[:]).String(), "dev", vb)
+		b.Run(t, "ip", "-6", "route", "replace", "fd98::/64", "dev", vb, "metric", "256", "initrwnd", "100")
 	default:
 		r.macA, r.macB, r.addrA, r.addrB = r.linkA, r.linkB, r.outA, r.outB
 		b.Run(t, "ip", "route", "change", "10.98.0.0/24", "dev", vb, "initrwnd", "100")
@@ -152,10 +173,18 @@ func kernelTCP(t *testing.T, mode string) {
 	var lfd, raw, ifindex int
 	if err := b.Do(func() error {
 		var err error
-		if lfd, err = unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err != nil {
-			return err
+		if r.addrB.Is6() {
+			if lfd, err = unix.Socket(unix.AF_INET6, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err != nil {
+				return err
+			}
+			err = unix.Bind(lfd, &unix.SockaddrInet6{Port: 5001, Addr: r.addrB.As16()})
+		} else {
+			if lfd, err = unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err != nil {
+				return err
+			}
+			err = unix.Bind(lfd, &unix.SockaddrInet4{Port: 5001, Addr: r.addrB.As4()})
 		}
-		if err = unix.Bind(lfd, &unix.SockaddrInet4{Port: 5001, Addr: r.addrB.As4()}); err != nil {
+		if err != nil {
 			return err
 		}
 		return unix.Listen(lfd, 1)
@@ -169,10 +198,10 @@ func kernelTCP(t *testing.T, mode string) {
 			return err
 		}
 		ifindex = ifi.Index
-		if raw, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_IP))); err != nil {
+		if raw, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_ALL))); err != nil {
 			return err
 		}
-		return unix.Bind(raw, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: ifi.Index})
+		return unix.Bind(raw, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifi.Index})
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -198,11 +227,19 @@ func kernelTCP(t *testing.T, mode string) {
 			if len(f) < 14+20+20 {
 				continue
 			}
-			ip := proto.IPv4(f[14:])
-			if !ip.IsValid() || ip.Protocol() != proto.IPProtoTCP {
-				continue
+			var tcp proto.TCP
+			if ip6 := proto.IPv6(f[14:]); r.mode == "tcp6" {
+				if !ip6.IsValid() || ip6.NextHeader() != proto.IPProtoTCP {
+					continue
+				}
+				tcp = proto.TCP(ip6.Payload())
+			} else {
+				ip := proto.IPv4(f[14:])
+				if !ip.IsValid() || ip.Protocol() != proto.IPProtoTCP {
+					continue
+				}
+				tcp = proto.TCP(ip[ip.HeaderLen():ip.TotalLen()])
 			}
-			tcp := proto.TCP(ip[ip.HeaderLen():ip.TotalLen()])
 			if tcp.IsValid() && tcp.DstPort() == r.sport {
 				return tcp
 			}
@@ -233,6 +270,8 @@ func kernelTCP(t *testing.T, mode string) {
 	proto.SetPtype(m)
 	fl := mbuf.TxTCPSeg | mbuf.TxIPv4
 	switch mode {
+	case "tcp6":
+		fl = mbuf.TxTCPSeg | mbuf.TxIPv6
 	case "vxlan":
 		fl |= mbuf.TxOuterIPv4 | mbuf.TxTunnelVXLAN
 	case "gre":
