@@ -384,3 +384,26 @@ func TestChecksumFromSegments(t *testing.T) {
 		pkts[0].Free(lc)
 	}
 }
+
+// Packets past the Burst's size are handed back as they are, after the
+// others.
+func TestBurstLongerThanMax(t *testing.T) {
+	p := newPools(t)
+	var pkts []*mbuf.Mbuf
+	for i := range 6 {
+		pkts = append(pkts, mbufOf(t, p.direct, tcpFrame(tcpSpec{seq: uint32(i * 100), flags: proto.TCPFlagACK, id: uint16(i), pl: data(i, 100)})))
+	}
+	last := pkts[4:]
+	l4, l5 := last[0], last[1]
+	b, err := NewBurst(Param{Types: TCP4}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := b.Reassemble(pkts)
+	if n != 3 || pkts[1] != l4 || pkts[2] != l5 || pkts[0].PktLen() != 14+20+32+400 {
+		t.Fatalf("%d packets out (want 3: the merged 4, then the 2 past the burst)", n)
+	}
+	for _, m := range pkts[:n] {
+		m.Free(lc)
+	}
+}
