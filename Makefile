@@ -3,7 +3,8 @@
 #   make check     everything CI runs: deps, gofmt, vet, staticcheck, tests, race tests
 #   make test      go test ./...
 #   make debug     the mbuf/mempool tests again with -tags dpkit_debug
-#   make race      go test -race on the concurrent packages ($(RACE_DIRS))
+#   make race      go test -race -short on the concurrent packages ($(RACE_DIRS));
+#                  -short trims the long differential tests, not the concurrency ones
 #   make vet | lint | fmt (rewrite) | fmt-check (verify)
 #   make fuzz      every Fuzz* target for $(FUZZTIME) each
 #   make bench     dpkit's own ring and mempool figures (no root, no hardware)
@@ -27,7 +28,7 @@ VSDPDK_FLAGS ?=
 # The packages whose tests run again under the race detector. Directories
 # that do not exist yet (or hold no Go files) are left out, so the list can
 # name packages before they are written.
-RACE_DIRS := eal ring mempool mbuf
+RACE_DIRS := eal ring mempool mbuf ethdev driver hash lpm acl internal/toeplitz internal/memifproto internal/afpacket internal/tap app/testpmd examples
 RACE_PKGS  = $(strip $(foreach d,$(RACE_DIRS),$(if $(shell find $(d) -name '*.go' -print -quit 2>/dev/null),./$(d)/...)))
 
 GOBIN_DIR   = $(or $(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin)
@@ -83,8 +84,8 @@ race:
 	if [ -z "$$pkgs" ]; then \
 		echo "race: none of $(RACE_DIRS) exists yet, skipped"; \
 	else \
-		echo "$(GO) test -race -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $$pkgs"; \
-		$(GO) test -race -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $$pkgs; \
+		echo "$(GO) test -race -short -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $$pkgs"; \
+		$(GO) test -race -short -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $$pkgs; \
 	fi
 
 fuzz:

@@ -223,6 +223,15 @@ func copySmall(d, s unsafe.Pointer, n uint) {
 //		// not enough free objects
 //	}
 //
+// In a hot loop, keep the fallback call out of the loop that calls
+// TryGetBulk: a loop with no call in it keeps its variables in registers
+// (measured 10-30% on mempool_perf's loop with bursts of 1 and 4):
+//
+//	for i < n && p.TryGetBulk(lcore, objs[i:i+burst]) {
+//		i += burst
+//	}
+//	if i < n { /* GetBulk for objs[i:i+burst], then loop again */ }
+//
 // Why: a Go call costs the calling loop its registers (Go has no
 // callee-saved ones), which for a burst of one to a few objects is as much
 // as the work itself; DPDK's fast path is an inline function for the same

@@ -3,10 +3,10 @@
 #
 # Idempotent: run it as often as you like; it only changes what is missing.
 #
-#   - DPDK 22.11 (Debian packages dpdk, dpdk-dev: dpdk-test, dpdk-testpmd),
-#     the real peer every wire protocol and benchmark is checked against.
-#     Installed with apt-get when missing (root only), with its recommended
-#     packages: the mempool drivers and PMDs (memif, vhost, pcap...) tests use.
+#   - The real peers, installed with apt-get when missing (root only): DPDK
+#     22.11 (Debian packages dpdk, dpdk-dev: dpdk-test, dpdk-testpmd..., with
+#     the recommended mempool drivers and PMDs tests use), python3-scapy and
+#     tshark.
 #   - Hugepages: at least $DPKIT_HUGEPAGES (default 1024) 2 MiB pages and
 #     hugetlbfs mounted at /dev/hugepages (root only; as non-root it only
 #     checks, and warns).
@@ -38,27 +38,48 @@ command -v go >/dev/null 2>&1 || die "go not found in PATH; install Go 1.26 (htt
 
 summary=()
 
-# --- DPDK -------------------------------------------------------------------
+# --- Debian packages ----------------------------------------------------------
+# The real peers: DPDK 22.11 (dpdk-test, dpdk-testpmd, dpdk-test-fib,
+# dpdk-test-acl), scapy (under /usr/bin/python3: the python3 first on PATH
+# may be another interpreter) and tshark.
+have_dpdk() { command -v dpdk-test >/dev/null 2>&1 && command -v dpdk-testpmd >/dev/null 2>&1; }
+have_scapy() { /usr/bin/python3 -c 'import scapy.all' >/dev/null 2>&1; }
+have_tshark() { command -v tshark >/dev/null 2>&1 && command -v editcap >/dev/null 2>&1; }
+have_ip() { command -v ip >/dev/null 2>&1 && command -v ethtool >/dev/null 2>&1; }
+# bench/vs-dpdk-*.sh use GNU time and bc.
+have_benchtools() { [ -x /usr/bin/time ] && command -v bc >/dev/null 2>&1; }
+
+missing=()
 if [ "${DPKIT_SKIP_DPDK:-0}" = 1 ]; then
 	summary+=("dpdk=skipped")
-elif command -v dpdk-test >/dev/null 2>&1 && command -v dpdk-testpmd >/dev/null 2>&1; then
-	summary+=("dpdk=$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null || echo present)")
 else
+	have_dpdk || missing+=(dpdk dpdk-dev)
+fi
+have_scapy || missing+=(python3-scapy)
+have_tshark || missing+=(tshark wireshark-common)
+have_ip || missing+=(iproute2 ethtool)
+have_benchtools || missing+=(time bc)
+if [ ${#missing[@]} -gt 0 ]; then
 	if ! is_root; then
-		die "dpdk-test/dpdk-testpmd missing and not root. Run:
+		die "missing Debian packages and not root: ${missing[*]}. Run:
     sudo env DEBIAN_FRONTEND=noninteractive apt-get update
-    sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y dpdk dpdk-dev
-or run this script as root (or set DPKIT_SKIP_DPDK=1 to go without)."
+    sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y ${missing[*]}
+or run this script as root (or set DPKIT_SKIP_DPDK=1 to go without DPDK)."
 	fi
-	command -v apt-get >/dev/null 2>&1 || die "dpdk-test missing and apt-get not available: install DPDK 22.11 (dpdk-test, dpdk-testpmd) by hand"
-	info "installing dpdk dpdk-dev with apt-get"
+	command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and apt-get not available: install them by hand"
+	info "installing ${missing[*]} with apt-get"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q || die "apt-get update failed"
-	apt-get install -y -q dpdk dpdk-dev ||
-		die "apt-get install dpdk dpdk-dev failed"
-	command -v dpdk-test >/dev/null 2>&1 || die "dpdk-test still missing after installing dpdk dpdk-dev"
-	summary+=("dpdk=$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null || echo installed)")
+	apt-get install -y -q "${missing[@]}" || die "apt-get install ${missing[*]} failed"
 fi
+if [ "${DPKIT_SKIP_DPDK:-0}" != 1 ]; then
+	have_dpdk || die "dpdk-test/dpdk-testpmd still missing after installing dpdk dpdk-dev"
+	summary+=("dpdk=$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null || echo present)")
+fi
+have_scapy || die "scapy still not importable by /usr/bin/python3 after installing python3-scapy"
+have_tshark || die "tshark/editcap still missing after installing tshark wireshark-common"
+have_ip || die "ip/ethtool still missing after installing iproute2 ethtool"
+summary+=("scapy=$(/usr/bin/python3 -c 'import scapy; print(scapy.__version__)' 2>/dev/null)" "tshark=present")
 
 # --- hugepages ----------------------------------------------------------------
 hugepages_mounted() {

@@ -2,6 +2,7 @@
 // It only parses flags and wires things together; the logic lives in app/*.
 //
 //	dpkit bench <name> [-l lcores] [-quick] [-filter regexp] [flags]
+//	dpkit testpmd [EAL options] -- [testpmd options]
 //	dpkit version
 //	dpkit help
 //
@@ -18,6 +19,8 @@ import (
 	"strings"
 
 	"github.com/dpkit/dpkit/app/bench"
+	"github.com/dpkit/dpkit/app/testpmd"
+	_ "github.com/dpkit/dpkit/driver/net/all"
 )
 
 // version is set at link time: go build -ldflags "-X main.version=v1.2.3".
@@ -34,6 +37,8 @@ const usage = `dpkit: a Data Plane Development Kit in Go
 Usage:
   dpkit bench <name>  [-l lcores] [-quick] [-filter regexp]   micro-benchmarks beside DPDK's
                                                               (dpkit bench help lists them)
+  dpkit testpmd [EAL options] -- [testpmd options]           DPDK's testpmd: same arguments, same commands
+                                                              (no arguments: a demo on two net_null ports)
   dpkit version                                               print the version
   dpkit help                                                  print this help
 
@@ -54,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "bench":
 		return runBench(args[1:], stdout, stderr)
+	case "testpmd":
+		return testpmd.Main(args[1:], os.Stdin, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "dpkit %s\n", versionString())
 		return exitOK

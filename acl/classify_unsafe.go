@@ -1,0 +1,359 @@
+package acl
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"unsafe"
+)
+
+const sinkMagic = 0x5eed_ac10_0000_5eed
+
+// zeroClasses are the classes of a linear group's keys.
+var zeroClasses [maxBlock]uint32
+
+// zeroKey stands in for keys shorter than KeyLen (their results are then
+// overwritten with 0), so that the lookup loops need no length checks.
+var zeroKey [MaxKeyLen]byte
+
+// classifyBlock classifies up to c.blk keys. The table loads are unchecked:
+// a chunk table has an entry for every chunk value, a combination table of
+// a x b classes is indexed by class numbers below a and b, and a
+// dimension's vectors exist for every class its last table produces, which
+// is all the tables can produce (Build guarantees it).
+func (c *Classifier) classifyBlock(data [][]byte, results []uint32, cats, blk int) {
+	var scratch [scratchLen]uint32
+	var keys [maxBlock]unsafe.Pointer
+	var short, sink uint64
+	n := len(data)
+	for i, d := range data {
+		if len(d) < c.keyLen {
+			keys[i] = unsafe.Pointer(&zeroKey)
+			short |= 1 << i
+		} else {
+			keys[i] = unsafe.Pointer(unsafe.SliceData(d))
+		}
+	}
+	bst := scratch[c.nslots*blk : c.nslots*blk+n*cats]
+	for i := range bst {
+		bst[i] = c.none
+	}
+	for gi := range c.groups {
+		g := &c.groups[gi]
+		for si := range g.steps {
+			s := &g.steps[si]
+			dst := scratch[s.dst*blk : s.dst*blk+n]
+			if s.tbl16 != nil {
+				runStep(s, s.tbl16, dst, scratch[:], blk, keys[:n])
+			} else {
+				runStep(s, s.tbl, dst, scratch[:], blk, keys[:n])
+			}
+		}
+		if g.constRank != nil {
+			for i := range n {
+				b := bst[i*cats : i*cats+cats]
+				for k := range b {
+					b[k] = min(b[k], g.constRank[k])
+				}
+			}
+			continue
+		}
+		sink += g.match(c, keys[:n], scratch[:], blk, n, bst, cats)
+	}
+	if sink == sinkMagic {
+		// Never in practice: this only keeps the touching loads of
+		// match, whose sum is sink, from being optimised away.
+		c.sinkHits.Add(1)
+	}
+	ud := c.ud
+	for i := range results[:n*cats] {
+		results[i] = ud[bst[i]]
+	}
+	for short != 0 {
+		i := bits.TrailingZeros64(short)
+		short &= short - 1
+		clear(results[i*cats : i*cats+cats])
+	}
+}
+
+// runStep runs step s for the keys of a block: dst[i] is the table entry
+// for key i's chunk, or for the classes of key i in slots a and b.
+func runStep[T uint16 | uint32](s *step, tab []T, dst []uint32, scratch []uint32, blk int, keys []unsafe.Pointer) {
+	tbl := unsafe.Pointer(unsafe.SliceData(tab))
+	size := unsafe.Sizeof(T(0))
+	switch {
+	case s.combine:
+		a := scratch[s.a*blk : s.a*blk+len(dst)]
+		b := scratch[s.b*blk : s.b*blk+len(dst)]
+		a, b = a[:len(dst)], b[:len(dst)]
+		nb := uintptr(s.nb)
+		for i := range dst {
+			dst[i] = uint32(*(*T)(unsafe.Add(tbl, (uintptr(a[i])*nb+uintptr(b[i]))*size)))
+		}
+	case s.wide:
+		off := uintptr(s.off)
+		k := keys[:len(dst)]
+		for i := range dst {
+			p := unsafe.Add(k[i], off)
+			v := uintptr(*(*byte)(p))<<8 | uintptr(*(*byte)(unsafe.Add(p, 1)))
+			dst[i] = uint32(*(*T)(unsafe.Add(tbl, v*size)))
+		}
+	default:
+		off := uintptr(s.off)
+		k := keys[:len(dst)]
+		for i := range dst {
+			v := uintptr(*(*byte)(unsafe.Add(k[i], off)))
+			dst[i] = uint32(*(*T)(unsafe.Add(tbl, v*size)))
+		}
+	}
+}
+
+// match finds, for each of the n keys whose lead classes are in scratch,
+// the first rule of its class's list that the key matches, per category,
+// and lowers best to its rank.
+func (g *group) match(c *Classifier, keys []unsafe.Pointer, scratch []uint32, blk, n int, best []uint32, cats int) (sink uint64) {
+	cls := scratch[g.slot*blk : g.slot*blk+n]
+	if g.linear {
+		cls = zeroClasses[:n]
+	}
+	// First touch every key's first candidate rule, so that the cache
+	// misses of the block's keys overlap instead of coming one by one.
+	var rng [maxBlock]uint64 // list start | end<<32
+	offs, list := g.offs, g.list
+	if g.check32 != nil {
+		for i, cl := range cls {
+			lo, hi := offs[cl], offs[cl+1]
+			rng[i] = uint64(lo) | uint64(hi)<<32
+			if lo < hi {
+				// The first entry and its rule's record.
+				r := g.ents[4*lo]
+				sink += uint64(g.check32[int(r)*g.stride])
+			}
+		}
+		if len(g.fields) <= 5 {
+			matchRules5(g, keys, rng[:n], best, cats)
+		} else {
+			matchRules32(g, keys, rng[:n], best, cats)
+		}
+		return sink
+	}
+	for i, cl := range cls {
+		lo, hi := offs[cl], offs[cl+1]
+		rng[i] = uint64(lo) | uint64(hi)<<32
+		if lo < hi {
+			sink += g.check64[int(list[lo])*g.stride]
+		}
+	}
+	matchRules(g, g.check64, keys, rng[:n], best, cats)
+	return sink
+}
+
+// matchRules walks each key's list (rng: start | end<<32 in g.list) until
+// every category has a rule, or the list's ranks can no longer beat what
+// earlier groups found.
+func matchRules[W uint32 | uint64](g *group, check []W, keys []unsafe.Pointer, rng []uint64, best []uint32, cats int) {
+	all := uint32(1)<<cats - 1
+	rank, gcats, list := g.rank, g.cats, g.list
+	fields := g.fields
+	nf := len(fields)
+	stride := g.stride
+	var fv [MaxFields]W
+	for i, rg := range rng {
+		rs := list[uint32(rg):uint32(rg>>32)]
+		if len(rs) == 0 {
+			continue
+		}
+		p := keys[i]
+		for f := range fields {
+			fv[f] = W(loadField(p, &fields[f]))
+		}
+		left := all
+		b := best[i*cats : i*cats+cats]
+		worst := b[0]
+		for _, x := range b[1:] {
+			worst = max(worst, x)
+		}
+	rules:
+		for _, r := range rs {
+			if rank[r] >= worst {
+				break // ranks only grow along the list
+			}
+			ck := check[int(r)*stride : int(r)*stride+3*nf]
+			for f := range nf {
+				if fv[f]&ck[3*f]-ck[3*f+1] > ck[3*f+2] {
+					continue rules
+				}
+			}
+			rc := gcats[r] & left
+			if rc == 0 {
+				continue
+			}
+			left &^= rc
+			rk := rank[r]
+			for rc != 0 {
+				k := bits.TrailingZeros32(rc)
+				rc &= rc - 1
+				b[k] = min(b[k], rk)
+			}
+			if left == 0 {
+				break
+			}
+		}
+	}
+}
+
+// matchRules5 is matchRules for keys of at most 5 fields of at most 4
+// bytes (the IPv4 5-tuple): the field tests unrolled, the key's fields in
+// registers. Absent fields have a record (0, 0, 0) that every key passes.
+func matchRules5(g *group, keys []unsafe.Pointer, rng []uint64, best []uint32, cats int) {
+	all := uint32(1)<<cats - 1
+	gcats, ents := g.cats, g.ents
+	check := unsafe.Pointer(unsafe.SliceData(g.check32))
+	stride := uintptr(g.stride) * 4
+	var fd [5]FieldDef
+	nf := copy(fd[:], g.fields)
+	for i, rg := range rng {
+		es := ents[4*uint32(rg) : 4*uint32(rg>>32)]
+		if len(es) == 0 {
+			continue
+		}
+		p := keys[i]
+		f0 := uint32(loadField(p, &fd[0]))
+		var f1, f2, f3, f4 uint32
+		loaded := false
+		left := all
+		b := best[i*cats : i*cats+cats]
+		worst := b[0]
+		if cats > 1 {
+			for _, x := range b[1:] {
+				worst = max(worst, x)
+			}
+		}
+		for ; len(es) >= 4; es = es[4:] {
+			r, rk := es[0], es[1]
+			if rk >= worst {
+				break // ranks only grow along the list
+			}
+			if f0-es[2] > es[3]-es[2] {
+				continue
+			}
+			if !loaded {
+				// The other fields, once a rule passes the first.
+				loaded = true
+				switch nf {
+				case 5:
+					f4 = uint32(loadField(p, &fd[4]))
+					fallthrough
+				case 4:
+					f3 = uint32(loadField(p, &fd[3]))
+					fallthrough
+				case 3:
+					f2 = uint32(loadField(p, &fd[2]))
+					fallthrough
+				case 2:
+					f1 = uint32(loadField(p, &fd[1]))
+				}
+			}
+			ck := (*[15]uint32)(unsafe.Add(check, uintptr(r)*stride))
+			if f0&ck[0]-ck[1] > ck[2] || f1&ck[3]-ck[4] > ck[5] || f2&ck[6]-ck[7] > ck[8] ||
+				f3&ck[9]-ck[10] > ck[11] || f4&ck[12]-ck[13] > ck[14] {
+				continue
+			}
+			rc := gcats[r] & left
+			if rc == 0 {
+				continue
+			}
+			left &^= rc
+			for rc != 0 {
+				k := bits.TrailingZeros32(rc)
+				rc &= rc - 1
+				b[k] = min(b[k], rk)
+			}
+			if left == 0 {
+				break
+			}
+		}
+	}
+}
+
+// matchRules32 is matchRules for keys of more than 5 fields of at most 4
+// bytes (IPv6 as 4-byte words): like matchRules5 it passes over list
+// entries by their first field and loads the key's other fields only once
+// a rule passes it.
+func matchRules32(g *group, keys []unsafe.Pointer, rng []uint64, best []uint32, cats int) {
+	all := uint32(1)<<cats - 1
+	gcats, ents, check := g.cats, g.ents, g.check32
+	fields := g.fields
+	nf := len(fields)
+	stride := g.stride
+	var fv [MaxFields]uint32
+	for i, rg := range rng {
+		es := ents[4*uint32(rg) : 4*uint32(rg>>32)]
+		if len(es) == 0 {
+			continue
+		}
+		p := keys[i]
+		f0 := uint32(loadField(p, &fields[0]))
+		loaded := false
+		left := all
+		b := best[i*cats : i*cats+cats]
+		worst := b[0]
+		if cats > 1 {
+			for _, x := range b[1:] {
+				worst = max(worst, x)
+			}
+		}
+	rules:
+		for ; len(es) >= 4; es = es[4:] {
+			r, rk := es[0], es[1]
+			if rk >= worst {
+				break // ranks only grow along the list
+			}
+			if f0-es[2] > es[3]-es[2] {
+				continue
+			}
+			if !loaded {
+				loaded = true
+				for f := 1; f < nf; f++ {
+					fv[f] = uint32(loadField(p, &fields[f]))
+				}
+			}
+			ck := check[int(r)*stride : int(r)*stride+3*nf]
+			if f0&ck[0]-ck[1] > ck[2] {
+				continue
+			}
+			for f := 1; f < nf; f++ {
+				if fv[f]&ck[3*f]-ck[3*f+1] > ck[3*f+2] {
+					continue rules
+				}
+			}
+			rc := gcats[r] & left
+			if rc == 0 {
+				continue
+			}
+			left &^= rc
+			for rc != 0 {
+				k := bits.TrailingZeros32(rc)
+				rc &= rc - 1
+				b[k] = min(b[k], rk)
+			}
+			if left == 0 {
+				break
+			}
+		}
+	}
+}
+
+// loadField reads field d of the key at p, big-endian.
+func loadField(p unsafe.Pointer, d *FieldDef) uint64 {
+	q := unsafe.Add(p, d.Offset)
+	switch d.Size {
+	case 1:
+		return uint64(*(*byte)(q))
+	case 2:
+		return uint64(binary.BigEndian.Uint16(unsafe.Slice((*byte)(q), 2)))
+	case 4:
+		return uint64(binary.BigEndian.Uint32(unsafe.Slice((*byte)(q), 4)))
+	default:
+		return binary.BigEndian.Uint64(unsafe.Slice((*byte)(q), 8))
+	}
+}

@@ -1,0 +1,201 @@
+package hash
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dpkit/dpkit/hash/qsbr"
+)
+
+func valueOf(key []byte) uint64 { return binary.LittleEndian.Uint64(key) * 0x9e3779b97f4a7c15 }
+
+// TestConcurrentReaders runs lock-free readers against one writer that
+// adds and deletes keys in a nearly full table (so cuckoo moves and
+// overflow-chain compaction happen all the time) and reclaims positions
+// through a QSBR. Keys that stay present must always be found, at their
+// position, with their data; any key found must carry its own data (a
+// reused position would show another key's).
+func TestConcurrentReaders(t *testing.T) {
+	for _, ext := range []bool{false, true} {
+		const readers = 2
+		q, _ := qsbr.New(readers)
+		tb, err := New(Config{Entries: 2048, KeyLen: 16, ExtendableBuckets: ext, ConcurrentReaders: true, QSBR: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mk := func(i int) []byte {
+			k := make([]byte, 16)
+			binary.LittleEndian.PutUint64(k, uint64(i)+1)
+			binary.LittleEndian.PutUint64(k[8:], uint64(i)*7)
+			return k
+		}
+		stable := make([][]byte, 1500)
+		spos := make([]int, len(stable))
+		for i := range stable {
+			stable[i] = mk(i)
+			if spos[i], err = tb.Add(stable[i], valueOf(stable[i])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		churn := make([][]byte, 2000)
+		for i := range churn {
+			churn[i] = mk(100000 + i)
+		}
+		var stop atomic.Bool
+		var wg sync.WaitGroup
+		errs := make(chan string, readers)
+		var lookups atomic.Int64
+		for id := 0; id < readers; id++ {
+			wg.Add(1)
+			go func(id int) {
+				defer wg.Done()
+				r := rand.New(rand.NewPCG(uint64(id), 1))
+				q.Online(id)
+				defer q.Offline(id)
+				keys := make([][]byte, BulkMax)
+				data := make([]uint64, BulkMax)
+				pos := make([]int32, BulkMax)
+				fail := func(s string) {
+					select {
+					case errs <- s:
+					default:
+					}
+					stop.Store(true)
+				}
+				for !stop.Load() {
+					i := r.IntN(len(stable))
+					if p, ok := tb.Lookup(stable[i]); !ok || p != spos[i] {
+						fail("Lookup missed a present key")
+						return
+					}
+					if c := churn[r.IntN(len(churn))]; true {
+						if d, _, ok := tb.LookupData(c); ok && d != valueOf(c) {
+							fail("LookupData returned another key's data")
+							return
+						}
+					}
+					stIdx := make([]int, 0, BulkMax)
+					for j := range keys {
+						if j%2 == 0 {
+							k := r.IntN(len(stable))
+							keys[j] = stable[k]
+							stIdx = append(stIdx, k)
+						} else {
+							keys[j] = churn[r.IntN(len(churn))]
+						}
+					}
+					hits := tb.LookupBulkData(keys, data)
+					phits := tb.LookupBulk(keys, pos)
+					for j := range keys {
+						if j%2 == 0 {
+							if hits>>j&1 == 0 || phits>>j&1 == 0 || data[j] != valueOf(keys[j]) || int(pos[j]) != spos[stIdx[j/2]] {
+								fail("bulk lookup missed or misreported a present key")
+								return
+							}
+						} else if hits>>j&1 == 1 && data[j] != valueOf(keys[j]) {
+							fail("bulk lookup returned another key's data")
+							return
+						}
+					}
+					lookups.Add(1)
+					q.Quiescent(id)
+				}
+			}(id)
+		}
+		r := rand.New(rand.NewPCG(42, 42))
+		present := make([]bool, len(churn))
+		deadline := time.Now().Add(700 * time.Millisecond)
+		ops := 0
+		for ; time.Now().Before(deadline) && !stop.Load(); ops++ {
+			i := r.IntN(len(churn))
+			if present[i] {
+				if _, err := tb.Delete(churn[i]); err != nil {
+					t.Fatalf("Delete: %v", err)
+				}
+				present[i] = false
+			} else if _, err := tb.Add(churn[i], valueOf(churn[i])); err == nil {
+				present[i] = true
+			} else if err != ErrNoSpace {
+				t.Fatalf("Add: %v", err)
+			}
+		}
+		stop.Store(true)
+		wg.Wait()
+		select {
+		case e := <-errs:
+			t.Fatalf("ext %v: %s", ext, e)
+		default:
+		}
+		if tb.chg.Load() == 0 {
+			t.Fatalf("ext %v: no key was ever moved: the test did not exercise displacement", ext)
+		}
+		t.Logf("ext %v: %d writer ops, %d reader rounds, %d moves", ext, ops, lookups.Load(), tb.chg.Load())
+	}
+}
+
+func TestQSBRReclaim(t *testing.T) {
+	q, _ := qsbr.New(1)
+	tb, _ := New(Config{Entries: 8, KeyLen: 4, QSBR: q})
+	q.Online(0)
+	for i := 0; i < 8; i++ {
+		if _, err := tb.Add([]byte{byte(i), 0, 0, 0}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pos, _ := tb.Delete([]byte{3, 0, 0, 0})
+	// The reader has not been quiescent: the position is held.
+	if _, err := tb.Add([]byte{9, 0, 0, 0}, 0); err != ErrNoSpace {
+		t.Fatalf("Add while the only free position is in its grace period: %v", err)
+	}
+	q.Quiescent(0)
+	p, err := tb.Add([]byte{9, 0, 0, 0}, 0)
+	if err != nil || p != pos {
+		t.Fatalf("Add after the grace period: %d, %v; want position %d", p, err, pos)
+	}
+	// An offline reader is not waited for.
+	q.Offline(0)
+	tb.Delete([]byte{9, 0, 0, 0})
+	if n := tb.Reclaim(); n != 1 {
+		t.Fatalf("Reclaim with the reader offline freed %d", n)
+	}
+}
+
+func TestQSBR(t *testing.T) {
+	if _, err := qsbr.New(0); err == nil {
+		t.Fatal("qsbr.New(0) succeeded")
+	}
+	q, _ := qsbr.New(2)
+	q.Online(0)
+	q.Online(1)
+	tok := q.Start()
+	if q.Check(tok, false) {
+		t.Fatal("Check passed before any reader was quiescent")
+	}
+	q.Quiescent(0)
+	if q.Check(tok, false) {
+		t.Fatal("Check passed with reader 1 not quiescent")
+	}
+	q.Offline(1)
+	if !q.Check(tok, false) {
+		t.Fatal("Check failed with reader 0 quiescent and reader 1 offline")
+	}
+	q.Quiescent(1) // offline stays offline
+	tok = q.Start()
+	if q.Check(tok, false) {
+		t.Fatal("new grace period passed before reader 0 was quiescent")
+	}
+	done := make(chan struct{})
+	go func() { q.Synchronize(); close(done) }()
+	time.Sleep(10 * time.Millisecond)
+	select {
+	case <-done:
+		t.Fatal("Synchronize returned with reader 0 not quiescent")
+	default:
+	}
+	q.Quiescent(0)
+	<-done
+}

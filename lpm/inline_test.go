@@ -1,0 +1,24 @@
+package lpm
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestInlining fails when a single-address lookup stops being inlined into
+// its caller: a call per lookup costs as much as the lookup itself.
+func TestInlining(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the package with -gcflags=-m")
+	}
+	out, err := exec.Command("go", "build", "-gcflags=-m", ".").CombinedOutput()
+	if err != nil {
+		t.Skipf("go build -gcflags=-m: %v\n%s", err, out)
+	}
+	for _, fn := range []string{"(*Table).LookupIP", "(*Table6).LookupIP", "hop"} {
+		if !strings.Contains(string(out), "can inline "+fn) {
+			t.Errorf("%s is not inlinable any more", fn)
+		}
+	}
+}
