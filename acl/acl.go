@@ -41,7 +41,8 @@
 //     field, or fields combined, whose classes hold the fewest rules;
 //   - per class of the lead, the list of its rules in priority order, each
 //     entry with the rule's rank and the range of the first field tested,
-//     and per rule a 64-byte record of (mask, low, span) per field.
+//     and per rule a record of (mask, low, span) per field (one 64-byte
+//     line for a 5-tuple).
 //
 // A lookup loads one table entry per chunk and per combination of the lead
 // (3 for an IPv4 source address), then walks its class's list: the first

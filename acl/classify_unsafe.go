@@ -132,7 +132,7 @@ func (g *group) match(c *Classifier, keys []unsafe.Pointer, scratch []uint32, bl
 		if len(g.fields) <= 5 {
 			matchRules5(g, keys, rng[:n], best, cats)
 		} else {
-			matchRules(g, g.check32, keys, rng[:n], best, cats)
+			matchRules32(g, keys, rng[:n], best, cats)
 		}
 		return sink
 	}
@@ -257,6 +257,74 @@ func matchRules5(g *group, keys []unsafe.Pointer, rng []uint64, best []uint32, c
 			if f0&ck[0]-ck[1] > ck[2] || f1&ck[3]-ck[4] > ck[5] || f2&ck[6]-ck[7] > ck[8] ||
 				f3&ck[9]-ck[10] > ck[11] || f4&ck[12]-ck[13] > ck[14] {
 				continue
+			}
+			rc := gcats[r] & left
+			if rc == 0 {
+				continue
+			}
+			left &^= rc
+			for rc != 0 {
+				k := bits.TrailingZeros32(rc)
+				rc &= rc - 1
+				b[k] = min(b[k], rk)
+			}
+			if left == 0 {
+				break
+			}
+		}
+	}
+}
+
+// matchRules32 is matchRules for keys of more than 5 fields of at most 4
+// bytes (IPv6 as 4-byte words): like matchRules5 it passes over list
+// entries by their first field and loads the key's other fields only once
+// a rule passes it.
+func matchRules32(g *group, keys []unsafe.Pointer, rng []uint64, best []uint32, cats int) {
+	all := uint32(1)<<cats - 1
+	gcats, ents, check := g.cats, g.ents, g.check32
+	fields := g.fields
+	nf := len(fields)
+	stride := g.stride
+	var fv [MaxFields]uint32
+	for i, rg := range rng {
+		es := ents[4*uint32(rg) : 4*uint32(rg>>32)]
+		if len(es) == 0 {
+			continue
+		}
+		p := keys[i]
+		f0 := uint32(loadField(p, &fields[0]))
+		loaded := false
+		left := all
+		b := best[i*cats : i*cats+cats]
+		worst := b[0]
+		if cats > 1 {
+			for _, x := range b[1:] {
+				worst = max(worst, x)
+			}
+		}
+	rules:
+		for ; len(es) >= 4; es = es[4:] {
+			r, rk := es[0], es[1]
+			if rk >= worst {
+				break // ranks only grow along the list
+			}
+			if f0-es[2] > es[3]-es[2] {
+				continue
+			}
+			if !loaded {
+				loaded = true
+				for f := 1; f < nf; f++ {
+					fv[f] = uint32(loadField(p, &fields[f]))
+				}
+			}
+			ck := check[int(r)*stride : int(r)*stride+3*nf]
+			if f0&ck[0]-ck[1] > ck[2] {
+				continue
+			}
+			for f := 1; f < nf; f++ {
+				if fv[f]&ck[3*f]-ck[3*f+1] > ck[3*f+2] {
+					continue rules
+				}
 			}
 			rc := gcats[r] & left
 			if rc == 0 {

@@ -32,13 +32,14 @@
 #   figure  dpkit  dpdk  ratio  unit
 #
 # ratio = dpkit/dpdk, lower is better (ratio < 1: dpkit faster), for two
-# measures of the same runs:
+# measures of the same runs (the wall figure is the best of --runs):
 #
 #   wall: TSC cycles per packet as dpdk-test-acl prints them (and dpkit
 #         bench acl the same way): elapsed TSC over the classify loop;
 #   cpu:  CPU time per packet, in TSC cycles: the user+system CPU time
 #         (GNU time) of a run of --iter passes minus that of a run of one
-#         pass, over (iter-1) x traces packets, for both programs alike.
+#         pass, over (iter-1) x traces packets, for both programs alike;
+#         the least CPU time of each kind of run over the --runs runs.
 #         It leaves out the time the process was not running, which on a
 #         shared, loaded machine is most of the wall figure's noise.
 #
@@ -111,14 +112,17 @@ ourcmd() { # iter
 		-tracestep "$burst" -bldcat "$bldcat" -runcat "$runcat" ${v6:+-ipv6} -iter "$1"
 }
 # measure NAME CMD-FN...: one run of 1 pass and one of --iter passes; sets
-# wall (as printed) and cpu (differential, TSC cycles per packet).
+# wall (as printed), c1 and cn (their CPU seconds).
 measure() {
 	local name=$1; shift
-	local c1 cn
 	c1=$(cputime "$dir/$name-1.out" $("$@" 1))
 	cn=$(cputime "$dir/$name.out" $("$@" "$iter"))
 	wall=$(sed -n -e 's/.* \([0-9.]*\) cycles\/pkt.*/\1/p' -e 's/^acl_classify_cycles_per_pkt \([0-9.]*\).*/\1/p' "$dir/$name.out" | head -1)
-	cpu=$(awk -v a="$c1" -v b="$cn" -v hz="$tschz" -v n="$(( (iter - 1) * ntr ))" 'BEGIN{ if (a=="" || b=="") print ""; else printf "%.2f", (b-a)*hz/n }')
+}
+# cpucycles C1 CN: TSC cycles per packet of CPU time, (CN-C1) over the
+# packets of iter-1 passes.
+cpucycles() {
+	awk -v a="$1" -v b="$2" -v hz="$tschz" -v n="$(( (iter - 1) * ntr ))" 'BEGIN{ if (a=="" || b=="") print ""; else printf "%.2f", (b-a)*hz/n }'
 }
 minof() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="" ) print b; else if (b=="" ) print a; else print (a+0<b+0)?a:b }'; }
 
@@ -129,19 +133,25 @@ tschz=$(awk -v g="$tschz" 'BEGIN{printf "%.0f", g*1e9}')
 ntr=$(sed -n 's/.* 1 iterations, \([0-9]*\) pkts.*/\1/p' "$dir/probe.out" | head -1)
 [ "$iter" -ge 2 ] || { echo "--iter must be at least 2" >&2; exit 2; }
 
-declare -A best bestcpu
-bestours="" bestourscpu="" ourbuild="" oursize="" ourgroups=""
+# Each side's CPU figure is (least CPU of its --iter runs) - (least CPU of
+# its 1-pass runs): the least of each, as the least noisy.
+declare -A best bestcpu min1 minn
+bestours="" bestourscpu="" ourbuild="" oursize="" ourgroups="" our1="" ourn=""
 for r in $(seq 1 "$runs"); do
 	measure dpkit ourcmd
-	bestours=$(minof "$bestours" "$wall"); bestourscpu=$(minof "$bestourscpu" "$cpu")
+	bestours=$(minof "$bestours" "$wall")
+	our1=$(minof "$our1" "$c1"); ourn=$(minof "$ourn" "$cn")
+	bestourscpu=$(cpucycles "$our1" "$ourn")
 	b=$(awk '$1=="acl_build_ms"{print $2}' "$dir/dpkit.out")
 	ourbuild=$(minof "$ourbuild" "$b")
 	oursize=$(awk '$1=="acl_size_bytes"{print $2}' "$dir/dpkit.out")
 	ourgroups=$(awk '$1=="acl_groups"{print $2}' "$dir/dpkit.out")
 	for a in $algs; do
 		measure "dpdk-$a" dpdkcmd "$a"
-		[ -n "$wall" ] && best[$a]=$(minof "${best[$a]:-}" "$wall")
-		[ -n "$wall" ] && [ -n "$cpu" ] && bestcpu[$a]=$(minof "${bestcpu[$a]:-}" "$cpu")
+		[ -n "$wall" ] || continue
+		best[$a]=$(minof "${best[$a]:-}" "$wall")
+		min1[$a]=$(minof "${min1[$a]:-}" "$c1"); minn[$a]=$(minof "${minn[$a]:-}" "$cn")
+		bestcpu[$a]=$(cpucycles "${min1[$a]}" "${minn[$a]}")
 	done
 	echo "# run $r: wall: dpkit $bestours; dpdk $(for a in $algs; do printf '%s=%s ' "$a" "${best[$a]:-n/a}"; done)" >&2
 	echo "# run $r: cpu:  dpkit $bestourscpu; dpdk $(for a in $algs; do printf '%s=%s ' "$a" "${bestcpu[$a]:-n/a}"; done)" >&2

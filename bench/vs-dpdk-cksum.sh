@@ -2,9 +2,11 @@
 # vs-dpdk-cksum.sh: dpkit's Internet checksum (proto.Checksum) side by side
 # with DPDK 22.11's rte_raw_cksum, as measured by dpdk-test's
 # cksum_perf_autotest, on the same core, back to back, several runs taking
-# turns; then dpkit's packet type parse (proto.GetPtype) side by side with
-# gopacket's DecodingLayerParser on the same packets (proto's
-# BenchmarkGetPtype and BenchmarkGopacket, one after the other in each run).
+# turns; then dpkit's packet type parse (proto.ParsePtype, the hot-loop
+# form that fills the caller's HdrLens) side by side with gopacket's
+# DecodingLayerParser on the same packets (proto's BenchmarkParsePtype and
+# BenchmarkGopacket, one after the other in each run); GetPtype, which
+# returns the lengths by value, is shown as getptype_byvalue_* rows.
 #
 # Usage: bench/vs-dpdk-cksum.sh [--runs N] [--lcore CPU] [--keep DIR]
 #                               [--no-gopacket] [--out FILE.md]
@@ -104,12 +106,13 @@ if [ $gopacket = 1 ]; then
 	go test -c -o "$work/proto.test" ./proto
 	: >"$work/parse.txt"
 	for i in $(seq "$runs"); do
-		step "proto.test -test.bench 'GetPtype/(tcp4|vxlan)\$|Gopacket' on CPU $lcore (run $i of $runs)"
-		(cd proto && taskset -c "$lcore" "$work/proto.test" -test.run '^$' -test.bench 'GetPtype/(tcp4|vxlan)$|Gopacket' \
+		step "proto.test -test.bench '(Parse|Get)Ptype/(tcp4|vxlan)\$|Gopacket' on CPU $lcore (run $i of $runs)"
+		(cd proto && taskset -c "$lcore" "$work/proto.test" -test.run '^$' -test.bench '(Parse|Get)Ptype/(tcp4|vxlan)$|Gopacket' \
 			-test.benchtime 2000000x -test.cpu 1) >>"$work/parse.txt"
 	done
-	awk '/^BenchmarkGetPtype\// { split($1, p, "/"); print "dpkit", "parse_" p[2] "_ns_per_pkt", $3 }
-	     /^BenchmarkGopacket\// { split($1, p, "/"); print "dpdk", "parse_" p[2] "_ns_per_pkt", $3 }' "$work/parse.txt" |
+	awk '/^BenchmarkParsePtype\// { split($1, p, "/"); print "dpkit", "parse_" p[2] "_ns_per_pkt", $3 }
+	     /^BenchmarkGopacket\// { split($1, p, "/"); print "dpdk", "parse_" p[2] "_ns_per_pkt", $3 }
+	     /^BenchmarkGetPtype\// { split($1, p, "/"); print "dpkit", "getptype_byvalue_" p[2] "_ns_per_pkt", $3 }' "$work/parse.txt" |
 		sed 's/-[0-9]*_ns/_ns/' >"$work/all.txt"
 	echo "# proto.GetPtype vs gopacket DecodingLayerParser (ns per packet, best of $runs; the 'dpdk' column is gopacket)"
 	table 0 | sed '1s/dpdk/gopkt/'

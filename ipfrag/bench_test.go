@@ -114,3 +114,52 @@ func benchFragReasm(b *testing.B, v6 bool, size, mtu int) {
 // BenchmarkFragmentIPv4 for the reassembly alone.
 func BenchmarkFragReassembleIPv4(b *testing.B) { benchFragReasm(b, false, 9000, 1500) }
 func BenchmarkFragReassembleIPv6(b *testing.B) { benchFragReasm(b, true, 9000, 1500) }
+
+// BenchmarkReassembleIPv4 reassembles the 7 fragments of a 9028-byte
+// datagram, copied each round into fresh one-segment mbufs (the copy is
+// BenchmarkCopyFragments alone).
+func BenchmarkReassembleIPv4(b *testing.B) { benchReassemble(b, true) }
+
+// BenchmarkCopyFragments is the copying part of BenchmarkReassembleIPv4.
+func BenchmarkCopyFragments(b *testing.B) { benchReassemble(b, false) }
+
+func benchReassemble(b *testing.B, reassemble bool) {
+	p := newPools(b)
+	tb := newTable(b, Config{MaxFragments: 16})
+	dr := NewDeathRow(32, lc)
+	m := mbufOf(b, p.big, udp4(1, nil, 9000), 0)
+	var out [16]*mbuf.Mbuf
+	n, err := FragmentIPv4(m, out[:], 1500, p.direct, p.indirect, lc)
+	m.Free(lc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	frames := make([][]byte, n)
+	for i, f := range out[:n] {
+		frames[i] = append(append([]byte{}, ethHdr...), bytesOf(f)...)
+		f.Free(lc)
+	}
+	ms := make([]*mbuf.Mbuf, n)
+	b.ReportAllocs()
+	for b.Loop() {
+		if !p.direct.AllocBulk(lc, ms) {
+			b.Fatal("pool empty")
+		}
+		for i, f := range ms {
+			copy(f.Append(len(frames[i])), frames[i])
+		}
+		if !reassemble {
+			mbuf.FreeBulk(lc, ms)
+			continue
+		}
+		var d *mbuf.Mbuf
+		for _, f := range ms {
+			d = tb.ReassembleIPv4(dr, f, 0, ethLen)
+		}
+		if d == nil {
+			b.Fatal("not reassembled")
+		}
+		d.Free(lc)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/fragment")
+}

@@ -69,13 +69,17 @@ func FragmentIPv4(m *mbuf.Mbuf, out []*mbuf.Mbuf, mtu int, direct, indirect *mbu
 		return 0, ErrMalformed // a fragment past the largest datagram
 	}
 
+	// The header checksums without the length and offset words, which
+	// each fragment adds to them.
+	sum1 := headerSumWithout(h[:hl])
+	sum2 := headerSumWithout(h2buf[:hl2])
 	cur := cursor{seg: m, off: 0}
 	cur.skip(hl)
 	off := 0
 	for i := range nfrag {
-		hdr, hlen, n := h[:hl], hl, first
+		hdr, hlen, n, sum := h[:hl], hl, first, sum1
 		if i > 0 {
-			hdr, hlen, n = h2buf[:hl2], hl2, rest
+			hdr, hlen, n, sum = h2buf[:hl2], hl2, rest, sum2
 		}
 		n = min(n, plen-off)
 		hm := direct.Alloc(lcore)
@@ -96,9 +100,7 @@ func FragmentIPv4(m *mbuf.Mbuf, out []*mbuf.Mbuf, mtu int, direct, indirect *mbu
 		}
 		binary.BigEndian.PutUint16(b[2:4], uint16(hlen+n))
 		binary.BigEndian.PutUint16(b[6:8], fo)
-		b[10], b[11] = 0, 0
-		fip := proto.IPv4(b)
-		fip.SetChecksum(fip.CalculateChecksum())
+		binary.BigEndian.PutUint16(b[10:12], ^proto.Combine(sum, proto.Combine(uint16(hlen+n), fo)))
 		hm.SetL3Len(hlen)
 		hm.SetPacketType(m.PacketType())
 		hm.SetPort(m.Port())
@@ -110,6 +112,15 @@ func FragmentIPv4(m *mbuf.Mbuf, out []*mbuf.Mbuf, mtu int, direct, indirect *mbu
 		off += n
 	}
 	return nfrag, nil
+}
+
+// headerSumWithout returns the sum of the IPv4 header h without its total
+// length, flags and offset, and checksum words.
+func headerSumWithout(h []byte) uint16 {
+	s := proto.Checksum(h[0:2], 0)
+	s = proto.Checksum(h[4:6], s)
+	s = proto.Checksum(h[8:10], s)
+	return proto.Checksum(h[12:], s)
 }
 
 // copiedOptions writes to dst the header of the non-first fragments: the

@@ -16,7 +16,9 @@ import (
 // it (a chain: the first fragment, L2 header and all, then the payloads
 // of the others in order; total length, flags and checksum fixed, L2Len
 // and L3Len set), nil otherwise. Whatever the table drops, m or held
-// fragments, goes to dr. It does not allocate.
+// fragments, goes to dr. The first fragment's header is rewritten: if its
+// buffer is shared (an indirect mbuf, or a reference count above 1) the
+// datagram is dropped (Stats.DropShared). It does not allocate.
 func (t *Table) ReassembleIPv4(dr *DeathRow, m *mbuf.Mbuf, now uint64, l2 int) *mbuf.Mbuf {
 	d := m.Data()
 	if l2 < 0 || len(d) < l2+proto.IPv4MinLen || d[l2]>>4 != 4 {
@@ -62,8 +64,12 @@ func (t *Table) ReassembleIPv4(dr *DeathRow, m *mbuf.Mbuf, now uint64, l2 int) *
 	t.sort(f)
 	head := f.frags[0].m
 	hl = int(f.frags[0].hlen) - l2
-	if hl+int(f.total) > 0xffff {
-		t.stats.DropOversize++
+	if hl+int(f.total) > 0xffff || !head.IsDirect() || head.Refcnt() != 1 {
+		if hl+int(f.total) > 0xffff {
+			t.stats.DropOversize++
+		} else {
+			t.stats.DropShared++
+		}
 		t.kill(fi, dr)
 		t.stats.FlowsKilled++
 		return nil

@@ -403,3 +403,74 @@ func TestReassemblePadding(t *testing.T) {
 	}
 	d.Free(lc)
 }
+
+func TestReassembleIPv6Hostile(t *testing.T) {
+	p := newPools(t)
+	var buf [2048]byte
+	frag := func(off, n int, mf bool) *mbuf.Mbuf {
+		return mbufOf(t, p.direct, buildFrag(buf[:], true, 1, proto.IPProtoUDP, off, n, mf), 0)
+	}
+	for _, c := range []struct {
+		name   string
+		pieces []piece
+		whole  bool
+		check  func(Stats) bool
+	}{
+		{"in order", []piece{{0, 16, true}, {16, 16, true}, {32, 3, false}}, true, nil},
+		{"overlap", []piece{{0, 16, true}, {8, 16, false}}, false, func(s Stats) bool { return s.DropOverlap == 1 }},
+		{"duplicate", []piece{{0, 16, true}, {0, 16, true}, {16, 1, false}}, true, func(s Stats) bool { return s.DropDuplicate == 1 }},
+		{"oversize", []piece{{0, 16, true}, {65528, 100, false}}, false, func(s Stats) bool { return s.DropOversize == 1 }},
+		{"odd middle", []piece{{0, 15, true}}, false, func(s Stats) bool { return s.DropMalformed == 1 }},
+		{"two ends", []piece{{16, 8, false}, {24, 8, false}}, false, func(s Stats) bool { return s.DropBadLast == 1 }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tb := newTable(t, Config{})
+			dr := NewDeathRow(4, lc)
+			var done []*mbuf.Mbuf
+			for _, pc := range c.pieces {
+				if d := tb.ReassembleIPv6(dr, frag(pc.off, pc.n, pc.mf), 1, ethLen); d != nil {
+					done = append(done, d)
+				}
+			}
+			if c.whole != (len(done) == 1) || len(done) > 1 {
+				t.Fatalf("%d datagrams, stats %+v", len(done), tb.Stats())
+			}
+			if c.check != nil && !c.check(tb.Stats()) {
+				t.Fatalf("stats %+v", tb.Stats())
+			}
+			for _, d := range done {
+				checkDatagram(t, d, true)
+				b := bytesOf(d)[ethLen:]
+				if !bytes.Equal(b[proto.IPv6Len:], patterns[1][:len(b)-proto.IPv6Len]) {
+					t.Fatal("payload differs")
+				}
+				d.Free(lc)
+			}
+			tb.Flush(dr)
+			dr.FreeAll()
+		})
+	}
+}
+
+// A first fragment whose buffer is shared is not written to: the datagram
+// is dropped.
+func TestReassembleShared(t *testing.T) {
+	p := newPools(t)
+	tb := newTable(t, Config{})
+	dr := NewDeathRow(8, lc)
+	defer dr.FreeAll()
+	first := mbufOf(t, p.direct, frag4(3, 17, 0, 8, true), 0)
+	clone := p.indirect.Clone(first, lc)
+	before := bytesOf(first)
+	tb.ReassembleIPv4(dr, clone, 0, ethLen)
+	if d := tb.ReassembleIPv4(dr, mbufOf(t, p.direct, frag4(3, 17, 8, 8, false), 0), 0, ethLen); d != nil {
+		t.Fatal("reassembled over a shared buffer")
+	}
+	if st := tb.Stats(); st.DropShared != 1 || tb.Held() != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	if !bytes.Equal(bytesOf(first), before) {
+		t.Fatal("the shared buffer was written")
+	}
+	first.Free(lc)
+}

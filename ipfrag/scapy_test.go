@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -14,43 +13,42 @@ import (
 
 const python = "/usr/bin/python3"
 
-// scapy runs testdata/scapy_frag.py with args and stdin lines (hex) and
-// returns its output lines decoded, or skips t (loudly) without scapy.
-func scapy(t *testing.T, in [][]byte, args ...string) [][]byte {
+// scapy runs testdata/scapy_frag.py with args and stdin, and returns its
+// output lines (empty ones included), or skips t (loudly) without scapy.
+func scapy(t *testing.T, stdin string, args ...string) []string {
 	t.Helper()
 	if err := exec.Command(python, "-c", "import scapy.all").Run(); err != nil {
 		t.Skipf("SKIP: %s cannot import scapy (%v; install python3-scapy): real-peer check against scapy not run", python, err)
 	}
-	var stdin strings.Builder
-	for _, b := range in {
-		stdin.WriteString(hex.EncodeToString(b) + "\n")
-	}
 	cmd := exec.Command(python, append([]string{"testdata/scapy_frag.py"}, args...)...)
-	cmd.Stdin = strings.NewReader(stdin.String())
+	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("scapy %v: %v", args, err)
 	}
-	var res [][]byte
-	for _, l := range strings.Fields(string(out)) {
-		b, err := hex.DecodeString(l)
-		if err != nil {
-			t.Fatalf("scapy output %q: %v", l, err)
-		}
-		res = append(res, b)
+	return strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+}
+
+func unhex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatalf("scapy output %q: %v", s, err)
 	}
-	return res
+	return b
 }
 
 // Fragments cut by dpkit reassemble in scapy into the original datagram.
 func TestScapyDefragmentsOurs(t *testing.T) {
 	p := newPools(t)
+	var stdin strings.Builder
+	var origs [][]byte
 	for _, v6 := range []bool{false, true} {
 		for _, c := range []struct{ size, mtu, seg int }{{3000, 1500, 0}, {20000, 1280, 700}, {1500, 600, 0}} {
 			orig := udp4(77, []byte{proto.IPv4OptLSRR, 7, 4, 1, 2, 3, 4}, c.size)
-			cmd := "defrag4"
+			fam := "4"
 			if v6 {
-				orig, cmd = udp6([]uint8{proto.IPProtoHopOpts, proto.IPProtoDstOpts}, c.size), "defrag6"
+				orig, fam = udp6([]uint8{proto.IPProtoHopOpts, proto.IPProtoDstOpts}, c.size), "6"
 			}
 			pool := p.big
 			if c.seg > 0 {
@@ -69,56 +67,69 @@ func TestScapyDefragmentsOurs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var frags [][]byte
 			for _, f := range out[:n] {
-				frags = append(frags, bytesOf(f))
+				stdin.WriteString(fam + " " + hex.EncodeToString(bytesOf(f)) + "\n")
 				f.Free(lc)
 			}
-			got := scapy(t, frags, cmd)
-			if len(got) != 1 {
-				t.Fatalf("v6 %v size %d: scapy gave %d datagrams from %d fragments", v6, c.size, len(got), n)
+			stdin.WriteString("\n")
+			origs = append(origs, orig)
+		}
+	}
+	got := scapy(t, stdin.String(), "defrag")
+	if len(got) != len(origs) {
+		t.Fatalf("scapy answered %d datagrams for %d", len(got), len(origs))
+	}
+	for i, orig := range origs {
+		if got[i] == "none" {
+			t.Fatalf("datagram %d: scapy did not reassemble it", i)
+		}
+		g := unhex(t, got[i])
+		if orig[0]>>4 == 4 {
+			// scapy rebuilds the header (options and all): compare the
+			// header fields and the payload.
+			gi, w := proto.IPv4(g), proto.IPv4(orig)
+			if !gi.IsValid() || gi.TotalLen() != w.TotalLen() || gi.ID() != w.ID() || !bytes.Equal(gi.Payload(), w.Payload()) {
+				t.Fatalf("datagram %d: scapy's differs from the original", i)
 			}
-			if !v6 {
-				// scapy rebuilds the header (options and all): compare the
-				// header fields and the payload.
-				g, w := proto.IPv4(got[0]), proto.IPv4(orig)
-				if g.TotalLen() != w.TotalLen() || g.ID() != w.ID() || !bytes.Equal(g.Payload(), w.Payload()) {
-					t.Fatalf("size %d: scapy's datagram differs from the original (total %d want %d)", c.size, g.TotalLen(), w.TotalLen())
-				}
-				continue
-			}
-			if !bytes.Equal(got[0], orig) {
-				t.Fatalf("v6 size %d: scapy's datagram differs from the original\n got % x\nwant % x", c.size, got[0][:64], orig[:64])
-			}
+		} else if !bytes.Equal(g, orig) {
+			t.Fatalf("datagram %d: scapy's differs from the original\n got % x\nwant % x", i, g[:64], orig[:64])
 		}
 	}
 }
 
-// Fragments cut by scapy reassemble in dpkit, in any order.
+// Fragments cut by scapy reassemble in dpkit, last first.
 func TestScapyFragmentsReassemble(t *testing.T) {
 	p := newPools(t)
 	tb := newTable(t, Config{MaxFragments: 64})
 	dr := NewDeathRow(16, lc)
 	defer dr.FreeAll()
-	for _, c := range []struct {
-		v6       bool
-		size, fs int
-	}{{false, 5000, 1480}, {false, 30000, 552}, {true, 5000, 1280}, {true, 30000, 1500}} {
-		cmd := "frag4"
-		if c.v6 {
-			cmd = "frag6"
+	lines := scapy(t, "", "frag", "4:5000:1480", "4:30000:552", "6:5000:1280", "6:30000:1500")
+	var groups [][][]byte
+	var g [][]byte
+	for _, l := range append(lines, "") {
+		if l == "" {
+			if len(g) > 0 {
+				groups = append(groups, g)
+			}
+			g = nil
+			continue
 		}
-		res := scapy(t, nil, cmd, strconv.Itoa(c.size), strconv.Itoa(c.fs))
-		whole, frags := res[0], res[1:]
+		g = append(g, unhex(t, l))
+	}
+	if len(groups) != 4 {
+		t.Fatalf("scapy gave %d groups, want 4", len(groups))
+	}
+	for gi, grp := range groups {
+		whole, frags := grp[0], grp[1:]
+		v6 := whole[0]>>4 == 6
 		if len(frags) < 2 {
-			t.Fatalf("scapy cut %d fragments", len(frags))
+			t.Fatalf("group %d: scapy cut %d fragments", gi, len(frags))
 		}
-		// Last first, then the rest backwards.
 		var d *mbuf.Mbuf
 		for i := len(frags) - 1; i >= 0; i-- {
 			m := mbufOf(t, p.direct, append(append([]byte{}, ethHdr...), frags[i]...), 0)
 			var r *mbuf.Mbuf
-			if c.v6 {
+			if v6 {
 				r = tb.ReassembleIPv6(dr, m, 0, ethLen)
 			} else {
 				r = tb.ReassembleIPv4(dr, m, 0, ethLen)
@@ -128,12 +139,12 @@ func TestScapyFragmentsReassemble(t *testing.T) {
 			}
 		}
 		if d == nil {
-			t.Fatalf("%s %d: not reassembled: %+v", cmd, c.size, tb.Stats())
+			t.Fatalf("group %d: not reassembled: %+v", gi, tb.Stats())
 		}
 		got := bytesOf(d)[ethLen:]
 		d.Free(lc)
 		if !bytes.Equal(got, whole) {
-			t.Fatalf("%s %d: reassembled datagram differs from scapy's\n got % x\nwant % x", cmd, c.size, got[:64], whole[:64])
+			t.Fatalf("group %d: reassembled datagram differs from scapy's\n got % x\nwant % x", gi, got[:64], whole[:64])
 		}
 	}
 }

@@ -49,7 +49,7 @@ type Stats struct {
 	DropTooMany   uint64 // more than MaxFragments (the flow is killed)
 	DropBadLast   uint64 // conflicting end of datagram (the flow is killed)
 	DropNoSpace   uint64 // no free flow slot
-	DropShared    uint64 // IPv6 first fragment in a shared buffer
+	DropShared    uint64 // first fragment in a shared buffer (its header cannot be rewritten)
 
 	FlowsKilled      uint64 // flows dropped by a hostile fragment
 	FlowFragsDropped uint64 // fragments dropped with expired or killed flows

@@ -173,6 +173,9 @@ func genPrefixes(rng *rand.Rand, n, bits int) []netip.Prefix {
 }
 
 func differential(t *testing.T, tb lpmTable, bits int, seed uint64, ops int) {
+	if raceEnabled {
+		ops /= 10
+	}
 	rng := rand.New(rand.NewPCG(seed, 7))
 	r := newRef()
 	pool := genPrefixes(rng, 150, bits)
@@ -249,7 +252,11 @@ func TestNestedChain(t *testing.T) {
 		for d := 0; d <= bits; d++ {
 			chain = append(chain, netip.PrefixFrom(a, d).Masked())
 		}
-		for round := range 4 {
+		rounds := 4
+		if raceEnabled {
+			rounds = 1
+		}
+		for round := range rounds {
 			for _, i := range rng.Perm(len(chain)) {
 				if err := tb.Add(chain[i], uint32(i+round)); err != nil {
 					t.Fatal(err)

@@ -21,8 +21,40 @@ import (
 // none). b is taken to start at an even offset of the summed data; see
 // SumAt for data that does not.
 func Checksum(b []byte, initial uint16) uint16 {
-	s := sumLE(b, uint64(bits.ReverseBytes16(initial)))
+	var s uint64
+	if len(b) < 32 {
+		s = sumSmall(b, uint64(bits.ReverseBytes16(initial)))
+	} else {
+		s = sumLE(b, uint64(bits.ReverseBytes16(initial)))
+	}
 	return bits.ReverseBytes16(fold64(s))
+}
+
+// sumSmall is sumLE for fewer than 32 bytes (an IPv4 header, a pseudo
+// header, an L4 header): 32-bit words added into 64 bits cannot carry out,
+// and independent additions need no carry chain.
+func sumSmall(b []byte, acc uint64) uint64 {
+	if len(b) >= 16 {
+		acc += uint64(binary.LittleEndian.Uint32(b[0:4])) + uint64(binary.LittleEndian.Uint32(b[4:8])) +
+			uint64(binary.LittleEndian.Uint32(b[8:12])) + uint64(binary.LittleEndian.Uint32(b[12:16]))
+		b = b[16:]
+	}
+	if len(b) >= 8 {
+		acc += uint64(binary.LittleEndian.Uint32(b[0:4])) + uint64(binary.LittleEndian.Uint32(b[4:8]))
+		b = b[8:]
+	}
+	if len(b) >= 4 {
+		acc += uint64(binary.LittleEndian.Uint32(b[0:4]))
+		b = b[4:]
+	}
+	if len(b) >= 2 {
+		acc += uint64(binary.LittleEndian.Uint16(b[0:2]))
+		b = b[2:]
+	}
+	if len(b) == 1 {
+		acc += uint64(b[0])
+	}
+	return acc
 }
 
 // SumAt is Checksum for b lying at offset off of the summed data: when off

@@ -25,8 +25,10 @@
 // its DPDK packet type (mbuf.Ptype*) and header lengths (HdrLens). It
 // handles VLAN and QinQ tags, MPLS, IPv4 options, IPv6 extension headers,
 // fragments, and the tunnels IP-in-IP, GRE, NVGRE, VXLAN (UDP 4789),
-// VXLAN-GPE (4790) and GENEVE (6081). GetPtypeMbuf does the same on an
-// mbuf, across segments, and SetPtype also stores the result in it.
+// VXLAN-GPE (4790) and GENEVE (6081). ParsePtype is the same filling a
+// HdrLens the caller keeps: the form for hot loops (a few ns for a TCP
+// packet). GetPtypeMbuf and ParsePtypeMbuf do the same on an mbuf, across
+// segments, and SetPtype also stores the result in it.
 //
 // # Checksums
 //

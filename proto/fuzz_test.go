@@ -43,6 +43,10 @@ func FuzzGetPtype(f *testing.F) {
 	f.Cleanup(func() { p.Close() })
 	f.Fuzz(func(t *testing.T, b []byte) {
 		pt, h := GetPtype(b)
+		h2 := HdrLens{L2: 99, L3: 99, L4: 99, Tunnel: 99, InnerL2: 99, InnerL3: 99, InnerL4: 99}
+		if pt2 := ParsePtype(b, &h2); pt2 != pt || h2 != h {
+			t.Fatalf("ParsePtype %s %+v, GetPtype %s %+v", mbuf.PtypeString(pt2), h2, mbuf.PtypeString(pt), h)
+		}
 		if h.Total() > len(b) {
 			t.Fatalf("lengths %+v (total %d) past the %d-byte packet, ptype %s", h, h.Total(), len(b), mbuf.PtypeString(pt))
 		}

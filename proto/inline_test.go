@@ -29,7 +29,7 @@ func TestInlining(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"GetPtype", "Combine", "Fold", "UpdateChecksum16", "UpdateChecksum32",
+		"ParsePtype", "Combine", "Fold", "UpdateChecksum16", "UpdateChecksum32",
 		"Ethernet.Type", "Ethernet.Dst", "VLAN.ID",
 		"IPv4.HeaderLen", "IPv4.TTL", "IPv4.Protocol", "IPv4.Src", "IPv4.Dst", "IPv4.TotalLen", "IPv4.IsFragment",
 		"IPv4.SetTTL", "IPv4.SetChecksum", "IPv4.PseudoHeaderSum",
@@ -37,7 +37,7 @@ func TestInlining(t *testing.T) {
 		"TCP.SrcPort", "TCP.DstPort", "TCP.HeaderLen", "TCP.Flags", "TCP.SetSrcPort",
 		"UDP.SrcPort", "UDP.DstPort", "UDP.Length",
 		"VXLAN.VNI", "GENEVE.VNI", "GENEVE.HeaderLen", "GRE.Protocol", "MPLS.Label",
-		"HdrLens.Total",
+		"(*HdrLens).Total",
 	} {
 		if !got[want] {
 			t.Errorf("%s is not inlined any more", want)

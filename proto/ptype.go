@@ -25,8 +25,10 @@ type HdrLens struct {
 }
 
 // Total returns the length of every header found, outer and inner: the
-// offset of the innermost payload.
-func (h HdrLens) Total() int {
+// offset of the innermost payload. (A pointer receiver: with a value one
+// the compiler copies the seven fields for the call, which can stall on
+// store forwarding right after a parse wrote them.)
+func (h *HdrLens) Total() int {
 	return int(h.L2) + int(h.L3) + int(h.L4) + int(h.Tunnel) + int(h.InnerL2) + int(h.InnerL3) + int(h.InnerL4)
 }
 
@@ -64,36 +66,56 @@ func (h HdrLens) Total() int {
 //     lengths never run past b. DPDK reports UDP and SCTP from the IP
 //     protocol alone and TCP and GRE from their fixed part, with lengths
 //     that may run past the data.
-func GetPtype(b []byte) (uint32, HdrLens) {
-	var h HdrLens
-	pt, _ := getPtype(b, &h)
+//
+// GetPtype returns the lengths by value, which costs more than the parse:
+// Go keeps a struct of seven fields in memory, and copying it out of the
+// parser stalls on store forwarding. In a hot loop, use ParsePtype, which
+// fills a HdrLens the caller keeps.
+func GetPtype(b []byte) (pt uint32, h HdrLens) {
+	pt = ParsePtype(b, &h)
 	return pt, h
+}
+
+// ParsePtype is GetPtype writing the header lengths into *h (all of it:
+// what is not found is set to 0), the form for hot loops, as
+// rte_net_get_ptype fills a caller's rte_net_hdr_lens.
+func ParsePtype(b []byte, h *HdrLens) uint32 {
+	*h = HdrLens{}
+	pt, _ := getPtype(b, h)
+	return pt
 }
 
 // GetPtypeMbuf is GetPtype on the packet m. When the headers do not all
 // lie in the first segment, it copies the first 512 bytes of the packet
 // onto the stack and parses those (headers that end past byte 512 are
 // taken as cut short); it never allocates.
-func GetPtypeMbuf(m *mbuf.Mbuf) (uint32, HdrLens) {
-	var h HdrLens
-	d := m.Data()
-	pt, short := getPtype(d, &h)
-	if short && m.PktLen() > len(d) {
-		return getPtypeChain(m)
-	}
+func GetPtypeMbuf(m *mbuf.Mbuf) (pt uint32, h HdrLens) {
+	pt = ParsePtypeMbuf(m, &h)
 	return pt, h
+}
+
+// ParsePtypeMbuf is GetPtypeMbuf writing the lengths into *h, as
+// ParsePtype.
+func ParsePtypeMbuf(m *mbuf.Mbuf, h *HdrLens) uint32 {
+	*h = HdrLens{}
+	d := m.Data()
+	pt, short := getPtype(d, h)
+	if short && m.PktLen() > len(d) {
+		*h = HdrLens{}
+		return getPtypeChain(m, h)
+	}
+	return pt
 }
 
 // maxChainHdr is how much of a segmented packet GetPtypeMbuf looks at.
 const maxChainHdr = 512
 
-func getPtypeChain(m *mbuf.Mbuf) (uint32, HdrLens) {
+func getPtypeChain(m *mbuf.Mbuf, h *HdrLens) uint32 {
 	var buf [maxChainHdr]byte
 	n := min(m.PktLen(), maxChainHdr)
 	b := m.Read(0, buf[:n])
-	var h HdrLens
-	pt, _ := getPtype(b, &h)
-	return pt, h
+	pt, _ := getPtype(b, h)
+	return pt
 }
 
 // SetPtype runs GetPtypeMbuf on m, stores the packet type in it
@@ -104,8 +126,8 @@ func getPtypeChain(m *mbuf.Mbuf) (uint32, HdrLens) {
 // offloads), L3Len and L4Len the inner ones. TSOSegsz is left as it was.
 // The tx_offload fields are narrow (L2Len 7 bits): a GENEVE header with
 // long options can overflow it; use the returned HdrLens then.
-func SetPtype(m *mbuf.Mbuf) HdrLens {
-	pt, h := GetPtypeMbuf(m)
+func SetPtype(m *mbuf.Mbuf) (h HdrLens) {
+	pt := ParsePtypeMbuf(m, &h)
 	m.SetPacketType(pt)
 	tso := m.TSOSegsz()
 	if pt&mbuf.PtypeTunnelMask != 0 {

@@ -45,7 +45,9 @@ summary=()
 have_dpdk() { command -v dpdk-test >/dev/null 2>&1 && command -v dpdk-testpmd >/dev/null 2>&1; }
 have_scapy() { /usr/bin/python3 -c 'import scapy.all' >/dev/null 2>&1; }
 have_tshark() { command -v tshark >/dev/null 2>&1 && command -v editcap >/dev/null 2>&1; }
-have_ip() { command -v ip >/dev/null 2>&1; }
+have_ip() { command -v ip >/dev/null 2>&1 && command -v ethtool >/dev/null 2>&1; }
+# bench/vs-dpdk-*.sh use GNU time and bc.
+have_benchtools() { [ -x /usr/bin/time ] && command -v bc >/dev/null 2>&1; }
 
 missing=()
 if [ "${DPKIT_SKIP_DPDK:-0}" = 1 ]; then
@@ -55,7 +57,8 @@ else
 fi
 have_scapy || missing+=(python3-scapy)
 have_tshark || missing+=(tshark wireshark-common)
-have_ip || missing+=(iproute2)
+have_ip || missing+=(iproute2 ethtool)
+have_benchtools || missing+=(time bc)
 if [ ${#missing[@]} -gt 0 ]; then
 	if ! is_root; then
 		die "missing Debian packages and not root: ${missing[*]}. Run:
@@ -75,7 +78,7 @@ if [ "${DPKIT_SKIP_DPDK:-0}" != 1 ]; then
 fi
 have_scapy || die "scapy still not importable by /usr/bin/python3 after installing python3-scapy"
 have_tshark || die "tshark/editcap still missing after installing tshark wireshark-common"
-have_ip || die "ip still missing after installing iproute2"
+have_ip || die "ip/ethtool still missing after installing iproute2 ethtool"
 summary+=("scapy=$(/usr/bin/python3 -c 'import scapy; print(scapy.__version__)' 2>/dev/null)" "tshark=present")
 
 # --- hugepages ----------------------------------------------------------------

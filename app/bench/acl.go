@@ -88,6 +88,9 @@ func init() {
 //	acl_size_bytes               bytes of the compiled tables
 //	acl_groups                   rule groups (lookup passes per key)
 //
+// A notice also gives the classify loop's cycles per packet counted from
+// the thread's CPU time, which leaves out the time the thread was not
+// running (on a loaded machine, most of the wall figure's noise).
 // Without -tracef it reports only the build figures.
 func ACL(w io.Writer, opt Options) error {
 	f := &aclFlags

@@ -28,7 +28,7 @@ func init() {
 //
 // and the packet type parse figures, which DPDK has no autotest for:
 //
-//	ptype_<tcp4|vxlan>_ns_per_pkt   proto.GetPtype of a TCP/IPv4 packet,
+//	ptype_<tcp4|vxlan>_ns_per_pkt   proto.ParsePtype of a TCP/IPv4 packet,
 //	                                of a VXLAN-tunnelled TCP/IPv4 one
 func Proto(w io.Writer, opt Options) error {
 	opt.Lcores = firstLcore(opt)
@@ -84,10 +84,11 @@ func Proto(w io.Writer, opt Options) error {
 		}
 		n := 20 * iters
 		var pt uint32
+		var h proto.HdrLens
 		start := time.Now()
 		for range n {
-			t, h := proto.GetPtype(c.pkt)
-			pt += t + uint32(h.Total())
+			t := proto.ParsePtype(c.pkt, &h)
+			pt += t + uint32(h.L2+h.L3+h.L4+h.InnerL3+h.InnerL4)
 		}
 		Report(w, c.name, float64(time.Since(start).Nanoseconds())/float64(n), "ns")
 		sink += uint16(pt)

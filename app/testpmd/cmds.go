@@ -154,10 +154,12 @@ func (a *App) selectPorts(arg string) ([]*port, error) {
 	if err != nil || n < 0 {
 		return nil, errBadArgs
 	}
-	if n >= len(a.ports) {
-		return nil, messagef("Invalid port %d", n)
+	for _, pt := range a.ports {
+		if pt.id == n {
+			return []*port{pt}, nil
+		}
 	}
-	return a.ports[n : n+1], nil
+	return nil, messagef("Invalid port %d", n)
 }
 
 func argsIn(args []string, n int) error {

@@ -64,10 +64,7 @@ func init() {
 						keep = append(keep, pt)
 					}
 				}
-				a.ports = keep
-				for i, pt := range a.ports {
-					pt.id = i
-				}
+				a.ports = keep // the others keep their ids, as in DPDK
 				fmt.Fprintln(w, "Done")
 				return nil
 			}},

@@ -90,7 +90,7 @@ func (a *App) buildStreams() ([]*Stream, error) {
 	for _, sp := range a.streamPlan() {
 		rp, tp := a.ports[sp.rxPort], a.ports[sp.txPort]
 		s := &Stream{
-			RxPort: uint16(sp.rxPort), RxQueueID: uint16(sp.rxQ), TxPort: uint16(sp.txPort), TxQueueID: uint16(sp.txQ),
+			RxPort: uint16(rp.id), RxQueueID: uint16(sp.rxQ), TxPort: uint16(tp.id), TxQueueID: uint16(sp.txQ),
 			Rx: &portRx{rp.p, uint16(sp.rxQ)}, Tx: &portTx{tp.p, uint16(sp.txQ)},
 			Lcore: sp.lcore, Pool: a.pool, RxMAC: rp.mac(), TxMAC: tp.mac(), PeerMAC: tp.peer,
 			Burst: a.burst, TxCsum: tp.csum, Params: &a.params,
@@ -229,7 +229,19 @@ func (a *App) stopFwd(w io.Writer) error {
 	return firstErr
 }
 
-// fwdStats returns each port's forward statistics and their sum.
+// portPos returns the position in a.ports of the port with this id, -1
+// if it is closed.
+func (a *App) portPos(id int) int {
+	for i, pt := range a.ports {
+		if pt.id == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// fwdStats returns each port's forward statistics (by position in
+// a.ports) and their sum.
 func (a *App) fwdStats() ([]FwdStats, FwdStats) {
 	per := make([]FwdStats, len(a.ports))
 	for i, pt := range a.ports {
@@ -241,9 +253,13 @@ func (a *App) fwdStats() ([]FwdStats, FwdStats) {
 	if a.run != nil {
 		for i, st := range a.run.streams {
 			ss, b := st.Stats(), a.run.base[i]
-			per[st.TxPort].TxDropped += ss.FwdDropped - b.FwdDropped
-			per[st.RxPort].BadIPCsum += ss.BadIPCsum - b.BadIPCsum
-			per[st.RxPort].BadL4Csum += ss.BadL4Csum - b.BadL4Csum
+			if tx := a.portPos(int(st.TxPort)); tx >= 0 {
+				per[tx].TxDropped += ss.FwdDropped - b.FwdDropped
+			}
+			if rx := a.portPos(int(st.RxPort)); rx >= 0 {
+				per[rx].BadIPCsum += ss.BadIPCsum - b.BadIPCsum
+				per[rx].BadL4Csum += ss.BadL4Csum - b.BadL4Csum
+			}
 		}
 	}
 	var total FwdStats
@@ -257,7 +273,7 @@ func (a *App) printFwdStats(w io.Writer, elapsed time.Duration) {
 	per, total := a.fwdStats()
 	csum := a.run != nil && a.run.engine.CsumStats
 	for i, s := range per {
-		printFwdPortStats(w, i, s, csum)
+		printFwdPortStats(w, a.ports[i].id, s, csum)
 	}
 	printFwdAccum(w, total, elapsed)
 }

@@ -24,7 +24,8 @@ type port struct {
 	rxLcore, txLcore []uint
 	// dirty: the queue configuration changed (port config); set the port
 	// up again at its next start.
-	dirty bool
+	dirty      bool
+	promiscSet bool
 }
 
 func (pt *port) mac() MAC { return MAC(pt.p.MAC()) }
@@ -67,7 +68,7 @@ func (a *App) setupPort(pt *port, rxl, txl []uint) error {
 	return nil
 }
 
-// queueLcores returns, for every port, the lcore each queue is polled by
+// queueLcores returns, for every port (by position in a.ports), the lcore each queue is polled by
 // in the current forwarding configuration.
 func (a *App) queueLcores() (rx, tx [][]uint) {
 	rx = make([][]uint, len(a.ports))
@@ -108,13 +109,20 @@ func (a *App) startPort(pt *port, w io.Writer) error {
 		return nil
 	}
 	rxl, txl := a.queueLcores()
-	if pt.dirty || pt.p.State() == ethdev.StateProbed || !sameLcores(pt.rxLcore, rxl[pt.id]) || !sameLcores(pt.txLcore, txl[pt.id]) {
-		if err := a.setupPort(pt, rxl[pt.id], txl[pt.id]); err != nil {
+	i := a.portPos(pt.id)
+	if pt.dirty || pt.p.State() == ethdev.StateProbed || !sameLcores(pt.rxLcore, rxl[i]) || !sameLcores(pt.txLcore, txl[i]) {
+		if err := a.setupPort(pt, rxl[i], txl[i]); err != nil {
 			return err
 		}
 	}
 	if err := pt.p.Start(); err != nil {
 		return err
+	}
+	if !pt.promiscSet {
+		// testpmd turns promiscuous mode on at its first start (a port
+		// that cannot filter is promiscuous anyway).
+		_ = pt.p.SetPromisc(true)
+		pt.promiscSet = true
 	}
 	pt.base = pt.p.Stats()
 	fmt.Fprintf(w, "Port %d: %s\n", pt.id, pt.mac())
@@ -126,14 +134,14 @@ func (a *App) startPort(pt *port, w io.Writer) error {
 // set up, start.
 func (a *App) rebindQueues() error {
 	rxl, txl := a.queueLcores()
-	for _, pt := range a.ports {
-		if !pt.started() || (sameLcores(pt.rxLcore, rxl[pt.id]) && sameLcores(pt.txLcore, txl[pt.id])) {
+	for i, pt := range a.ports {
+		if !pt.started() || (sameLcores(pt.rxLcore, rxl[i]) && sameLcores(pt.txLcore, txl[i])) {
 			continue
 		}
 		if err := pt.p.Stop(); err != nil {
 			return err
 		}
-		if err := a.setupPort(pt, rxl[pt.id], txl[pt.id]); err != nil {
+		if err := a.setupPort(pt, rxl[i], txl[i]); err != nil {
 			return err
 		}
 		if err := pt.p.Start(); err != nil {
@@ -200,10 +208,35 @@ func printPortInfo(w io.Writer, pt *port) {
 	fmt.Fprintf(w, "Allmulticast mode: %s\n", onOff(p.AllMulticast()))
 	fmt.Fprintf(w, "Maximum number of MAC addresses: %d\n", di.MACAddresses)
 	fmt.Fprintf(w, "Maximum number of MAC addresses of hash filtering: 0\n")
+	cfg := p.Config()
+	fmt.Fprintf(w, "VLAN offload: \n")
+	fmt.Fprintf(w, "  strip %s, filter %s, extend %s, qinq strip %s\n",
+		offOn(cfg.RxOffloads&ethdev.RxOffloadVLANStrip), offOn(cfg.RxOffloads&ethdev.RxOffloadVLANFilter),
+		offOn(cfg.RxOffloads&ethdev.RxOffloadVLANExtend), offOn(cfg.RxOffloads&ethdev.RxOffloadQinQStrip))
 	if di.RETASize > 0 {
 		fmt.Fprintf(w, "Redirection table size: %d\n", di.RETASize)
 	}
+	if di.RSSOffloads == 0 {
+		fmt.Fprintf(w, "No RSS offload flow type is supported.\n")
+	} else {
+		fmt.Fprintf(w, "Supported RSS offload flow types:\n")
+		k := 0
+		for _, t := range rssTypeNames {
+			if di.RSSOffloads&t.bit == 0 {
+				continue
+			}
+			fmt.Fprintf(w, "  %s", t.name)
+			if k++; k%6 == 0 {
+				fmt.Fprintln(w)
+			}
+		}
+		if k%6 != 0 {
+			fmt.Fprintln(w)
+		}
+	}
+	fmt.Fprintf(w, "Minimum size of RX buffer: 0\n")
 	fmt.Fprintf(w, "Maximum configurable length of RX packet: %d\n", di.MaxRxPktLen)
+	fmt.Fprintf(w, "Maximum configurable size of LRO aggregated packet: 0\n")
 	fmt.Fprintf(w, "Current number of RX queues: %d\n", p.NbRxQueues())
 	fmt.Fprintf(w, "Max possible RX queues: %d\n", di.MaxRxQueues)
 	fmt.Fprintf(w, "Max possible number of RXDs per queue: %d\n", di.RxDesc.Max)
@@ -214,8 +247,28 @@ func printPortInfo(w io.Writer, pt *port) {
 	fmt.Fprintf(w, "Max possible number of TXDs per queue: %d\n", di.TxDesc.Max)
 	fmt.Fprintf(w, "Min possible number of TXDs per queue: %d\n", di.TxDesc.Min)
 	fmt.Fprintf(w, "TXDs number alignment: %d\n", di.TxDesc.Align)
-	fmt.Fprintf(w, "Rx offload capabilities: %v\n", di.RxOffloadCapa)
-	fmt.Fprintf(w, "Tx offload capabilities: %v\n", di.TxOffloadCapa)
+	fmt.Fprintf(w, "Max segment number per packet: %d\n", mbuf.MaxSegs)
+	fmt.Fprintf(w, "Max segment number per MTU/TSO: %d\n", mbuf.MaxSegs)
+	fmt.Fprintf(w, "Device capabilities: 0x0( )\n")
+	fmt.Fprintf(w, "Device error handling mode: none\n")
+}
+
+func offOn(v ethdev.RxOffload) string {
+	if v != 0 {
+		return "on"
+	}
+	return "off"
+}
+
+// rssTypeNames are testpmd's names of the RSS hash types ethdev has.
+var rssTypeNames = []struct {
+	bit  ethdev.RSSHash
+	name string
+}{
+	{ethdev.RSSIPv4, "ipv4"}, {ethdev.RSSFragIPv4, "ipv4-frag"}, {ethdev.RSSNonfragIPv4TCP, "ipv4-tcp"},
+	{ethdev.RSSNonfragIPv4UDP, "ipv4-udp"}, {ethdev.RSSNonfragIPv4Oth, "ipv4-other"}, {ethdev.RSSIPv6, "ipv6"},
+	{ethdev.RSSFragIPv6, "ipv6-frag"}, {ethdev.RSSNonfragIPv6TCP, "ipv6-tcp"}, {ethdev.RSSNonfragIPv6UDP, "ipv6-udp"},
+	{ethdev.RSSNonfragIPv6Oth, "ipv6-other"},
 }
 
 // speedString formats a link speed in Mbps as DPDK does ("10 Gbps").

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -396,4 +397,69 @@ func TestSessionTxonlyDrops(t *testing.T) {
 		t.Errorf("after clear: want TX-packets 0, got %q", fw[1][0])
 	}
 	t.Logf("dropped: %s before the clear, %s after", fw[0][6], fw[1][6])
+}
+
+// TestSessionPortClose: a closed port's id is not reused; the others keep
+// theirs, in every command and in the streams.
+func TestSessionPortClose(t *testing.T) {
+	out, code := runSession(t, []string{"--vdev", "net_null0", "--vdev", "net_null1", "--vdev", "net_null2", "--", "-i"},
+		[]string{"port close 0", "port stop 0", "port stop all", "port close 0", "show port stats 0", "port start all",
+			"show port summary all", "show config fwd", "start", "stop", "show port info 2", "quit"}, 20*time.Millisecond)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{
+		"Cannot close started device (port 0)",
+		"testpmd> show port stats 0\r\nInvalid port 0\n",
+		"Port 0 is closed",
+		"Number of available ports: 2\nPort MAC Address       Name         Driver         Status   Link\n1    ",
+		"\n2    ",
+		"io packet forwarding - ports=2 - cores=1 - streams=2",
+		"  RX P=1/Q=0 (socket 0) -> TX P=2/Q=0 (socket 0) peer=02:00:00:00:00:02\n  RX P=2/Q=0 (socket 0) -> TX P=1/Q=0 (socket 0) peer=02:00:00:00:00:01\n",
+		"Forward statistics for port 1 ", "Forward statistics for port 2 ",
+		"Infos for port 2  ", "Device name: net_null2",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "Forward statistics for port 0") || strings.Count(out, "Shutting down port") != 2 {
+		t.Errorf("closed port 0 still used:\n%s", out)
+	}
+}
+
+// labels returns the "Label:" of every line of a show port info block
+// that has one (values differ between devices; the labels are the layout).
+func labels(block string) []string {
+	var out []string
+	for _, l := range strings.Split(block, "\n") {
+		if strings.HasPrefix(l, "  ") {
+			continue // the values of "VLAN offload:" and the RSS types
+		}
+		if k, _, ok := strings.Cut(l, ":"); ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// TestPortInfoLikeDPDK: "show port info" has DPDK's lines, in its order.
+func TestPortInfoLikeDPDK(t *testing.T) {
+	want := blocks(t, "testdata/dpdk_session.txt", "Infos for port 0", "Device error handling mode")[0]
+	out, code := runSession(t, []string{"--vdev", "net_ring0", "--", "-i"}, []string{"show port info 0", "quit"}, 10*time.Millisecond)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	i := strings.Index(out, "Infos for port 0")
+	j := strings.Index(out, "Device error handling mode")
+	if i < 0 || j < i {
+		t.Fatalf("no port info in\n%s", out)
+	}
+	got := out[i:j] + "Device error handling mode: none\n"
+	if g, w := labels(got), labels(want); !slices.Equal(g, w) {
+		t.Errorf("labels\n got %q\nwant %q", g, w)
+	}
+	if !strings.Contains(got, "Promiscuous mode: enabled") {
+		t.Errorf("testpmd leaves ports promiscuous, as DPDK's does:\n%s", got)
+	}
 }

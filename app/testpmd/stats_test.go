@@ -134,3 +134,34 @@ func TestRateMeter(t *testing.T) {
 		t.Errorf("after a clear: %+v", th)
 	}
 }
+
+// A --stats-period screen, given DPDK's numbers, is DPDK's screen (then
+// dpkit's one-line sum).
+func TestStatsScreenLikeDPDK(t *testing.T) {
+	blk := blocks(t, "testdata/dpdk_stats_period.txt", "Port statistics ====", "NIC statistics for port 1")[0]
+	b, _ := os.ReadFile("testdata/dpdk_stats_period.txt")
+	want := string(b)
+	// The first screen: from its title to port 1's closing rule.
+	end := strings.Index(want[len(blk):], "  ####################################################################")
+	want = want[:len(blk)+end] + "  " + hashes(76) + "\n"
+	var stats []PortStats
+	var rates []Throughput
+	for _, nb := range blocks(t, "testdata/dpdk_stats_period.txt", "######## NIC statistics for port", "##########################################")[:2] {
+		n := numbers(t, nb)
+		stats = append(stats, PortStats{IPackets: n[1], IMissed: n[2], IBytes: n[3], IErrors: n[4], RxNombuf: n[5],
+			OPackets: n[6], OErrors: n[7], OBytes: n[8]})
+		rates = append(rates, Throughput{RxPPS: n[9], RxBPS: n[10], TxPPS: n[11], TxBPS: n[12]})
+	}
+	var out bytes.Buffer
+	printStatsScreen(&out, []int{0, 1}, stats, rates)
+	got, ok := strings.CutPrefix(out.String(), "\x1b[2J\x1b[1;1H\n")
+	if !ok {
+		t.Fatalf("screen does not start by clearing: %q", out.String())
+	}
+	if !strings.HasPrefix(got, want) {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+	if !strings.HasSuffix(got, "\n  All ports: Rx-Mpps: 0.000          Tx-Mpps: 0.000\n") {
+		t.Errorf("no sum line: %q", got)
+	}
+}

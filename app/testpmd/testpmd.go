@@ -296,19 +296,31 @@ func boolInt(b bool) int {
 
 // printPeriodicStats is --stats-period's screen: clear, then every port.
 func (a *App) printPeriodicStats() {
-	fmt.Fprint(a.out, "\x1b[2J\x1b[1;1H")
-	fmt.Fprintln(a.out, "\nPort statistics ====================================")
 	now := time.Now()
-	var rx, tx uint64
-	for _, pt := range a.ports {
-		s := toPortStats(pt.p.Stats())
-		th := pt.rate.sample(s, now)
-		printNICStats(a.out, pt.id, s, th)
-		rx += th.RxPPS
-		tx += th.TxPPS
+	ids := make([]int, len(a.ports))
+	stats := make([]PortStats, len(a.ports))
+	rates := make([]Throughput, len(a.ports))
+	for i, pt := range a.ports {
+		ids[i] = pt.id
+		stats[i] = toPortStats(pt.p.Stats())
+		rates[i] = pt.rate.sample(stats[i], now)
 	}
-	// dpkit's addition: the sum over the ports, in Mpps.
-	fmt.Fprintf(a.out, "\n  All ports: Rx-Mpps: %.3f          Tx-Mpps: %.3f\n", float64(rx)/1e6, float64(tx)/1e6)
+	printStatsScreen(a.out, ids, stats, rates)
+}
+
+// printStatsScreen writes one --stats-period screen: clear the terminal,
+// the title, every port's statistics as DPDK lays them out, then (dpkit's
+// addition) the sum of the rates in Mpps.
+func printStatsScreen(w io.Writer, ids []int, stats []PortStats, rates []Throughput) {
+	fmt.Fprint(w, "\x1b[2J\x1b[1;1H")
+	fmt.Fprint(w, "\nPort statistics ====================================")
+	var rx, tx uint64
+	for i := range stats {
+		printNICStats(w, ids[i], stats[i], rates[i])
+		rx += rates[i].RxPPS
+		tx += rates[i].TxPPS
+	}
+	fmt.Fprintf(w, "\n  All ports: Rx-Mpps: %.3f          Tx-Mpps: %.3f\n", float64(rx)/1e6, float64(tx)/1e6)
 }
 
 // shutdown stops forwarding and the ports, closes them, and checks that

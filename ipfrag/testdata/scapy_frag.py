@@ -1,11 +1,12 @@
-# Reassembly and fragmentation by scapy, the peer of ipfrag's tests.
+# Reassembly and fragmentation by scapy, the peer of ipfrag's tests. One
+# run serves a whole test (scapy takes a second or two to start).
 #
-#   defrag4 / defrag6: stdin has one fragment a line (hex, starting at the
-#   IP header); print the datagrams scapy reassembles from them, hex, one a
-#   line.
-#   frag4 SIZE FRAGSIZE / frag6 SIZE FRAGSIZE: print the whole UDP datagram
-#   scapy builds (first line) and the fragments it cuts it into (one a
-#   line), all hex, from the IP header.
+#   defrag: stdin holds groups of fragments, one a line as "4 HEX" or
+#   "6 HEX" (from the IP header), groups ended by an empty line; for each
+#   group print the datagram scapy reassembles (hex), or "none".
+#   frag FAM:SIZE:FRAGSIZE...: for each spec print the whole UDP datagram
+#   scapy builds, then the fragments it cuts it into, all hex, one a line,
+#   and an empty line.
 import sys
 import logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
@@ -16,32 +17,40 @@ def payload(n):
     return bytes((i * 7 + (i >> 8)) & 0xff for i in range(n))
 
 
+def defrag(group):
+    if group[0][0] == "4":
+        whole = [p for p in defragment([IP(bytes.fromhex(h)) for _, h in group]) if not (p.flags.MF or p.frag)]
+        return bytes(whole[0]).hex() if len(whole) == 1 else "none"
+    p = defragment6([IPv6(bytes.fromhex(h)) for _, h in group])
+    return bytes(p).hex() if p is not None else "none"
+
+
 def main():
-    cmd = sys.argv[1]
-    if cmd == "defrag4":
-        frags = [IP(bytes.fromhex(l.strip())) for l in sys.stdin if l.strip()]
-        for p in defragment(frags):
-            if p.flags.MF or p.frag:
-                continue
-            print(bytes(p).hex())
-    elif cmd == "defrag6":
-        frags = [IPv6(bytes.fromhex(l.strip())) for l in sys.stdin if l.strip()]
-        p = defragment6(frags)
+    if sys.argv[1] == "defrag":
+        group = []
+        for line in sys.stdin:
+            line = line.strip()
+            if line:
+                group.append(line.split())
+            elif group:
+                print(defrag(group))
+                group = []
+        if group:
+            print(defrag(group))
+        return
+    for spec in sys.argv[2:]:
+        fam, size, fs = (int(x) for x in spec.split(":"))
+        if fam == 4:
+            p = IP(bytes(IP(src="192.0.2.7", dst="192.0.2.8", id=4242) / UDP(sport=5, dport=6) / Raw(payload(size))))
+            frags = fragment(p, fragsize=fs)
+        else:
+            p = IPv6(bytes(IPv6(src="2001:db8::7", dst="2001:db8::8") / UDP(sport=5, dport=6) / Raw(payload(size))))
+            f = IPv6(src="2001:db8::7", dst="2001:db8::8") / IPv6ExtHdrFragment(id=77) / UDP(sport=5, dport=6) / Raw(payload(size))
+            frags = fragment6(f, fs)
         print(bytes(p).hex())
-    elif cmd == "frag4":
-        size, fs = int(sys.argv[2]), int(sys.argv[3])
-        p = IP(src="192.0.2.7", dst="192.0.2.8", id=4242) / UDP(sport=5, dport=6) / Raw(payload(size))
-        p = IP(bytes(p))
-        print(bytes(p).hex())
-        for f in fragment(p, fragsize=fs):
+        for f in frags:
             print(bytes(f).hex())
-    elif cmd == "frag6":
-        size, fs = int(sys.argv[2]), int(sys.argv[3])
-        p = IPv6(src="2001:db8::7", dst="2001:db8::8") / IPv6ExtHdrFragment(id=77) / UDP(sport=5, dport=6) / Raw(payload(size))
-        whole = IPv6(src="2001:db8::7", dst="2001:db8::8") / UDP(sport=5, dport=6) / Raw(payload(size))
-        print(bytes(IPv6(bytes(whole))).hex())
-        for f in fragment6(p, fs):
-            print(bytes(f).hex())
+        print()
 
 
 main()
