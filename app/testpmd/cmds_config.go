@@ -140,6 +140,13 @@ func init() {
 				if err != nil || len(ps) != 1 {
 					return errBadArgs
 				}
+				// As DPDK: the port's tx offloads change, so it must be
+				// stopped; the next start configures it again.
+				if ps[0].started() {
+					fmt.Fprintf(w, "Please stop port %d first\n", ps[0].id)
+					return nil
+				}
+				old := ps[0].csum
 				switch args[1] {
 				case "hw":
 					ps[0].csum |= k
@@ -147,6 +154,9 @@ func init() {
 					ps[0].csum &^= k
 				default:
 					return errBadArgs
+				}
+				if ps[0].csum != old {
+					ps[0].dirty = true
 				}
 				printCsum(w, ps[0])
 				return nil

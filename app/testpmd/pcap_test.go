@@ -9,6 +9,7 @@ import (
 
 	_ "github.com/dpkit/dpkit/driver/net/pcap"
 	"github.com/dpkit/dpkit/ethdev"
+	_ "github.com/dpkit/dpkit/offload" // checksums the ports lack, in software
 )
 
 // TestPcapLikeDPDK runs dpkit testpmd exactly as DPDK's testpmd was run to
@@ -69,4 +70,37 @@ func TestPcapLikeDPDK(t *testing.T) {
 			comparePackets(t, got, want)
 		})
 	}
+}
+
+// TestCsumHwLikeDPDK: "csum set ip|udp|tcp hw" on a port that has no
+// checksum offload (net_pcap) hands the checksums to ethdev's software
+// offload stage; the frames written must be those DPDK's csum engine
+// computed in software (testdata/out_csum.pcap), byte for byte. Setting
+// it on a started port is refused, as DPDK does.
+func TestCsumHwLikeDPDK(t *testing.T) {
+	dpdkMAC := []byte{0x02, 0x70, 0x63, 0x61, 0x70, 0x00}
+	macRe := regexp.MustCompile(`Port 0: ([0-9A-F:]{17})`)
+	out := filepath.Join(t.TempDir(), "out.pcap")
+	want := readPcap(t, "testdata/out_csum.pcap")
+	text, code := runSessionWait(t, []string{"--vdev", "net_pcap0,rx_pcap=testdata/in.pcap,tx_pcap=" + out, "--", "-i", "--no-flush-rx",
+		"--forward-mode=csum", "--eth-peer=0,02:00:00:00:00:09", "--total-num-mbufs=2048"},
+		[]string{"csum set tcp hw 0", "port stop 0", "csum set ip hw 0", "csum set udp hw 0", "csum set tcp hw 0", "port start 0",
+			"start", waitLine, "stop", "show port xstats 0", "quit"}, 50*time.Millisecond,
+		portWait(t, "net_pcap0", func(s ethdev.Stats) bool { return s.OPackets >= uint64(len(want)) }))
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, text)
+	}
+	if !regexp.MustCompile(`Please stop port 0 first`).MatchString(text) {
+		t.Errorf("csum set on a started port was not refused:\n%s", text)
+	}
+	m := macRe.FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("no port address in\n%s", text)
+	}
+	mac, _ := ParseMAC(m[1])
+	got := readPcap(t, out)
+	for i := range got {
+		got[i] = bytes.ReplaceAll(got[i], mac[:], dpdkMAC)
+	}
+	comparePackets(t, got, want)
 }

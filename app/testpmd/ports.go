@@ -50,7 +50,19 @@ func (t *portTx) TxBurst(pkts []*mbuf.Mbuf) int { return t.p.TxBurst(t.q, pkts) 
 // setupPort configures port pt and sets up its queues, each for the lcore
 // that will poll it (mempool.LcoreAny for a queue no stream uses).
 func (a *App) setupPort(pt *port, rxl, txl []uint) error {
-	if err := pt.p.Configure(ethdev.Config{RxQueues: a.opts.RxQ, TxQueues: a.opts.TxQ}); err != nil {
+	// The checksums "csum set ... hw" gives the port are its tx offloads:
+	// done by the device, or by ethdev in software where it cannot.
+	var txo ethdev.TxOffload
+	if pt.csum&CsumIP != 0 {
+		txo |= ethdev.TxOffloadIPv4Cksum
+	}
+	if pt.csum&CsumUDP != 0 {
+		txo |= ethdev.TxOffloadUDPCksum
+	}
+	if pt.csum&CsumTCP != 0 {
+		txo |= ethdev.TxOffloadTCPCksum
+	}
+	if err := pt.p.Configure(ethdev.Config{RxQueues: a.opts.RxQ, TxQueues: a.opts.TxQ, TxOffloads: txo}); err != nil {
 		return err
 	}
 	for q := range a.opts.RxQ {

@@ -184,7 +184,7 @@ func TestSessionNullEngines(t *testing.T) {
 	}
 	lines = append(lines, "set fwd txonly", "start", "show config fwd", "show fwd stats all", "show port stats all", "set txpkts 100", "stop",
 		"set fwd nosuch", "show fwd stats all", "nonsense", "help", "help all", "show config fwd",
-		"set burst 0", "set burst 64", "set nbcore 1", "port stop all", "start", "port start 1", "port start all", "csum set ip hw 0",
+		"set burst 0", "set burst 64", "set nbcore 1", "port stop all", "start", "port start 1", "csum set ip hw 0", "port start all",
 		"show port info all", "show port xstats 1", "clear port stats all", "clear fwd stats all", "set promisc 0 off", "quit")
 	out, code := runSession(t, []string{"--vdev", "net_null0", "--vdev", "net_null1,size=128", "--", "-i"}, lines, 20*time.Millisecond)
 	if code != ExitOK {
