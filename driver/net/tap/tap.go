@@ -143,6 +143,9 @@ func (d *device) Info(di *ethdev.DevInfo) {
 	di.RxOffloadCapa = ethdev.RxOffloadUDPCksum | ethdev.RxOffloadTCPCksum | ethdev.RxOffloadTCPLRO | ethdev.RxOffloadScatter
 	di.TxOffloadCapa = ethdev.TxOffloadMultiSegs | ethdev.TxOffloadUDPCksum | ethdev.TxOffloadTCPCksum |
 		ethdev.TxOffloadTCPTSO | ethdev.TxOffloadUDPTSO | ethdev.TxOffloadVLANInsert
+	// The kernel completes a checksum from the pseudo-header sum in the
+	// L4 field (virtio-net NEEDS_CSUM): TxPrepare writes it.
+	di.TxPseudoCksum = true
 	di.Speed = 10000 // DPDK's tap reports 10 Gbps
 	di.RxIntr = true
 	di.LinkIntr = true
