@@ -151,13 +151,7 @@ func (t *Table) lookupBulk(keys [][]byte, hashes []uint32, pos []int32, data []u
 		if k := cand[i]; k != 0 {
 			p := unsafe.Add(kbase, uintptr(k)*stride+8)
 			q := unsafe.Pointer(unsafe.SliceData(key))
-			var eq bool
-			if t.keyLen == 16 {
-				eq = *(*uint64)(p) == *(*uint64)(q) && *(*uint64)(unsafe.Add(p, 8)) == *(*uint64)(unsafe.Add(q, 8))
-			} else {
-				eq = t.keyEqual(k, key)
-			}
-			if eq {
+			if wordsEqual(p, q, t.keyLen) {
 				idx[i] = k
 				hits |= 1 << i
 				continue
