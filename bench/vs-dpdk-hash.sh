@@ -66,6 +66,7 @@ trap cleanup EXIT
 
 echo "==> building dpkit and bench/hash/hash_perf" >&2
 go build -o "$work/dpkit" ./cmd/dpkit
+built=$(git describe --always --dirty 2>/dev/null || echo unknown)
 # shellcheck disable=SC2046
 cc -O3 $(pkg-config --cflags libdpdk) bench/hash/hash_perf.c -o "$work/hash_perf" $(pkg-config --libs libdpdk) ||
 	die "building bench/hash/hash_perf.c (needs dpdk-dev)"
@@ -100,7 +101,7 @@ done
 echo "# date: $(date -u '+%Y-%m-%d %H:%M UTC'), cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), lcore $lcore, runs $runs (best of each side)"
 echo "# table entries: $([ $autotest = 1 ] && echo 524288 || echo "$entries")"
 echo "# dpdk side: $([ $autotest = 1 ] && echo "dpdk-test hash_perf_autotest" || echo "bench/hash/hash_perf (librte_hash)")"
-echo "# dpdk: $(dpkg-query -W -f='${Version}' dpdk 2>/dev/null || echo unknown), dpkit: $(git describe --always --dirty 2>/dev/null), $(go env GOVERSION)"
+echo "# dpdk: $(dpkg-query -W -f='${Version}' dpdk 2>/dev/null || echo unknown), dpkit: $built, $(go env GOVERSION)"
 # Best (min) per figure and side, then pair by name.
 awk -v filter="$filter" '
 	FNR == 1 { side = (FILENAME ~ /\/dpdk-[0-9]+\.txt$/) ? "dpdk" : "dpkit" }
