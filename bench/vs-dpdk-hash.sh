@@ -4,7 +4,7 @@
 # the same machine in ONE run, back to back, never at the same time.
 #
 # Usage: bench/vs-dpdk-hash.sh [--runs N] [--lcore C] [--filter RE] [--keep DIR]
-#                              [--autotest] [--loc L] [--data D]
+#                              [--autotest] [--loc L] [--data D] [--entries N]
 #
 #   --runs N     runs per side, taking turns (default 3); the best (lowest)
 #                figure of each side is kept
@@ -18,6 +18,9 @@
 #   --filter RE  print only the figures matching RE
 #   --loc L      harness: only section L (primary, pushes or ext; default all)
 #   --data D     harness: only without (0) or with (1) data (default both)
+#   --entries N  harness: table size (default 2^19, DPDK's; a small table,
+#                e.g. 8192, fits in cache and compares the code, not the
+#                memory system)
 #   --keep DIR   keep the raw outputs in DIR
 #
 # Prints one line per figure:
@@ -36,7 +39,7 @@
 # with --file-prefix=hash --no-pci and -m 1024 (harness) or -m 512
 # (autotest, ~5 minutes a run).
 set -euo pipefail
-runs=3 lcore=1 filter="" keep="" autotest=0 locs="primary pushes ext" datas="0 1"
+runs=3 lcore=1 filter="" keep="" autotest=0 locs="primary pushes ext" datas="0 1" entries=524288
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) runs=${2:?}; shift ;;
@@ -46,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--autotest) autotest=1 ;;
 	--loc) locs=${2:?}; shift ;;
 	--data) datas=${2:?}; shift ;;
+	--entries) entries=${2:?}; shift ;;
 	-h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	*) echo "vs-dpdk-hash: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -62,6 +66,7 @@ trap cleanup EXIT
 
 echo "==> building dpkit and bench/hash/hash_perf" >&2
 go build -o "$work/dpkit" ./cmd/dpkit
+built=$(git describe --always --dirty 2>/dev/null || echo unknown)
 # shellcheck disable=SC2046
 cc -O3 $(pkg-config --cflags libdpdk) bench/hash/hash_perf.c -o "$work/hash_perf" $(pkg-config --libs libdpdk) ||
 	die "building bench/hash/hash_perf.c (needs dpdk-dev)"
@@ -84,8 +89,8 @@ for i in $(seq "$runs"); do
 			d=$([ $data = 1 ] && echo data || echo nodata)
 			sec="hash_${loc}_${d}_"
 			echo "==> run $i of $runs: $sec: dpkit, then DPDK" >&2
-			"$work/dpkit" bench hash -l "$lcore" -filter "^${sec}" >>"$work/dpkit-$i.txt"
-			"$work/hash_perf" "${eal[@]}" -- --loc "$loc" --data "$data" >>"$work/dpdk-$i.txt" ||
+			"$work/dpkit" bench hash -l "$lcore" -hash-entries "$entries" -filter "^${sec}" >>"$work/dpkit-$i.txt"
+			"$work/hash_perf" "${eal[@]}" -- --loc "$loc" --data "$data" --entries "$entries" >>"$work/dpdk-$i.txt" ||
 				die "bench/hash/hash_perf failed"
 		done
 	done
@@ -94,8 +99,9 @@ for i in $(seq "$runs"); do
 done
 
 echo "# date: $(date -u '+%Y-%m-%d %H:%M UTC'), cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), lcore $lcore, runs $runs (best of each side)"
+echo "# table entries: $([ $autotest = 1 ] && echo 524288 || echo "$entries")"
 echo "# dpdk side: $([ $autotest = 1 ] && echo "dpdk-test hash_perf_autotest" || echo "bench/hash/hash_perf (librte_hash)")"
-echo "# dpdk: $(dpkg-query -W -f='${Version}' dpdk 2>/dev/null || echo unknown), dpkit: $(git describe --always --dirty 2>/dev/null), $(go env GOVERSION)"
+echo "# dpdk: $(dpkg-query -W -f='${Version}' dpdk 2>/dev/null || echo unknown), dpkit: $built, $(go env GOVERSION)"
 # Best (min) per figure and side, then pair by name.
 awk -v filter="$filter" '
 	FNR == 1 { side = (FILENAME ~ /\/dpdk-[0-9]+\.txt$/) ? "dpdk" : "dpkit" }

@@ -68,6 +68,10 @@ func bucketMatch(b *bucket, sig uint16) uint64 {
 	return sigMatch(atomic.LoadUint64(&b.sigs[0]), sig)>>15 | sigMatch(atomic.LoadUint64(&b.sigs[1]), sig)>>14
 }
 
+// secDone marks a secondary mask computed in pass 2 (bit 2 is never set
+// by bucketMatch, whose bits are 16*lane and 16*lane+1).
+const secDone = 1 << 2
+
 // matchSlot is the entry named by bit n of a bucketMatch mask.
 func matchSlot(n int) int { return n>>4 | (n&1)<<2 }
 
@@ -114,12 +118,16 @@ func (t *Table) lookupBulk(keys [][]byte, hashes []uint32, pos []int32, data []u
 	// candidate key of each.
 	np := 0
 	for i := 0; i < n; i++ {
-		pb, sb := t.bucketAt(prim[i]), t.bucketAt(sec[i])
-		pm, sm := bucketMatch(pb, sig[i]), bucketMatch(sb, sig[i])
-		pmask[i], smask[i] = pm, sm
-		b, m := pb, pm
+		// The secondary bucket's signatures are compared only when the
+		// primary has no candidate (its line is prefetched all the same;
+		// pass 3 compares it if the primary's candidates all fail).
+		b := t.bucketAt(prim[i])
+		m := bucketMatch(b, sig[i])
+		pmask[i] = m
 		if m == 0 {
-			b, m = sb, sm
+			b = t.bucketAt(sec[i])
+			m = bucketMatch(b, sig[i])
+			smask[i] = m | secDone
 		}
 		if m != 0 {
 			k := atomic.LoadUint32(&b.idx[matchSlot(bits.TrailingZeros64(m))])
@@ -143,13 +151,7 @@ func (t *Table) lookupBulk(keys [][]byte, hashes []uint32, pos []int32, data []u
 		if k := cand[i]; k != 0 {
 			p := unsafe.Add(kbase, uintptr(k)*stride+8)
 			q := unsafe.Pointer(unsafe.SliceData(key))
-			var eq bool
-			if t.keyLen == 16 {
-				eq = *(*uint64)(p) == *(*uint64)(q) && *(*uint64)(unsafe.Add(p, 8)) == *(*uint64)(unsafe.Add(q, 8))
-			} else {
-				eq = t.keyEqual(k, key)
-			}
-			if eq {
+			if wordsEqual(p, q, t.keyLen) {
 				idx[i] = k
 				hits |= 1 << i
 				continue
@@ -160,7 +162,11 @@ func (t *Table) lookupBulk(keys [][]byte, hashes []uint32, pos []int32, data []u
 			hits |= 1 << i
 			continue
 		}
-		if k := t.matchKeys(t.bucketAt(sec[i]), smask[i], key); k != 0 {
+		sm := smask[i]
+		if sm == 0 {
+			sm = bucketMatch(t.bucketAt(sec[i]), sig[i])
+		}
+		if k := t.matchKeys(t.bucketAt(sec[i]), sm&^secDone, key); k != 0 {
 			idx[i] = k
 			hits |= 1 << i
 			continue

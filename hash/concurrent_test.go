@@ -163,39 +163,3 @@ func TestQSBRReclaim(t *testing.T) {
 		t.Fatalf("Reclaim with the reader offline freed %d", n)
 	}
 }
-
-func TestQSBR(t *testing.T) {
-	if _, err := qsbr.New(0); err == nil {
-		t.Fatal("qsbr.New(0) succeeded")
-	}
-	q, _ := qsbr.New(2)
-	q.Online(0)
-	q.Online(1)
-	tok := q.Start()
-	if q.Check(tok, false) {
-		t.Fatal("Check passed before any reader was quiescent")
-	}
-	q.Quiescent(0)
-	if q.Check(tok, false) {
-		t.Fatal("Check passed with reader 1 not quiescent")
-	}
-	q.Offline(1)
-	if !q.Check(tok, false) {
-		t.Fatal("Check failed with reader 0 quiescent and reader 1 offline")
-	}
-	q.Quiescent(1) // offline stays offline
-	tok = q.Start()
-	if q.Check(tok, false) {
-		t.Fatal("new grace period passed before reader 0 was quiescent")
-	}
-	done := make(chan struct{})
-	go func() { q.Synchronize(); close(done) }()
-	time.Sleep(10 * time.Millisecond)
-	select {
-	case <-done:
-		t.Fatal("Synchronize returned with reader 0 not quiescent")
-	default:
-	}
-	q.Quiescent(0)
-	<-done
-}

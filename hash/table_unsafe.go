@@ -61,22 +61,34 @@ func (t *Table) matchKeys(b *bucket, mask uint64, key []byte) uint32 {
 		}
 		// k < len(t.keys)/t.stride: it came from the table.
 		p := unsafe.Add(base, uintptr(k)*stride+8)
-		switch t.keyLen {
-		case 16:
-			if *(*uint64)(p) == *(*uint64)(q) && *(*uint64)(unsafe.Add(p, 8)) == *(*uint64)(unsafe.Add(q, 8)) {
-				return k
-			}
-		case 8:
-			if *(*uint64)(p) == *(*uint64)(q) {
-				return k
-			}
-		default:
-			if t.keyEqual(k, key) {
-				return k
-			}
+		if wordsEqual(p, q, t.keyLen) {
+			return k
 		}
 	}
 	return 0
+}
+
+// wordsEqual compares n bytes at p and q, 8 bytes at a time. Small
+// enough to inline into the lookup loops (no call per key).
+func wordsEqual(p, q unsafe.Pointer, n int) bool {
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		if *(*uint64)(unsafe.Add(p, i)) != *(*uint64)(unsafe.Add(q, i)) {
+			return false
+		}
+	}
+	if i+4 <= n {
+		if *(*uint32)(unsafe.Add(p, i)) != *(*uint32)(unsafe.Add(q, i)) {
+			return false
+		}
+		i += 4
+	}
+	for ; i < n; i++ {
+		if *(*byte)(unsafe.Add(p, i)) != *(*byte)(unsafe.Add(q, i)) {
+			return false
+		}
+	}
+	return true
 }
 
 // keyEqual compares key (t.keyLen bytes) with the key of index k, 8 bytes

@@ -58,6 +58,9 @@ func Hash(w io.Writer, opt Options) error {
 	defer stop()
 	Notice(w, "hash_perf: main lcore %d, TSC %.3f GHz", eal.MainLcore(), float64(eal.TSCHz())/1e9)
 	entries := hashOpt.entries
+	if entries == 0 {
+		entries = 1 << 19
+	}
 	if entries < 64 || entries&(entries-1) != 0 {
 		return fmt.Errorf("-hash-entries %d: want a power of two >= 64", entries)
 	}
