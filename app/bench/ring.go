@@ -229,4 +229,4 @@ func singleLoop16(r *ring.Ring[elem16], iters uint64) uint64 {
 // passes a two-word struct in registers, while an array like [2]uint64
 // goes through memory at every call (measured: 4.8 vs 12.2 ns per
 // Enqueue+Dequeue pair).
-type elem16 struct{ a, b uint64 }
+type elem16 struct{ A, B uint64 }
