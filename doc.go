@@ -28,14 +28,21 @@
 //	drivers              driver/net/<name>: null, ring, pcap, tap,     drivers/net/*
 //	                     afpacket, afxdp, memif, vhost, virtio
 //	virtio               virtio, vhost                                 lib/vhost, drivers/net/virtio
-//	protocol mechanisms  internal/xsk, internal/memifproto,            -
-//	                     internal/vhostproto
-//	protocols            proto, ipfrag, gro, gso                       lib/net, ip_frag, gro, gso
+//	protocol mechanisms  internal/memifproto, internal/afpacket,       -
+//	                     internal/tap, internal/pcapfile,
+//	                     internal/xsk, internal/vhostproto
+//	protocols            proto, ipfrag, gro, gso, offload              lib/net, ip_frag, gro, gso
 //	lookups              hash, lpm, acl, flow                          rte_hash, rte_lpm, rte_acl, rte_flow
 //	processing models    distributor, graph, pipeline, meter, sched   rte_distributor, rte_graph, ...
 //	observability        telemetry, pcapng, capture                    telemetry, pdump, dumpcap
 //	applications         app/<name> (logic), cmd/dpkit (wiring)        app/test-pmd, examples/l3fwd
 //	examples             examples/<name>                               examples/helloworld, skeleton
+//
+// One registration crosses the layers upward on purpose: ethdev does the
+// offloads a device lacks (checksums, VLAN, TSO, rx checksum flags, packet
+// type) through a hook that package offload, above proto, fills in its
+// init; programs import offload for that side effect, and a port asked
+// for such an offload without it fails Configure naming the offload.
 //
 // cmd/dpkit is thin: it parses flags and wires things together; the logic
 // lives in app/* so that it can be tested. Applications never import a
