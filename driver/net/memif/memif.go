@@ -3,7 +3,7 @@
 // (DPDK, VPP, another dpkit), in either role. The protocol itself is
 // internal/memifproto; this package adapts it to ethdev.
 //
-//	net_memif0,role=server,id=0,socket=/run/memif.sock
+//	net_memif0,role=server,id=0,socket=/run/memif.sock   (role defaults to client, as in DPDK)
 //	net_memif1,role=client,id=0,socket=/run/memif.sock,socket-abstract=no
 //
 // The client lays out the shared memory (its rings and buffers, copy
@@ -46,7 +46,7 @@ func init() {
 		Name:    Name,
 		Aliases: []string{"eth_memif"},
 		Params: []ethdev.Param{
-			{Key: "role", Type: ethdev.String, Default: "server", Help: "server or client (master/slave are accepted)"},
+			{Key: "role", Type: ethdev.String, Default: "client", Help: "client (the default, as in DPDK) or server (master/slave are accepted)"},
 			{Key: "id", Type: ethdev.Int, Default: "0", Min: 0, Max: 1<<32 - 1, Help: "interface id, unique per socket"},
 			{Key: "socket", Type: ethdev.String, Default: "/run/memif.sock", Help: "control socket path"},
 			{Key: "socket-abstract", Type: ethdev.Bool, Default: "1", Help: "put the socket in the abstract namespace (yes/no)"},

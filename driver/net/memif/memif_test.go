@@ -238,7 +238,7 @@ func TestDevargsErrors(t *testing.T) {
 		{"net_memif0,secret=" + strings.Repeat("s", 25), "secret"},
 		{"net_memif0,bsize=1001", "multiple of 8"},
 		{"net_memif0,rsize=15", "rsize"},
-		{"net_memif0,zero-copy=yes", "role=client"},
+		{"net_memif0,role=server,zero-copy=yes", "role=client"},
 		{"net_memif0,mac=zz", "mac"},
 		{"net_memif0,bogus=1", "bogus"},
 	} {
