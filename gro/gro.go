@@ -164,7 +164,8 @@ func (t *table) classify(m *mbuf.Mbuf, in *info) bool {
 		return false // its headers will be rewritten: it must be ours alone
 	}
 	d := m.Data()
-	pt, h := proto.GetPtype(d)
+	var h proto.HdrLens
+	pt := proto.ParsePtype(d, &h) // by pointer: copying HdrLens out costs more than the parse
 	l2 := int(h.L2)
 	in.oip = -1
 	switch {

@@ -95,7 +95,8 @@ func (q *rxQueue) strip(m *mbuf.Mbuf) {
 
 // check parses m and sets its packet type and checksum flags.
 func (q *rxQueue) check(m *mbuf.Mbuf) {
-	pt, h := proto.GetPtypeMbuf(m)
+	var h proto.HdrLens
+	pt := proto.ParsePtypeMbuf(m, &h)
 	if q.ptype {
 		m.SetPacketType(pt)
 	}
