@@ -1,0 +1,456 @@
+package xsk
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/dpkit/dpkit/eal"
+)
+
+// Defaults: those of libxdp (XSK_UMEM__DEFAULT_FRAME_SIZE,
+// XSK_RING_{PROD,CONS}__DEFAULT_NUM_DESCS), which DPDK's net_af_xdp uses.
+const (
+	DefaultFrameSize  = 4096
+	DefaultFrameCount = 4096
+	DefaultRingSize   = 2048
+)
+
+// BindMode chooses between zero-copy and copy (Config.Bind).
+type BindMode int
+
+// Bind modes.
+const (
+	// BindAuto tries zero-copy and falls back to copy.
+	BindAuto BindMode = iota
+	BindCopy
+	BindZeroCopy
+)
+
+func (m BindMode) String() string {
+	switch m {
+	case BindAuto:
+		return "auto"
+	case BindCopy:
+		return "copy"
+	case BindZeroCopy:
+		return "zero-copy"
+	}
+	return fmt.Sprintf("BindMode(%d)", int(m))
+}
+
+// XDPMode chooses where the XDP program runs (Config.XDP).
+type XDPMode int
+
+// XDP attach modes.
+const (
+	// XDPAuto tries the driver (native) mode and falls back to generic.
+	XDPAuto XDPMode = iota
+	XDPDriver
+	XDPGeneric
+	// XDPNone attaches no program: the caller redirects to the socket
+	// with a program of its own (Socket.Fd into its XSKMAP).
+	XDPNone
+)
+
+func (m XDPMode) String() string {
+	switch m {
+	case XDPAuto:
+		return "auto"
+	case XDPDriver:
+		return "driver"
+	case XDPGeneric:
+		return "generic"
+	case XDPNone:
+		return "none"
+	}
+	return fmt.Sprintf("XDPMode(%d)", int(m))
+}
+
+// Config describes a Socket. The zero value of every field but Iface means
+// its default.
+type Config struct {
+	Iface   string // interface, in the calling thread's network namespace
+	QueueID int    // the interface's rx/tx queue the socket is bound to
+	// FrameSize is the UMEM chunk size: 2048 or 4096 (the kernel wants a
+	// power of two in [2048, page size] for aligned chunks).
+	FrameSize  int
+	FrameCount int // UMEM frames
+	// Headroom is left free before each received packet in its frame
+	// (XDPUmemReg.Headroom).
+	Headroom int
+	// RxSize, TxSize, FillSize, CompSize are ring sizes, powers of two.
+	RxSize, TxSize, FillSize, CompSize int
+	Bind                               BindMode
+	XDP                                XDPMode
+	// Arena, if not nil, is the UMEM (all of it, from its base; the
+	// caller keeps it and closes it after the socket). Otherwise the
+	// socket maps one of FrameSize*FrameCount bytes.
+	Arena *eal.Arena
+}
+
+// Errors.
+var (
+	ErrConfig = errors.New("xsk: bad configuration")
+	// ErrNotSupported is wrapped by errors saying what the kernel, the
+	// interface or our privileges lack.
+	ErrNotSupported = errors.New("xsk: not supported")
+)
+
+// Check fills the defaults of c and validates it.
+func (c *Config) Check() error {
+	if c.Iface == "" || len(c.Iface) >= unix.IFNAMSIZ {
+		return fmt.Errorf("%w: interface name %q", ErrConfig, c.Iface)
+	}
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&c.FrameSize, DefaultFrameSize)
+	def(&c.FrameCount, DefaultFrameCount)
+	def(&c.RxSize, DefaultRingSize)
+	def(&c.TxSize, DefaultRingSize)
+	def(&c.FillSize, DefaultRingSize)
+	def(&c.CompSize, DefaultRingSize)
+	pow2 := func(v int) bool { return v > 0 && v&(v-1) == 0 }
+	switch {
+	case c.QueueID < 0:
+		return fmt.Errorf("%w: queue %d", ErrConfig, c.QueueID)
+	case !pow2(c.FrameSize) || c.FrameSize < 2048 || c.FrameSize > os.Getpagesize():
+		return fmt.Errorf("%w: frame size %d must be a power of two in [2048, %d]", ErrConfig, c.FrameSize, os.Getpagesize())
+	case c.FrameCount <= 0 || int64(c.FrameCount)*int64(c.FrameSize) > 1<<40:
+		return fmt.Errorf("%w: frame count %d", ErrConfig, c.FrameCount)
+	case c.Headroom < 0 || c.Headroom > c.FrameSize-unix.XDP_PACKET_HEADROOM-128:
+		return fmt.Errorf("%w: headroom %d leaves no room in a %d-byte frame", ErrConfig, c.Headroom, c.FrameSize)
+	case !pow2(c.RxSize) || !pow2(c.TxSize) || !pow2(c.FillSize) || !pow2(c.CompSize):
+		return fmt.Errorf("%w: ring sizes rx %d tx %d fill %d comp %d must be powers of two", ErrConfig, c.RxSize, c.TxSize, c.FillSize, c.CompSize)
+	case c.Bind < BindAuto || c.Bind > BindZeroCopy:
+		return fmt.Errorf("%w: bind mode %d", ErrConfig, c.Bind)
+	case c.XDP < XDPAuto || c.XDP > XDPNone:
+		return fmt.Errorf("%w: XDP mode %d", ErrConfig, c.XDP)
+	}
+	if c.Arena != nil {
+		if c.Arena.Len() < c.FrameSize {
+			return fmt.Errorf("%w: arena %q of %d bytes holds no %d-byte frame", ErrConfig, c.Arena.Name(), c.Arena.Len(), c.FrameSize)
+		}
+		c.FrameCount = c.Arena.Len() / c.FrameSize
+	}
+	return nil
+}
+
+// Stats are the kernel's counters of the socket (XDP_STATISTICS).
+type Stats = unix.XDPStatistics
+
+// Socket is an AF_XDP socket bound to one queue of one interface, with its
+// UMEM and four rings. Rx and Fill are for one goroutine, Tx and Comp for
+// one (possibly another); the rest is control path.
+type Socket struct {
+	fd        int
+	ifindex   int
+	iface     string
+	queue     int
+	frameSize int
+	nframes   int
+	umem      []byte
+	arena     *eal.Arena
+	ownArena  bool
+	zeroCopy  bool
+	prog      *program
+
+	Fill AddrRing // frames given to the kernel to receive into
+	Comp AddrRing // frames the kernel has finished sending
+	Rx   DescRing // received packets
+	Tx   DescRing // packets to send
+}
+
+// Open creates a socket bound to cfg.Iface's queue cfg.QueueID, in the
+// calling thread's network namespace, with its UMEM registered and its
+// rings mapped, and (unless cfg.XDP is XDPNone) an XDP program attached
+// to the interface that redirects the queue's packets to it.
+func Open(cfg Config) (*Socket, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	ifi, err := ifIndex(cfg.Iface)
+	if err != nil {
+		return nil, fmt.Errorf("xsk %s: %w", cfg.Iface, err)
+	}
+	s := &Socket{ifindex: ifi, iface: cfg.Iface, queue: cfg.QueueID, frameSize: cfg.FrameSize, nframes: cfg.FrameCount, fd: -1}
+	if cfg.Arena != nil {
+		s.arena = cfg.Arena
+	} else {
+		s.arena, err = eal.NewArena(eal.ArenaConfig{Name: "xsk-" + cfg.Iface, Size: cfg.FrameSize * cfg.FrameCount})
+		if err != nil {
+			return nil, fmt.Errorf("xsk %s: umem: %w", cfg.Iface, err)
+		}
+		s.ownArena = true
+	}
+	s.umem = s.arena.Bytes()[:cfg.FrameSize*cfg.FrameCount]
+
+	flags := []uint16{unix.XDP_ZEROCOPY, unix.XDP_COPY}
+	switch cfg.Bind {
+	case BindCopy:
+		flags = flags[1:]
+	case BindZeroCopy:
+		flags = flags[:1]
+	}
+	for i, f := range flags {
+		err = s.setup(&cfg, f)
+		if err == nil {
+			s.zeroCopy = f == unix.XDP_ZEROCOPY
+			break
+		}
+		s.closeSocket()
+		if i < len(flags)-1 && errors.Is(err, errBindMode) {
+			continue // zero-copy refused: try copy on a fresh socket
+		}
+		s.Close()
+		return nil, fmt.Errorf("xsk %s queue %d: %w", cfg.Iface, cfg.QueueID, err)
+	}
+	if cfg.XDP != XDPNone {
+		s.prog, err = attach(s.ifindex, cfg.QueueID, s.fd, cfg.XDP)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("xsk %s queue %d: %w", cfg.Iface, cfg.QueueID, err)
+		}
+	}
+	return s, nil
+}
+
+var errBindMode = errors.New("bind mode refused")
+
+func ifIndex(name string) (int, error) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return 0, fmt.Errorf("socket: %w", err)
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		return 0, err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFINDEX, ifr); err != nil {
+		return 0, fmt.Errorf("interface index: %w", err)
+	}
+	return int(ifr.Uint32()), nil
+}
+
+func setsockopt(fd, opt int, p unsafe.Pointer, n uintptr) error {
+	_, _, e := unix.Syscall6(unix.SYS_SETSOCKOPT, uintptr(fd), unix.SOL_XDP, uintptr(opt), uintptr(p), n, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func getsockopt(fd, opt int, p unsafe.Pointer, n uintptr) error {
+	l := uint32(n)
+	_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_XDP, uintptr(opt), uintptr(p), uintptr(unsafe.Pointer(&l)), 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func (s *Socket) setup(cfg *Config, bindFlag uint16) error {
+	fd, err := unix.Socket(unix.AF_XDP, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
+	switch {
+	case errors.Is(err, unix.EAFNOSUPPORT):
+		return fmt.Errorf("%w: AF_XDP sockets (kernel without CONFIG_XDP_SOCKETS): %v", ErrNotSupported, err)
+	case errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES):
+		return fmt.Errorf("%w: AF_XDP socket needs CAP_NET_RAW: %v", ErrNotSupported, err)
+	case err != nil:
+		return fmt.Errorf("socket(AF_XDP): %w", err)
+	}
+	s.fd = fd
+	reg := unix.XDPUmemReg{
+		Addr:     uint64(uintptr(unsafe.Pointer(&s.umem[0]))),
+		Len:      uint64(len(s.umem)),
+		Size:     uint32(cfg.FrameSize),
+		Headroom: uint32(cfg.Headroom),
+	}
+	if err := setsockopt(fd, unix.XDP_UMEM_REG, unsafe.Pointer(&reg), unsafe.Sizeof(reg)); err != nil {
+		if errors.Is(err, unix.ENOBUFS) || errors.Is(err, unix.EPERM) {
+			return fmt.Errorf("%w: UMEM registration of %d bytes (locked memory: RLIMIT_MEMLOCK or CAP_IPC_LOCK): %v", ErrNotSupported, len(s.umem), err)
+		}
+		return fmt.Errorf("XDP_UMEM_REG: %w", err)
+	}
+	for _, r := range []struct {
+		name string
+		opt  int
+		size int
+	}{
+		{"XDP_UMEM_FILL_RING", unix.XDP_UMEM_FILL_RING, cfg.FillSize},
+		{"XDP_UMEM_COMPLETION_RING", unix.XDP_UMEM_COMPLETION_RING, cfg.CompSize},
+		{"XDP_RX_RING", unix.XDP_RX_RING, cfg.RxSize},
+		{"XDP_TX_RING", unix.XDP_TX_RING, cfg.TxSize},
+	} {
+		n := uint32(r.size)
+		if err := setsockopt(fd, r.opt, unsafe.Pointer(&n), 4); err != nil {
+			return fmt.Errorf("%s %d: %w", r.name, r.size, err)
+		}
+	}
+	var off unix.XDPMmapOffsets
+	if err := getsockopt(fd, unix.XDP_MMAP_OFFSETS, unsafe.Pointer(&off), unsafe.Sizeof(off)); err != nil {
+		return fmt.Errorf("XDP_MMAP_OFFSETS: %w", err)
+	}
+	for _, m := range []struct {
+		name     string
+		pgoff    int64
+		off      *unix.XDPRingOffset
+		size     int
+		descSize int
+		init     func([]byte, *unix.XDPRingOffset, uint32)
+	}{
+		{"fill", unix.XDP_UMEM_PGOFF_FILL_RING, &off.Fr, cfg.FillSize, 8, s.Fill.init},
+		{"completion", unix.XDP_UMEM_PGOFF_COMPLETION_RING, &off.Cr, cfg.CompSize, 8, s.Comp.init},
+		{"rx", unix.XDP_PGOFF_RX_RING, &off.Rx, cfg.RxSize, int(unsafe.Sizeof(unix.XDPDesc{})), s.Rx.init},
+		{"tx", unix.XDP_PGOFF_TX_RING, &off.Tx, cfg.TxSize, int(unsafe.Sizeof(unix.XDPDesc{})), s.Tx.init},
+	} {
+		mem, err := unix.Mmap(fd, m.pgoff, int(m.off.Desc)+m.size*m.descSize,
+			unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_POPULATE)
+		if err != nil {
+			return fmt.Errorf("mmap %s ring: %w", m.name, err)
+		}
+		m.init(mem, m.off, uint32(m.size))
+	}
+	sa := &unix.SockaddrXDP{
+		Flags:   unix.XDP_USE_NEED_WAKEUP | bindFlag,
+		Ifindex: uint32(s.ifindex),
+		QueueID: uint32(cfg.QueueID),
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		mode := "copy"
+		if bindFlag == unix.XDP_ZEROCOPY {
+			mode = "zero-copy"
+		}
+		if bindFlag == unix.XDP_ZEROCOPY && !errors.Is(err, unix.EBUSY) {
+			// The driver has no zero-copy support (EOPNOTSUPP, or
+			// EINVAL from drivers that check late).
+			return fmt.Errorf("%w: %w: zero-copy on %s queue %d: %v", ErrNotSupported, errBindMode, cfg.Iface, cfg.QueueID, err)
+		}
+		if errors.Is(err, unix.EOPNOTSUPP) {
+			return fmt.Errorf("%w: %s mode on %s: %v", ErrNotSupported, mode, cfg.Iface, err)
+		}
+		return fmt.Errorf("bind (%s mode): %w", mode, err)
+	}
+	return nil
+}
+
+// closeSocket unmaps the rings and closes the socket (the kernel then
+// unregisters the UMEM), leaving the UMEM's memory.
+func (s *Socket) closeSocket() {
+	for _, r := range []*ring{&s.Fill.ring, &s.Comp.ring, &s.Rx.ring, &s.Tx.ring} {
+		if r.mem != nil {
+			_ = unix.Munmap(r.mem)
+		}
+		*r = ring{}
+	}
+	s.Fill.addrs, s.Comp.addrs, s.Rx.descs, s.Tx.descs = nil, nil, nil, nil
+	if s.fd >= 0 {
+		unix.Close(s.fd)
+		s.fd = -1
+	}
+}
+
+// Close detaches the XDP program, closes the socket and unmaps its rings,
+// and unmaps the UMEM unless the caller gave it (Config.Arena).
+func (s *Socket) Close() error {
+	var err error
+	if s.prog != nil {
+		err = s.prog.close()
+		s.prog = nil
+	}
+	s.closeSocket()
+	if s.ownArena && s.arena != nil {
+		if e := s.arena.Close(); err == nil {
+			err = e
+		}
+	}
+	s.arena, s.umem = nil, nil
+	return err
+}
+
+// Fd is the socket's file descriptor (for an XSKMAP, or poll).
+func (s *Socket) Fd() int { return s.fd }
+
+// ZeroCopy says whether the socket is bound in zero-copy mode.
+func (s *Socket) ZeroCopy() bool { return s.zeroCopy }
+
+// XDPMode is the mode the XDP program got attached in (XDPDriver or
+// XDPGeneric), or XDPNone.
+func (s *Socket) XDPMode() XDPMode {
+	if s.prog == nil {
+		return XDPNone
+	}
+	return s.prog.mode
+}
+
+// FrameSize is the UMEM chunk size.
+func (s *Socket) FrameSize() int { return s.frameSize }
+
+// FrameCount is the number of UMEM frames; frame i is at address
+// i*FrameSize.
+func (s *Socket) FrameCount() int { return s.nframes }
+
+// UMEM is the whole UMEM: a descriptor's packet is
+// UMEM()[d.Addr : d.Addr+d.Len].
+func (s *Socket) UMEM() []byte { return s.umem }
+
+// Packet is the packet of descriptor d, in the UMEM.
+func (s *Socket) Packet(d unix.XDPDesc) []byte {
+	return s.umem[d.Addr : d.Addr+uint64(d.Len) : d.Addr+uint64(d.Len)]
+}
+
+// Kick makes the kernel send what the tx ring holds: sendto(2) with
+// MSG_DONTWAIT, only when the ring asks for a wakeup (or when force). The
+// kernel's transient refusals (EAGAIN, EBUSY, ENOBUFS, ENETDOWN: it sends
+// later or the link is down) are not errors.
+func (s *Socket) Kick(force bool) error {
+	if !force && !s.Tx.needWakeup() {
+		return nil
+	}
+	_, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(s.fd), 0, 0, unix.MSG_DONTWAIT, 0, 0)
+	switch e {
+	case 0, unix.EAGAIN, unix.EBUSY, unix.ENOBUFS, unix.ENETDOWN:
+		return nil
+	}
+	return fmt.Errorf("xsk %s: tx kick: %w", s.iface, e)
+}
+
+// WakeRx makes the kernel go on filling the rx ring when the fill ring
+// asks for a wakeup (recvfrom(2) with MSG_DONTWAIT).
+func (s *Socket) WakeRx() {
+	if s.Fill.needWakeup() {
+		_, _, _ = unix.Syscall6(unix.SYS_RECVFROM, uintptr(s.fd), 0, 0, unix.MSG_DONTWAIT, 0, 0)
+	}
+}
+
+// Poll waits up to timeoutMs for the rx ring to have packets (POLLIN);
+// it says whether it does.
+func (s *Socket) Poll(timeoutMs int) (bool, error) {
+	fds := []unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, timeoutMs)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("xsk %s: poll: %w", s.iface, err)
+		}
+		return n > 0 && fds[0].Revents&unix.POLLIN != 0, nil
+	}
+}
+
+// Stats reads the kernel's counters (XDP_STATISTICS).
+func (s *Socket) Stats() (Stats, error) {
+	var st Stats
+	if err := getsockopt(s.fd, unix.XDP_STATISTICS, unsafe.Pointer(&st), unsafe.Sizeof(st)); err != nil {
+		return st, fmt.Errorf("xsk %s: XDP_STATISTICS: %w", s.iface, err)
+	}
+	return st, nil
+}
