@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -223,6 +224,10 @@ func Open(cfg Config) (*Socket, error) {
 
 var errBindMode = errors.New("bind mode refused")
 
+// bindBusyWait bounds how long Open waits for a queue another socket is
+// giving up (EBUSY).
+const bindBusyWait = time.Second
+
 func ifIndex(name string) (int, error) {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -323,7 +328,15 @@ func (s *Socket) setup(cfg *Config, bindFlag uint16) error {
 		Ifindex: uint32(s.ifindex),
 		QueueID: uint32(cfg.QueueID),
 	}
-	if err := unix.Bind(fd, sa); err != nil {
+	// A socket closed just before on this queue gives it up from a
+	// kernel work item (the UMEM's release is deferred): until then bind
+	// says EBUSY. Wait a bounded time for it.
+	err = unix.Bind(fd, sa)
+	for deadline := time.Now().Add(bindBusyWait); errors.Is(err, unix.EBUSY) && time.Now().Before(deadline); {
+		time.Sleep(2 * time.Millisecond)
+		err = unix.Bind(fd, sa)
+	}
+	if err != nil {
 		mode := "copy"
 		if bindFlag == unix.XDP_ZEROCOPY {
 			mode = "zero-copy"
@@ -335,6 +348,9 @@ func (s *Socket) setup(cfg *Config, bindFlag uint16) error {
 		}
 		if errors.Is(err, unix.EOPNOTSUPP) {
 			return fmt.Errorf("%w: %s mode on %s: %v", ErrNotSupported, mode, cfg.Iface, err)
+		}
+		if errors.Is(err, unix.EBUSY) {
+			return fmt.Errorf("bind (%s mode): queue in use by another AF_XDP socket: %w", mode, err)
 		}
 		return fmt.Errorf("bind (%s mode): %w", mode, err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/dpkit/dpkit/eal"
 	"github.com/dpkit/dpkit/internal/netns/netnstest"
 )
 
@@ -114,16 +115,52 @@ func TestVeth(t *testing.T) {
 	a, b := netnstest.New(t), netnstest.New(t)
 	va, vb := netnstest.NewVeth(t, a, b)
 	for _, mode := range []XDPMode{XDPAuto, XDPGeneric} {
-		t.Run(mode.String(), func(t *testing.T) { testVeth(t, a, b, va, vb, mode) })
+		t.Run(mode.String(), func(t *testing.T) { testVeth(t, a, b, va, vb, mode, nil) })
 	}
+	t.Run("arena", func(t *testing.T) {
+		ar, err := eal.NewArena(eal.ArenaConfig{Name: "xsk-test", Size: 512 * 4096})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ar.Close()
+		testVeth(t, a, b, va, vb, XDPAuto, ar)
+	})
+	// veth has no zero-copy AF_XDP: asking for it must say so.
+	t.Run("zerocopy", func(t *testing.T) {
+		err := a.Do(func() error {
+			s, err := Open(Config{Iface: va, Bind: BindZeroCopy, FrameCount: 64})
+			if err == nil {
+				s.Close()
+			}
+			return err
+		})
+		if !errors.Is(err, ErrNotSupported) {
+			t.Fatalf("zero-copy on veth: %v, want ErrNotSupported", err)
+		}
+		t.Logf("as expected: %v", err)
+	})
+	// Loopback has no native XDP.
+	t.Run("lo-driver", func(t *testing.T) {
+		err := a.Do(func() error {
+			s, err := Open(Config{Iface: "lo", XDP: XDPDriver, FrameCount: 64})
+			if err == nil {
+				s.Close()
+			}
+			return err
+		})
+		if !errors.Is(err, ErrNotSupported) {
+			t.Fatalf("driver-mode XDP on lo: %v, want ErrNotSupported", err)
+		}
+		t.Logf("as expected: %v", err)
+	})
 }
 
-func testVeth(t *testing.T, a, b *netnstest.NS, va, vb string, mode XDPMode) {
+func testVeth(t *testing.T, a, b *netnstest.NS, va, vb string, mode XDPMode, ar *eal.Arena) {
 	var s *Socket
 	var mac net.HardwareAddr
 	err := a.Do(func() error {
 		var err error
-		s, err = Open(Config{Iface: va, FrameSize: 2048, FrameCount: 512, RxSize: 256, TxSize: 256, FillSize: 256, CompSize: 256, XDP: mode})
+		s, err = Open(Config{Iface: va, FrameSize: 2048, FrameCount: 512, RxSize: 256, TxSize: 256, FillSize: 256, CompSize: 256, XDP: mode, Arena: ar})
 		if err != nil {
 			return err
 		}
