@@ -77,6 +77,13 @@ type Config struct {
 	Iface   string // interface, in the calling thread's network namespace
 	QueueID int    // the interface's rx/tx queue the socket is bound to
 	// FrameSize is the UMEM chunk size: 2048 or 4096 (the kernel wants a
+	// power of two in [2048, page size]), or with Unaligned any size in
+	// that range.
+	// Unaligned chunks: Unaligned registers the UMEM with
+	// XDP_UMEM_UNALIGNED_CHUNK_FLAG: frames of any size, placed anywhere
+	// (e.g. the data rooms of a pool's mbufs), and rx addresses carrying
+	// the packet's offset in their top 16 bits (Addr, FrameOf decode it).
+	Unaligned bool
 	// power of two in [2048, page size] for aligned chunks).
 	FrameSize  int
 	FrameCount int // UMEM frames
@@ -121,8 +128,8 @@ func (c *Config) Check() error {
 	switch {
 	case c.QueueID < 0:
 		return fmt.Errorf("%w: queue %d", ErrConfig, c.QueueID)
-	case !pow2(c.FrameSize) || c.FrameSize < 2048 || c.FrameSize > os.Getpagesize():
-		return fmt.Errorf("%w: frame size %d must be a power of two in [2048, %d]", ErrConfig, c.FrameSize, os.Getpagesize())
+	case c.FrameSize < 2048 || c.FrameSize > os.Getpagesize() || (!c.Unaligned && !pow2(c.FrameSize)):
+		return fmt.Errorf("%w: frame size %d must be in [2048, %d] and, unless unaligned, a power of two", ErrConfig, c.FrameSize, os.Getpagesize())
 	case c.FrameCount <= 0 || int64(c.FrameCount)*int64(c.FrameSize) > 1<<40:
 		return fmt.Errorf("%w: frame count %d", ErrConfig, c.FrameCount)
 	case c.Headroom < 0 || c.Headroom > c.FrameSize-unix.XDP_PACKET_HEADROOM-128:
@@ -160,6 +167,7 @@ type Socket struct {
 	arena     *eal.Arena
 	ownArena  bool
 	zeroCopy  bool
+	unaligned bool
 	prog      *program
 
 	Fill AddrRing // frames given to the kernel to receive into
@@ -180,7 +188,8 @@ func Open(cfg Config) (*Socket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("xsk %s: %w", cfg.Iface, err)
 	}
-	s := &Socket{ifindex: ifi, iface: cfg.Iface, queue: cfg.QueueID, frameSize: cfg.FrameSize, nframes: cfg.FrameCount, fd: -1}
+	s := &Socket{ifindex: ifi, iface: cfg.Iface, queue: cfg.QueueID, frameSize: cfg.FrameSize,
+		nframes: cfg.FrameCount, unaligned: cfg.Unaligned, fd: -1}
 	if cfg.Arena != nil {
 		s.arena = cfg.Arena
 	} else {
@@ -277,6 +286,9 @@ func (s *Socket) setup(cfg *Config, bindFlag uint16) error {
 		Len:      uint64(len(s.umem)),
 		Size:     uint32(cfg.FrameSize),
 		Headroom: uint32(cfg.Headroom),
+	}
+	if cfg.Unaligned {
+		reg.Flags = unix.XDP_UMEM_UNALIGNED_CHUNK_FLAG
 	}
 	if err := setsockopt(fd, unix.XDP_UMEM_REG, unsafe.Pointer(&reg), unsafe.Sizeof(reg)); err != nil {
 		if errors.Is(err, unix.ENOBUFS) || errors.Is(err, unix.EPERM) {
@@ -417,9 +429,33 @@ func (s *Socket) FrameCount() int { return s.nframes }
 // UMEM()[d.Addr : d.Addr+d.Len].
 func (s *Socket) UMEM() []byte { return s.umem }
 
+// In unaligned mode an rx descriptor's address is the chunk's address
+// (as given to the fill ring) in its low 48 bits plus the packet's offset
+// in the chunk in its top 16 bits.
+const (
+	unalignedShift    = 48
+	unalignedAddrMask = 1<<unalignedShift - 1
+)
+
+// Addr is the UMEM offset of the first byte of the packet of descriptor
+// address a (an rx descriptor's; tx addresses are plain offsets).
+func (s *Socket) Addr(a uint64) uint64 {
+	return a&unalignedAddrMask + a>>unalignedShift
+}
+
+// FrameOf is the address of the frame that holds descriptor address a:
+// what to give the fill ring to receive into it again.
+func (s *Socket) FrameOf(a uint64) uint64 {
+	if s.unaligned {
+		return a & unalignedAddrMask
+	}
+	return a &^ uint64(s.frameSize-1)
+}
+
 // Packet is the packet of descriptor d, in the UMEM.
 func (s *Socket) Packet(d unix.XDPDesc) []byte {
-	return s.umem[d.Addr : d.Addr+uint64(d.Len) : d.Addr+uint64(d.Len)]
+	a := s.Addr(d.Addr)
+	return s.umem[a : a+uint64(d.Len) : a+uint64(d.Len)]
 }
 
 // Kick makes the kernel send what the tx ring holds: sendto(2) with

@@ -115,7 +115,7 @@ func TestVeth(t *testing.T) {
 	a, b := netnstest.New(t), netnstest.New(t)
 	va, vb := netnstest.NewVeth(t, a, b)
 	for _, mode := range []XDPMode{XDPAuto, XDPGeneric} {
-		t.Run(mode.String(), func(t *testing.T) { testVeth(t, a, b, va, vb, mode, nil) })
+		t.Run(mode.String(), func(t *testing.T) { testVeth(t, a, b, va, vb, Config{XDP: mode}) })
 	}
 	t.Run("arena", func(t *testing.T) {
 		ar, err := eal.NewArena(eal.ArenaConfig{Name: "xsk-test", Size: 512 * 4096})
@@ -123,7 +123,10 @@ func TestVeth(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer ar.Close()
-		testVeth(t, a, b, va, vb, XDPAuto, ar)
+		testVeth(t, a, b, va, vb, Config{Arena: ar})
+	})
+	t.Run("unaligned", func(t *testing.T) {
+		testVeth(t, a, b, va, vb, Config{Unaligned: true, FrameSize: 3000, Headroom: 64})
 	})
 	// veth has no zero-copy AF_XDP: asking for it must say so.
 	t.Run("zerocopy", func(t *testing.T) {
@@ -155,12 +158,18 @@ func TestVeth(t *testing.T) {
 	})
 }
 
-func testVeth(t *testing.T, a, b *netnstest.NS, va, vb string, mode XDPMode, ar *eal.Arena) {
+func testVeth(t *testing.T, a, b *netnstest.NS, va, vb string, cfg Config) {
+	cfg.Iface = va
+	cfg.FrameCount, cfg.RxSize, cfg.TxSize, cfg.FillSize, cfg.CompSize = 512, 256, 256, 256, 256
+	if cfg.FrameSize == 0 {
+		cfg.FrameSize = 2048
+	}
+	mode := cfg.XDP
 	var s *Socket
 	var mac net.HardwareAddr
 	err := a.Do(func() error {
 		var err error
-		s, err = Open(Config{Iface: va, FrameSize: 2048, FrameCount: 512, RxSize: 256, TxSize: 256, FillSize: 256, CompSize: 256, XDP: mode, Arena: ar})
+		s, err = Open(cfg)
 		if err != nil {
 			return err
 		}
@@ -231,7 +240,7 @@ func testVeth(t *testing.T, a, b *netnstest.NS, va, vb string, mode XDPMode, ar 
 			if len(p) >= 14 && binary.BigEndian.Uint16(p[12:]) == testEtherType {
 				got = append(got, bytes.Clone(p))
 			}
-			if d.Addr/uint64(s.FrameSize()) >= nrx {
+			if s.FrameOf(d.Addr)/uint64(s.FrameSize()) >= nrx || s.Addr(d.Addr) < s.FrameOf(d.Addr)+unix.XDP_PACKET_HEADROOM {
 				t.Fatalf("rx descriptor %+v outside the frames given to the fill ring", d)
 			}
 			// Give the frame back to the kernel.
@@ -239,7 +248,7 @@ func testVeth(t *testing.T, a, b *netnstest.NS, va, vb string, mode XDPMode, ar 
 			if fn != 1 {
 				t.Fatal("fill ring full")
 			}
-			s.Fill.Set(fi, d.Addr-d.Addr%uint64(s.FrameSize()))
+			s.Fill.Set(fi, s.FrameOf(d.Addr))
 		}
 		s.Rx.Release(n)
 		s.Fill.Submit()
