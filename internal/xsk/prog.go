@@ -43,9 +43,9 @@ func redirectInsns(mapFd int) asm.Instructions {
 	}
 }
 
-// attach loads the program with an XSKMAP holding fd at queue and attaches
+// attach loads the program with an XSKMAP of queues entries and attaches
 // it to interface ifindex in mode (XDPAuto: driver, else generic).
-func attach(ifindex, queue, fd int, mode XDPMode) (*program, error) {
+func attach(ifindex, queues int, mode XDPMode) (*program, error) {
 	p := &program{}
 	var err error
 	p.xsks, err = ebpf.NewMap(&ebpf.MapSpec{
@@ -53,14 +53,10 @@ func attach(ifindex, queue, fd int, mode XDPMode) (*program, error) {
 		Type:       ebpf.XSKMap,
 		KeySize:    4,
 		ValueSize:  4,
-		MaxEntries: uint32(queue + 1),
+		MaxEntries: uint32(queues),
 	})
 	if err != nil {
 		return nil, bpfErr("XSKMAP creation", err)
-	}
-	if err := p.xsks.Put(uint32(queue), uint32(fd)); err != nil {
-		p.close()
-		return nil, fmt.Errorf("XSKMAP update: %w", err)
 	}
 	p.prog, err = ebpf.NewProgram(&ebpf.ProgramSpec{
 		Name:         "dpkit_xsk",
@@ -129,4 +125,65 @@ func (p *program) close() error {
 		return fmt.Errorf("XDP detach: %w", err)
 	}
 	return nil
+}
+
+// Program is an XDP program attached to one interface with an XSKMAP: it
+// redirects the packets of each queue that has a socket registered to
+// that socket, and lets the others' go on to the kernel's stack. Several
+// sockets on several queues of one interface share one Program (open them
+// with Config.XDP XDPNone).
+type Program struct {
+	p     *program
+	iface string
+	n     int
+}
+
+// Attach loads a Program for queues 0..queues-1 and attaches it to iface
+// (in the calling thread's network namespace) in mode: XDPAuto tries
+// the driver mode, then generic.
+func Attach(iface string, queues int, mode XDPMode) (*Program, error) {
+	if queues <= 0 || mode < XDPAuto || mode > XDPGeneric {
+		return nil, fmt.Errorf("%w: XDP program for %d queues in %v mode", ErrConfig, queues, mode)
+	}
+	ifi, err := ifIndex(iface)
+	if err != nil {
+		return nil, fmt.Errorf("xsk %s: %w", iface, err)
+	}
+	p, err := attach(ifi, queues, mode)
+	if err != nil {
+		return nil, fmt.Errorf("xsk %s: %w", iface, err)
+	}
+	return &Program{p: p, iface: iface, n: queues}, nil
+}
+
+// Register redirects queue's packets to s from now on.
+func (p *Program) Register(queue int, s *Socket) error {
+	if queue < 0 || queue >= p.n {
+		return fmt.Errorf("%w: queue %d of a program for %d", ErrConfig, queue, p.n)
+	}
+	if err := p.p.xsks.Put(uint32(queue), uint32(s.fd)); err != nil {
+		return fmt.Errorf("xsk %s: XSKMAP update at queue %d: %w", p.iface, queue, err)
+	}
+	return nil
+}
+
+// Unregister sends queue's packets to the stack again.
+func (p *Program) Unregister(queue int) error {
+	if err := p.p.xsks.Delete(uint32(queue)); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+		return fmt.Errorf("xsk %s: XSKMAP delete at queue %d: %w", p.iface, queue, err)
+	}
+	return nil
+}
+
+// Mode is the mode the program got attached in: XDPDriver or XDPGeneric.
+func (p *Program) Mode() XDPMode { return p.p.mode }
+
+// Close detaches the program from the interface.
+func (p *Program) Close() error {
+	if p.p == nil {
+		return nil
+	}
+	err := p.p.close()
+	p.p = nil
+	return err
 }

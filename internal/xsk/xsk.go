@@ -53,7 +53,8 @@ const (
 	XDPDriver
 	XDPGeneric
 	// XDPNone attaches no program: the caller redirects to the socket
-	// with a program of its own (Socket.Fd into its XSKMAP).
+	// with a Program shared by the interface's queues (Program.Register),
+	// or a program of its own (Socket.Fd into its XSKMAP).
 	XDPNone
 )
 
@@ -222,7 +223,12 @@ func Open(cfg Config) (*Socket, error) {
 		return nil, fmt.Errorf("xsk %s queue %d: %w", cfg.Iface, cfg.QueueID, err)
 	}
 	if cfg.XDP != XDPNone {
-		s.prog, err = attach(s.ifindex, cfg.QueueID, s.fd, cfg.XDP)
+		s.prog, err = attach(s.ifindex, cfg.QueueID+1, cfg.XDP)
+		if err == nil {
+			if e := s.prog.xsks.Put(uint32(cfg.QueueID), uint32(s.fd)); e != nil {
+				err = fmt.Errorf("XSKMAP update: %w", e)
+			}
+		}
 		if err != nil {
 			s.Close()
 			return nil, fmt.Errorf("xsk %s queue %d: %w", cfg.Iface, cfg.QueueID, err)
