@@ -2,6 +2,7 @@ package xsk
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -85,6 +86,9 @@ func testMultiQueue(t *testing.T, a, b *netnstest.NS, va, vb string, mode XDPMod
 			prog.Close()
 		}
 	}()
+	if errors.Is(err, ErrNotSupported) {
+		t.Skipf("SKIP: %v", err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
