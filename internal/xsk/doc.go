@@ -40,11 +40,6 @@
 // interface share one Program instead (Attach, Program.Register, and
 // Config.XDP XDPNone).
 //
-// Measured on this machine (veth, copy mode, 64-byte frames, tx only):
-// BenchmarkVethTx 842 ns/frame, dpdk-testpmd txonly on net_af_xdp over a
-// veth 852 ns/frame (1.174 Mpps), best of runs: both are the kernel's skb
-// path of copy-mode transmit.
-//
 // Missing kernel features or privileges (no AF_XDP, no CAP_BPF, no XDP on
 // the interface, no locked memory) give errors wrapping ErrNotSupported
 // that name what is missing. No call blocks without a bound.
