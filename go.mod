@@ -9,4 +9,4 @@ require (
 	github.com/google/gopacket v1.1.19
 )
 
-require github.com/cilium/ebpf v0.20.0 // indirect
+require github.com/cilium/ebpf v0.20.0
