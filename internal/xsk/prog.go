@@ -100,7 +100,7 @@ func attach(ifindex, queues int, mode XDPMode) (*program, error) {
 func bpfErr(what string, err error) error {
 	switch {
 	case errors.Is(err, unix.EPERM):
-		return fmt.Errorf("%w: %s needs CAP_BPF (or CAP_SYS_ADMIN): %v", ErrNotSupported, what, err)
+		return fmt.Errorf("%w: %s needs CAP_BPF and CAP_NET_ADMIN (or CAP_SYS_ADMIN): %v", ErrNotSupported, what, err)
 	case errors.Is(err, ebpf.ErrNotSupported):
 		return fmt.Errorf("%w: %s: %v", ErrNotSupported, what, err)
 	}
