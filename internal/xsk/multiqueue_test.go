@@ -53,11 +53,14 @@ func TestMultiQueue(t *testing.T) {
 	b.Run(t, "sh", "-c", fmt.Sprintf("echo 1 > /sys/class/net/%s/queues/tx-0/xps_cpus && echo 2 > /sys/class/net/%s/queues/tx-1/xps_cpus", vb, vb))
 
 	for _, mode := range []XDPMode{XDPDriver, XDPGeneric} {
-		t.Run(mode.String(), func(t *testing.T) { testMultiQueue(t, a, b, va, vb, mode) })
+		t.Run(mode.String(), func(t *testing.T) { testMultiQueue(t, a, b, va, vb, mode, false) })
 	}
+	// Queue 1's socket on queue 0's UMEM (XDP_SHARED_UMEM), with fill
+	// and completion rings of its own.
+	t.Run("shared-umem", func(t *testing.T) { testMultiQueue(t, a, b, va, vb, XDPDriver, true) })
 }
 
-func testMultiQueue(t *testing.T, a, b *netnstest.NS, va, vb string, mode XDPMode) {
+func testMultiQueue(t *testing.T, a, b *netnstest.NS, va, vb string, mode XDPMode, shared bool) {
 	var prog *Program
 	var socks [2]*Socket
 	err := a.Do(func() error {
@@ -66,8 +69,12 @@ func testMultiQueue(t *testing.T, a, b *netnstest.NS, va, vb string, mode XDPMod
 			return err
 		}
 		for q := range socks {
-			if socks[q], err = Open(Config{Iface: va, QueueID: q, XDP: XDPNone, FrameSize: 2048, FrameCount: 64,
-				RxSize: 64, TxSize: 64, FillSize: 64, CompSize: 64}); err != nil {
+			cfg := Config{Iface: va, QueueID: q, XDP: XDPNone, FrameSize: 2048, FrameCount: 128,
+				RxSize: 64, TxSize: 64, FillSize: 64, CompSize: 64}
+			if shared && q == 1 {
+				cfg.Share = socks[0]
+			}
+			if socks[q], err = Open(cfg); err != nil {
 				return err
 			}
 			if err := prog.Register(q, socks[q]); err != nil {
@@ -77,9 +84,9 @@ func testMultiQueue(t *testing.T, a, b *netnstest.NS, va, vb string, mode XDPMod
 		return nil
 	})
 	defer func() {
-		for _, s := range socks {
-			if s != nil {
-				s.Close()
+		for q := len(socks) - 1; q >= 0; q-- { // sharers before the UMEM's owner
+			if socks[q] != nil {
+				socks[q].Close()
 			}
 		}
 		if prog != nil {
@@ -95,10 +102,11 @@ func testMultiQueue(t *testing.T, a, b *netnstest.NS, va, vb string, mode XDPMod
 	if prog.Mode() != mode {
 		t.Fatalf("mode %v, want %v", prog.Mode(), mode)
 	}
-	for _, s := range socks {
+	// Socket q receives into frames 64q..64q+63 (of one UMEM if shared).
+	for q, s := range socks {
 		idx, n := s.Fill.Reserve(64)
 		for i := range n {
-			s.Fill.Set(idx+uint32(i), uint64(i*s.FrameSize()))
+			s.Fill.Set(idx+uint32(i), uint64((64*q+i)*s.FrameSize()))
 		}
 		s.Fill.Submit()
 	}
@@ -140,7 +148,11 @@ func testMultiQueue(t *testing.T, a, b *netnstest.NS, va, vb string, mode XDPMod
 		for q, s := range socks {
 			idx, n := s.Rx.Peek(64)
 			for i := range n {
-				p := s.Packet(s.Rx.Desc(idx + uint32(i)))
+				d := s.Rx.Desc(idx + uint32(i))
+				if f := int(s.FrameOf(d.Addr)) / s.FrameSize(); f/64 != q {
+					t.Errorf("queue %d received into frame %d, not one of its fill ring's", q, f)
+				}
+				p := s.Packet(d)
 				if binary.BigEndian.Uint16(p[12:]) == testEtherType {
 					got[q] = append(got[q], int(binary.BigEndian.Uint32(p[14:])))
 				}

@@ -99,6 +99,14 @@ type Config struct {
 	// caller keeps it and closes it after the socket). Otherwise the
 	// socket maps one of FrameSize*FrameCount bytes.
 	Arena *eal.Arena
+	// Share, if not nil, makes the socket use Share's UMEM
+	// (XDP_SHARED_UMEM) instead of registering one: frames of that
+	// UMEM, and its bind mode. On another queue or interface the socket
+	// gets its own fill and completion rings; on Share's own queue it
+	// has none and Share's serve both. FrameSize, FrameCount, Unaligned,
+	// Headroom, Bind and Arena are Share's. Close the sharing sockets
+	// before Share.
+	Share *Socket
 }
 
 // Errors.
@@ -141,6 +149,13 @@ func (c *Config) Check() error {
 		return fmt.Errorf("%w: bind mode %d", ErrConfig, c.Bind)
 	case c.XDP < XDPAuto || c.XDP > XDPNone:
 		return fmt.Errorf("%w: XDP mode %d", ErrConfig, c.XDP)
+	}
+	if c.Share != nil {
+		if c.Share.fd < 0 {
+			return fmt.Errorf("%w: sharing the UMEM of a closed socket", ErrConfig)
+		}
+		c.FrameSize, c.FrameCount, c.Unaligned, c.Arena = c.Share.frameSize, c.Share.nframes, c.Share.unaligned, nil
+		return nil
 	}
 	if c.Arena != nil {
 		if c.Arena.Len() < c.FrameSize {
@@ -191,28 +206,35 @@ func Open(cfg Config) (*Socket, error) {
 	}
 	s := &Socket{ifindex: ifi, iface: cfg.Iface, queue: cfg.QueueID, frameSize: cfg.FrameSize,
 		nframes: cfg.FrameCount, unaligned: cfg.Unaligned, fd: -1}
-	if cfg.Arena != nil {
+	switch {
+	case cfg.Share != nil:
+		s.umem = cfg.Share.umem
+	case cfg.Arena != nil:
 		s.arena = cfg.Arena
-	} else {
+	default:
 		s.arena, err = eal.NewArena(eal.ArenaConfig{Name: "xsk-" + cfg.Iface, Size: cfg.FrameSize * cfg.FrameCount})
 		if err != nil {
 			return nil, fmt.Errorf("xsk %s: umem: %w", cfg.Iface, err)
 		}
 		s.ownArena = true
 	}
-	s.umem = s.arena.Bytes()[:cfg.FrameSize*cfg.FrameCount]
+	if s.arena != nil {
+		s.umem = s.arena.Bytes()[:cfg.FrameSize*cfg.FrameCount]
+	}
 
 	flags := []uint16{unix.XDP_ZEROCOPY, unix.XDP_COPY}
-	switch cfg.Bind {
-	case BindCopy:
+	switch {
+	case cfg.Share != nil:
+		flags = []uint16{unix.XDP_SHARED_UMEM} // the owner's mode
+	case cfg.Bind == BindCopy:
 		flags = flags[1:]
-	case BindZeroCopy:
+	case cfg.Bind == BindZeroCopy:
 		flags = flags[:1]
 	}
 	for i, f := range flags {
 		err = s.setup(&cfg, f)
 		if err == nil {
-			s.zeroCopy = f == unix.XDP_ZEROCOPY
+			s.zeroCopy = f == unix.XDP_ZEROCOPY || (cfg.Share != nil && cfg.Share.zeroCopy)
 			break
 		}
 		s.closeSocket()
@@ -287,6 +309,9 @@ func (s *Socket) setup(cfg *Config, bindFlag uint16) error {
 		return fmt.Errorf("socket(AF_XDP): %w", err)
 	}
 	s.fd = fd
+	if cfg.Share != nil {
+		return s.setupShared(cfg)
+	}
 	reg := unix.XDPUmemReg{
 		Addr:     uint64(uintptr(unsafe.Pointer(&s.umem[0]))),
 		Len:      uint64(len(s.umem)),
@@ -302,16 +327,51 @@ func (s *Socket) setup(cfg *Config, bindFlag uint16) error {
 		}
 		return fmt.Errorf("XDP_UMEM_REG: %w", err)
 	}
-	for _, r := range []struct {
+	if err := s.setupRings(cfg, true); err != nil {
+		return err
+	}
+	return s.bind(cfg, &unix.SockaddrXDP{
+		Flags:   unix.XDP_USE_NEED_WAKEUP | bindFlag,
+		Ifindex: uint32(s.ifindex),
+		QueueID: uint32(cfg.QueueID),
+	}, bindFlag)
+}
+
+// setupShared sets up a socket on cfg.Share's UMEM: fill and completion
+// rings of its own unless on the owner's queue, and no bind flags (the
+// kernel takes the owner's).
+func (s *Socket) setupShared(cfg *Config) error {
+	o := cfg.Share
+	if err := s.setupRings(cfg, o.ifindex != s.ifindex || o.queue != cfg.QueueID); err != nil {
+		return err
+	}
+	return s.bind(cfg, &unix.SockaddrXDP{
+		Flags:        unix.XDP_SHARED_UMEM,
+		Ifindex:      uint32(s.ifindex),
+		QueueID:      uint32(cfg.QueueID),
+		SharedUmemFD: uint32(o.fd),
+	}, unix.XDP_SHARED_UMEM)
+}
+
+// setupRings sizes and maps the rx and tx rings, and the fill and
+// completion rings when umemRings.
+func (s *Socket) setupRings(cfg *Config, umemRings bool) error {
+	fd := s.fd
+	type ringOpt struct {
 		name string
 		opt  int
 		size int
-	}{
-		{"XDP_UMEM_FILL_RING", unix.XDP_UMEM_FILL_RING, cfg.FillSize},
-		{"XDP_UMEM_COMPLETION_RING", unix.XDP_UMEM_COMPLETION_RING, cfg.CompSize},
+	}
+	opts := []ringOpt{
 		{"XDP_RX_RING", unix.XDP_RX_RING, cfg.RxSize},
 		{"XDP_TX_RING", unix.XDP_TX_RING, cfg.TxSize},
-	} {
+	}
+	if umemRings {
+		opts = append(opts,
+			ringOpt{"XDP_UMEM_FILL_RING", unix.XDP_UMEM_FILL_RING, cfg.FillSize},
+			ringOpt{"XDP_UMEM_COMPLETION_RING", unix.XDP_UMEM_COMPLETION_RING, cfg.CompSize})
+	}
+	for _, r := range opts {
 		n := uint32(r.size)
 		if err := setsockopt(fd, r.opt, unsafe.Pointer(&n), 4); err != nil {
 			return fmt.Errorf("%s %d: %w", r.name, r.size, err)
@@ -321,19 +381,24 @@ func (s *Socket) setup(cfg *Config, bindFlag uint16) error {
 	if err := getsockopt(fd, unix.XDP_MMAP_OFFSETS, unsafe.Pointer(&off), unsafe.Sizeof(off)); err != nil {
 		return fmt.Errorf("XDP_MMAP_OFFSETS: %w", err)
 	}
-	for _, m := range []struct {
+	type ringMap struct {
 		name     string
 		pgoff    int64
 		off      *unix.XDPRingOffset
 		size     int
 		descSize int
 		init     func([]byte, *unix.XDPRingOffset, uint32)
-	}{
-		{"fill", unix.XDP_UMEM_PGOFF_FILL_RING, &off.Fr, cfg.FillSize, 8, s.Fill.init},
-		{"completion", unix.XDP_UMEM_PGOFF_COMPLETION_RING, &off.Cr, cfg.CompSize, 8, s.Comp.init},
+	}
+	maps := []ringMap{
 		{"rx", unix.XDP_PGOFF_RX_RING, &off.Rx, cfg.RxSize, int(unsafe.Sizeof(unix.XDPDesc{})), s.Rx.init},
 		{"tx", unix.XDP_PGOFF_TX_RING, &off.Tx, cfg.TxSize, int(unsafe.Sizeof(unix.XDPDesc{})), s.Tx.init},
-	} {
+	}
+	if umemRings {
+		maps = append(maps,
+			ringMap{"fill", unix.XDP_UMEM_PGOFF_FILL_RING, &off.Fr, cfg.FillSize, 8, s.Fill.init},
+			ringMap{"completion", unix.XDP_UMEM_PGOFF_COMPLETION_RING, &off.Cr, cfg.CompSize, 8, s.Comp.init})
+	}
+	for _, m := range maps {
 		mem, err := unix.Mmap(fd, m.pgoff, int(m.off.Desc)+m.size*m.descSize,
 			unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_POPULATE)
 		if err != nil {
@@ -341,23 +406,26 @@ func (s *Socket) setup(cfg *Config, bindFlag uint16) error {
 		}
 		m.init(mem, m.off, uint32(m.size))
 	}
-	sa := &unix.SockaddrXDP{
-		Flags:   unix.XDP_USE_NEED_WAKEUP | bindFlag,
-		Ifindex: uint32(s.ifindex),
-		QueueID: uint32(cfg.QueueID),
-	}
+	return nil
+}
+
+func (s *Socket) bind(cfg *Config, sa *unix.SockaddrXDP, bindFlag uint16) error {
+	fd := s.fd
 	// A socket closed just before on this queue gives it up from a
 	// kernel work item (the UMEM's release is deferred): until then bind
 	// says EBUSY. Wait a bounded time for it.
-	err = unix.Bind(fd, sa)
+	err := unix.Bind(fd, sa)
 	for deadline := time.Now().Add(bindBusyWait); errors.Is(err, unix.EBUSY) && time.Now().Before(deadline); {
 		time.Sleep(2 * time.Millisecond)
 		err = unix.Bind(fd, sa)
 	}
 	if err != nil {
 		mode := "copy"
-		if bindFlag == unix.XDP_ZEROCOPY {
+		switch bindFlag {
+		case unix.XDP_ZEROCOPY:
 			mode = "zero-copy"
+		case unix.XDP_SHARED_UMEM:
+			mode = "shared UMEM"
 		}
 		if bindFlag == unix.XDP_ZEROCOPY && !errors.Is(err, unix.EBUSY) {
 			// The driver has no zero-copy support (EOPNOTSUPP, or
