@@ -38,7 +38,9 @@
 // mode; Close detaches it, and so does the kernel if the process dies.
 // Open attaches one for its own queue; sockets on several queues of one
 // interface share one Program instead (Attach, Program.Register, and
-// Config.XDP XDPNone).
+// Config.XDP XDPNone). Sockets on several queues may also share one UMEM
+// (Config.Share, XDP_SHARED_UMEM), each with its own fill and completion
+// rings, so that one pool of frames serves them all.
 //
 // Missing kernel features or privileges (no AF_XDP, no CAP_BPF, no XDP on
 // the interface, no locked memory) give errors wrapping ErrNotSupported

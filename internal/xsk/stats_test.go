@@ -54,11 +54,11 @@ func TestStats(t *testing.T) {
 		if st, err = s.Stats(); err != nil {
 			t.Fatal(err)
 		}
-		if st.Rx_dropped >= n {
+		if st.RxDropped >= n {
 			break
 		}
 	}
-	if st.Rx_dropped < n || st.Rx_fill_ring_empty_descs == 0 {
+	if st.RxDropped < n || st.RxFillRingEmpty == 0 {
 		t.Fatalf("%d frames sent with an empty fill ring: stats %+v", n, st)
 	}
 	if _, got := s.Rx.Peek(64); got != 0 {
@@ -77,7 +77,7 @@ func TestStats(t *testing.T) {
 	if st, err = s.Stats(); err != nil {
 		t.Fatal(err)
 	}
-	if st.Tx_invalid_descs != 1 {
+	if st.TxInvalidDescs != 1 {
 		t.Fatalf("one over-long tx descriptor: stats %+v", st)
 	}
 	t.Logf("stats: %+v", st)

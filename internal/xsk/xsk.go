@@ -166,8 +166,16 @@ func (c *Config) Check() error {
 	return nil
 }
 
-// Stats are the kernel's counters of the socket (XDP_STATISTICS).
-type Stats = unix.XDPStatistics
+// Stats are the kernel's counters of the socket (XDP_STATISTICS), since
+// it was opened.
+type Stats struct {
+	RxDropped       uint64 // received packets dropped (no fill frame, too long...)
+	RxInvalidDescs  uint64 // invalid fill ring descriptors
+	TxInvalidDescs  uint64 // invalid tx ring descriptors (skipped)
+	RxRingFull      uint64 // packets dropped because the rx ring was full
+	RxFillRingEmpty uint64 // times the kernel found the fill ring empty
+	TxRingEmpty     uint64 // times the kernel found the tx ring empty
+}
 
 // Socket is an AF_XDP socket bound to one queue of one interface, with its
 // UMEM and four rings. Rx and Fill are for one goroutine, Tx and Comp for
@@ -574,9 +582,10 @@ func (s *Socket) Poll(timeoutMs int) (bool, error) {
 
 // Stats reads the kernel's counters (XDP_STATISTICS).
 func (s *Socket) Stats() (Stats, error) {
-	var st Stats
+	var st unix.XDPStatistics
 	if err := getsockopt(s.fd, unix.XDP_STATISTICS, unsafe.Pointer(&st), unsafe.Sizeof(st)); err != nil {
-		return st, fmt.Errorf("xsk %s: XDP_STATISTICS: %w", s.iface, err)
+		return Stats{}, fmt.Errorf("xsk %s: XDP_STATISTICS: %w", s.iface, err)
 	}
-	return st, nil
+	return Stats{st.Rx_dropped, st.Rx_invalid_descs, st.Tx_invalid_descs, st.Rx_ring_full,
+		st.Rx_fill_ring_empty_descs, st.Tx_ring_empty_descs}, nil
 }

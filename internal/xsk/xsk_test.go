@@ -315,7 +315,7 @@ func testVeth(t *testing.T, a, b *netnstest.NS, va, vb string, cfg Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Rx_invalid_descs != 0 || st.Tx_invalid_descs != 0 {
+	if st.RxInvalidDescs != 0 || st.TxInvalidDescs != 0 {
 		t.Errorf("stats: %+v", st)
 	}
 	t.Logf("stats: %+v", st)
