@@ -107,6 +107,11 @@ type Config struct {
 	// Headroom, Bind and Arena are Share's. Close the sharing sockets
 	// before Share.
 	Share *Socket
+	// BusyBudget, when > 0, turns on preferred busy polling
+	// (SO_PREFER_BUSY_POLL, SO_BUSY_POLL 20 us, SO_BUSY_POLL_BUDGET):
+	// the kernel runs the driver's NAPI in our syscalls, up to BusyBudget
+	// packets each, instead of from interrupts (DPDK's busy_budget).
+	BusyBudget int
 }
 
 // Errors.
@@ -147,6 +152,8 @@ func (c *Config) Check() error {
 		return fmt.Errorf("%w: ring sizes rx %d tx %d fill %d comp %d must be powers of two", ErrConfig, c.RxSize, c.TxSize, c.FillSize, c.CompSize)
 	case c.Bind < BindAuto || c.Bind > BindZeroCopy:
 		return fmt.Errorf("%w: bind mode %d", ErrConfig, c.Bind)
+	case c.BusyBudget < 0 || c.BusyBudget > 1<<16-1:
+		return fmt.Errorf("%w: busy poll budget %d", ErrConfig, c.BusyBudget)
 	case c.XDP < XDPAuto || c.XDP > XDPNone:
 		return fmt.Errorf("%w: XDP mode %d", ErrConfig, c.XDP)
 	}
@@ -419,6 +426,23 @@ func (s *Socket) setupRings(cfg *Config, umemRings bool) error {
 
 func (s *Socket) bind(cfg *Config, sa *unix.SockaddrXDP, bindFlag uint16) error {
 	fd := s.fd
+	if cfg.BusyBudget > 0 {
+		for _, o := range []struct {
+			name     string
+			opt, val int
+		}{
+			{"SO_PREFER_BUSY_POLL", unix.SO_PREFER_BUSY_POLL, 1},
+			{"SO_BUSY_POLL", unix.SO_BUSY_POLL, 20},
+			{"SO_BUSY_POLL_BUDGET", unix.SO_BUSY_POLL_BUDGET, cfg.BusyBudget},
+		} {
+			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, o.opt, o.val); err != nil {
+				if errors.Is(err, unix.ENOPROTOOPT) || errors.Is(err, unix.EPERM) {
+					return fmt.Errorf("%w: busy polling (%s; CAP_NET_ADMIN for budgets over the sysctl): %v", ErrNotSupported, o.name, err)
+				}
+				return fmt.Errorf("%s: %w", o.name, err)
+			}
+		}
+	}
 	// A socket closed just before on this queue gives it up from a
 	// kernel work item (the UMEM's release is deferred): until then bind
 	// says EBUSY. Wait a bounded time for it.

@@ -125,6 +125,9 @@ func TestVeth(t *testing.T) {
 		defer ar.Close()
 		testVeth(t, a, b, va, vb, Config{Arena: ar})
 	})
+	t.Run("busypoll", func(t *testing.T) {
+		testVeth(t, a, b, va, vb, Config{BusyBudget: 64})
+	})
 	t.Run("unaligned", func(t *testing.T) {
 		testVeth(t, a, b, va, vb, Config{Unaligned: true, FrameSize: 3000, Headroom: 64})
 	})
@@ -192,6 +195,14 @@ func testVeth(t *testing.T, a, b *netnstest.NS, va, vb string, cfg Config) {
 		}
 	}()
 	t.Logf("%s: XDP program in %v mode, zero-copy %v", va, s.XDPMode(), s.ZeroCopy())
+	if cfg.BusyBudget > 0 {
+		// (The kernel does not read SO_BUSY_POLL_BUDGET back.)
+		for opt, want := range map[int]int{unix.SO_PREFER_BUSY_POLL: 1, unix.SO_BUSY_POLL: 20} {
+			if v, err := unix.GetsockoptInt(s.Fd(), unix.SOL_SOCKET, opt); err != nil || v != want {
+				t.Fatalf("socket option %#x = %d, %v; want %d", opt, v, err, want)
+			}
+		}
+	}
 	if mode == XDPGeneric && s.XDPMode() != XDPGeneric {
 		t.Fatalf("asked generic, got %v", s.XDPMode())
 	}
