@@ -8,3 +8,5 @@ require (
 	github.com/gaissmai/bart v0.30.0
 	github.com/google/gopacket v1.1.19
 )
+
+require github.com/cilium/ebpf v0.20.0
