@@ -28,7 +28,7 @@ VSDPDK_FLAGS ?=
 # The packages whose tests run again under the race detector. Directories
 # that do not exist yet (or hold no Go files) are left out, so the list can
 # name packages before they are written.
-RACE_DIRS := eal ring mempool mbuf ethdev driver hash lpm acl internal/toeplitz internal/memifproto internal/afpacket internal/tap app/testpmd examples
+RACE_DIRS := eal ring mempool mbuf ethdev driver hash lpm acl internal/toeplitz internal/memifproto internal/afpacket internal/tap app/testpmd internal/xsk examples
 RACE_PKGS  = $(strip $(foreach d,$(RACE_DIRS),$(if $(shell find $(d) -name '*.go' -print -quit 2>/dev/null),./$(d)/...)))
 
 GOBIN_DIR   = $(or $(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin)
