@@ -6,6 +6,7 @@ package all
 
 import (
 	_ "github.com/dpkit/dpkit/driver/net/afpacket" // net_af_packet
+	_ "github.com/dpkit/dpkit/driver/net/afxdp"    // net_af_xdp
 	_ "github.com/dpkit/dpkit/driver/net/memif"    // net_memif
 	_ "github.com/dpkit/dpkit/driver/net/null"     // net_null
 	_ "github.com/dpkit/dpkit/driver/net/pcap"     // net_pcap
