@@ -1,0 +1,201 @@
+package afxdp_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dpkit/dpkit/ethdev"
+	"github.com/dpkit/dpkit/ethdev/porttest"
+	"github.com/dpkit/dpkit/internal/netns/netnstest"
+	"github.com/dpkit/dpkit/mbuf"
+)
+
+// newEnv2 is newEnv with two queues on each veth end.
+func newEnv2(t *testing.T) *env {
+	if os.Geteuid() != 0 {
+		t.Skip("SKIPPING: net_af_xdp tests need root (AF_XDP sockets, XDP programs, namespaces)")
+	}
+	netnstest.Require(t)
+	a, b := netnstest.New(t), netnstest.New(t)
+	va, vb := fmt.Sprintf("dkx%da", os.Getpid()%100000), fmt.Sprintf("dkx%db", os.Getpid()%100000)
+	if out, err := exec.Command("ip", "link", "add", va, "netns", a.Name(), "numtxqueues", "2", "numrxqueues", "2",
+		"type", "veth", "peer", "name", vb, "netns", b.Name(), "numtxqueues", "2", "numrxqueues", "2").CombinedOutput(); err != nil {
+		t.Fatalf("ip link add: %v: %s", err, out)
+	}
+	for _, e := range []struct {
+		ns   *netnstest.NS
+		name string
+	}{{a, va}, {b, vb}} {
+		e.ns.Run(t, "sysctl", "-qw", "net.ipv6.conf."+e.name+".disable_ipv6=1")
+		e.ns.Run(t, "ip", "link", "set", e.name, "up")
+	}
+	for _, e := range []struct {
+		ns   *netnstest.NS
+		name string
+	}{{a, va}, {b, vb}} {
+		deadline := time.Now().Add(3 * time.Second)
+		for !strings.Contains(e.ns.Run(t, "ip", "-o", "link", "show", e.name), "state UP") {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s not up", e.name)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	return &env{a, b, va, vb}
+}
+
+func TestConformanceTwoQueues(t *testing.T) {
+	e := newEnv2(t)
+	skipNoXDP(t, e)
+	porttest.Run(t, porttest.Config{
+		Open:   func(t *testing.T) *ethdev.Port { return e.open(t, ",queue_count=2") },
+		Queues: 2,
+	})
+}
+
+// A port on the second queue only (start_queue=1) opens and sends; a
+// port asking for more queues than the interface has fails to configure.
+func TestStartQueue(t *testing.T) {
+	e := newEnv2(t)
+	skipNoXDP(t, e)
+	kp := e.peer(t)
+	p := e.open(t, ",start_queue=1")
+	pool := porttest.NewPool(t, mbuf.PoolConfig{Name: "afxdp-" + t.Name(), N: 512, CacheSize: 32, DataRoomSize: 2176})
+	porttest.Start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 1}, pool, 0)
+	f := frame(200, 7)
+	m := pool.Alloc(0)
+	copy(m.Append(len(f)), f)
+	if n := p.TxBurst(0, []*mbuf.Mbuf{m}); n != 1 {
+		t.Fatalf("TxBurst took %d", n)
+	}
+	got := kp.recv(1)
+	if len(got) != 1 || !bytes.Equal(got[0], f) {
+		t.Fatalf("peer got %d frames, want the one sent", len(got))
+	}
+	// Too many queues for the interface: an error at Configure.
+	p.Stop()
+	p.Close()
+	q := e.open(t, ",start_queue=1,queue_count=2")
+	if err := q.Configure(ethdev.Config{RxQueues: 2, TxQueues: 2}); err == nil {
+		t.Error("Configure on queues 1..2 of a 2-queue interface succeeded")
+	}
+}
+
+// frame is an Ethernet frame of n bytes (broadcast, a local experimental
+// EtherType) with a payload made of seed.
+func frame(n int, seed byte) []byte {
+	f := make([]byte, n)
+	copy(f, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1, 0x88, 0xb5})
+	for i := 14; i < n; i++ {
+		f[i] = seed + byte(i)
+	}
+	return f
+}
+
+// recvPort polls p's queue 0 until want packets or a second passes.
+func recvPort(p *ethdev.Port, want int) []*mbuf.Mbuf {
+	var out []*mbuf.Mbuf
+	pkts := make([]*mbuf.Mbuf, 32)
+	deadline := time.Now().Add(time.Second)
+	for len(out) < want && time.Now().Before(deadline) {
+		n := p.RxBurst(0, pkts)
+		out = append(out, pkts[:n]...)
+		if n == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	return out
+}
+
+// Frames longer than an mbuf arrive as chains with the bytes sent.
+func TestRxScatter(t *testing.T) {
+	e := newEnv(t)
+	skipNoXDP(t, e)
+	kp := e.peer(t)
+	p := e.open(t, "")
+	pool := porttest.NewPool(t, mbuf.PoolConfig{Name: "afxdp-" + t.Name(), N: 512, CacheSize: 32, DataRoomSize: 128 + 512})
+	porttest.Start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 1, RxOffloads: ethdev.RxOffloadScatter}, pool, 0)
+	want := [][]byte{frame(60, 1), frame(1400, 2), frame(513, 3)}
+	for _, f := range want {
+		kp.send(t, f)
+	}
+	got := recvPort(p, len(want))
+	defer func() { mbuf.FreeBulk(0, got) }()
+	if len(got) != len(want) {
+		t.Fatalf("received %d packets, want %d", len(got), len(want))
+	}
+	for i, m := range got {
+		b := make([]byte, m.PktLen())
+		m.CopyTo(b)
+		if !bytes.Equal(b, want[i]) {
+			t.Errorf("packet %d: %d bytes in %d segments, not the %d sent", i, len(b), m.NbSegs(), len(want[i]))
+		}
+		if len(want[i]) > 512 && m.NbSegs() < 2 {
+			t.Errorf("packet %d of %d bytes in %d segment of a 512-byte pool", i, len(want[i]), m.NbSegs())
+		}
+	}
+	// Tx copies chains too: send them back to the peer.
+	kp.drain()
+	if n := p.TxBurst(0, got); n != len(got) {
+		t.Fatalf("TxBurst took %d of %d", n, len(got))
+	}
+	got = nil
+	back := kp.recv(len(want))
+	if len(back) != len(want) {
+		t.Fatalf("peer got %d frames back, want %d", len(back), len(want))
+	}
+	for i := range want {
+		if !bytes.Equal(back[i], want[i]) {
+			t.Errorf("frame %d back: %d bytes, not the %d sent", i, len(back[i]), len(want[i]))
+		}
+	}
+}
+
+// Frames sent while nobody polls overrun the fill ring: the kernel's
+// rx_dropped is imissed and the xstat of that name; every xstat the
+// driver documents is there.
+func TestImissedAndXStats(t *testing.T) {
+	e := newEnv(t)
+	skipNoXDP(t, e)
+	kp := e.peer(t)
+	p := e.open(t, "")
+	pool := porttest.NewPool(t, mbuf.PoolConfig{Name: "afxdp-" + t.Name(), N: 4096, CacheSize: 32, DataRoomSize: 2176})
+	porttest.Start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 1}, pool, 0)
+	f := frame(64, 9)
+	for i := range 3000 {
+		kp.send(t, f)
+		if i%64 == 63 {
+			time.Sleep(time.Millisecond) // keep veth's own ring from overflowing
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	got := recvPort(p, 4096)
+	n := len(got)
+	mbuf.FreeBulk(0, got)
+	st := p.Stats()
+	xs := map[string]uint64{}
+	for _, x := range p.XStats() {
+		xs[x.Name] = x.Value
+	}
+	for _, name := range []string{"rx_dropped", "rx_invalid_descs", "rx_ring_full", "tx_invalid_descs", "rx_fill_ring_empty_descs", "tx_ring_empty_descs"} {
+		if _, ok := xs[name]; !ok {
+			t.Errorf("no xstat %q", name)
+		}
+	}
+	t.Logf("received %d, imissed %d, xstats %v", n, st.IMissed, xs)
+	if n > 2048 || uint64(n)+st.IMissed > 3000 {
+		t.Errorf("received %d with 2048 fill frames and nobody polling", n)
+	}
+	if st.IMissed == 0 || st.IMissed != xs["rx_dropped"] {
+		t.Errorf("imissed %d, rx_dropped %d: want equal and > 0", st.IMissed, xs["rx_dropped"])
+	}
+	p.ResetStats()
+	if st := p.Stats(); st.IMissed != 0 {
+		t.Errorf("imissed %d after reset", st.IMissed)
+	}
+}
