@@ -29,7 +29,8 @@
 // imissed is the sockets' rx_dropped (XDP_STATISTICS); the xstats are the
 // kernel's counters of all the sockets: rx_dropped, rx_invalid_descs,
 // rx_ring_full, tx_invalid_descs, rx_fill_ring_empty_descs and
-// tx_ring_empty_descs. The link is up while the port is started and the
+// tx_ring_empty_descs. Each receive queue's socket polls readable while
+// its rx ring holds packets: it is the queue's rx interrupt. The link is up while the port is started and the
 // interface is up and running; the MAC is the interface's.
 package afxdp
 
@@ -98,6 +99,7 @@ var (
 	_ ethdev.MTUSetter      = (*device)(nil)
 	_ ethdev.StatsReporter  = (*device)(nil)
 	_ ethdev.XStatsReporter = (*device)(nil)
+	_ ethdev.RxInterrupter  = (*device)(nil)
 )
 
 func probe(args *ethdev.Devargs) (ethdev.Device, error) {
@@ -155,6 +157,7 @@ func (d *device) Info(di *ethdev.DevInfo) {
 	di.RxDesc = ethdev.DescLim{Min: 1, Max: 1 << 15, Align: 1, Default: xsk.DefaultRingSize}
 	di.TxDesc = di.RxDesc
 	di.Speed = speed
+	di.RxIntr = true
 }
 
 func (d *device) closeSockets() {
@@ -363,3 +366,15 @@ func (d *device) ResetXStats() {
 		d.xbase[i], _ = s.Stats()
 	}
 }
+
+// RxIntrFd is the queue's socket: it polls readable while its rx ring
+// holds packets (level-triggered, so enabling and disabling need nothing).
+func (d *device) RxIntrFd(q uint16) (int, error) {
+	if int(q) >= len(d.rxqs) {
+		return -1, fmt.Errorf("net_af_xdp: rx queue %d: %w", q, ethdev.ErrInvalid)
+	}
+	return d.socks[q].Fd(), nil
+}
+
+func (d *device) RxIntrEnable(q uint16) error  { return nil }
+func (d *device) RxIntrDisable(q uint16) error { return nil }
