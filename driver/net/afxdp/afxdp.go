@@ -12,7 +12,9 @@
 //	             the thread that opens the port
 //	start_queue  the first interface queue used (default 0)
 //	queue_count  queue pairs (default 1)
-//	busy_budget  not supported yet: only 0 (the default) is accepted
+//	busy_budget  > 0: preferred busy polling (SO_PREFER_BUSY_POLL,
+//	             SO_BUSY_POLL_BUDGET) with this budget; 0 (the default,
+//	             unlike DPDK's 64) leaves the kernel on interrupts
 //	force_copy   0 or 1: the driver always works in copy mode for now
 //	xdp_prog     not supported yet: only empty is accepted
 //	shared_umem  not supported yet: only 0 is accepted
@@ -58,7 +60,7 @@ func init() {
 			{Key: "iface", Type: ethdev.String, Help: "interface name (required)"},
 			{Key: "start_queue", Type: ethdev.Int, Default: "0", Min: 0, Max: 1 << 16, Help: "first interface queue"},
 			{Key: "queue_count", Type: ethdev.Int, Default: "1", Min: 1, Max: maxQueues, Help: "queue pairs"},
-			{Key: "busy_budget", Type: ethdev.Int, Default: "0", Min: 0, Max: 1<<16 - 1, Help: "busy polling budget (not supported yet: 0 only)"},
+			{Key: "busy_budget", Type: ethdev.Int, Default: "0", Min: 0, Max: 1<<16 - 1, Help: "preferred busy polling budget (0: off)"},
 			{Key: "force_copy", Type: ethdev.Bool, Default: "0", Help: "copy mode (the only mode for now)"},
 			{Key: "xdp_prog", Type: ethdev.String, Help: "custom XDP program (not supported yet)"},
 			{Key: "shared_umem", Type: ethdev.Bool, Default: "0", Help: "share one UMEM among ports (not supported yet)"},
@@ -81,6 +83,7 @@ type device struct {
 	iface   string
 	start   int
 	count   int
+	busy    int // busy_budget
 	ns      *netns.Handle
 	ifindex int
 	prog    *xsk.Program
@@ -107,12 +110,11 @@ func probe(args *ethdev.Devargs) (ethdev.Device, error) {
 		iface: args.Str("iface"),
 		start: int(args.Int("start_queue")),
 		count: int(args.Int("queue_count")),
+		busy:  int(args.Int("busy_budget")),
 	}
 	switch {
 	case d.iface == "":
 		return nil, ErrNoIface
-	case args.Int("busy_budget") != 0:
-		return nil, fmt.Errorf("%w: busy_budget=%d", ErrNotSupported, args.Int("busy_budget"))
 	case args.Str("xdp_prog") != "":
 		return nil, fmt.Errorf("%w: xdp_prog=%s", ErrNotSupported, args.Str("xdp_prog"))
 	case args.Bool("shared_umem"):
@@ -188,7 +190,7 @@ func (d *device) Configure(cfg *ethdev.Config) error {
 		}
 		d.prog = p
 		for i := range n {
-			s, err := xsk.Open(xsk.Config{Iface: d.iface, QueueID: d.start + i, Bind: xsk.BindCopy, XDP: xsk.XDPNone})
+			s, err := xsk.Open(xsk.Config{Iface: d.iface, QueueID: d.start + i, Bind: xsk.BindCopy, XDP: xsk.XDPNone, BusyBudget: d.busy})
 			if err != nil {
 				return err
 			}

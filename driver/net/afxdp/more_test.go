@@ -13,6 +13,7 @@ import (
 	"github.com/dpkit/dpkit/ethdev/porttest"
 	"github.com/dpkit/dpkit/internal/netns/netnstest"
 	"github.com/dpkit/dpkit/mbuf"
+	"golang.org/x/sys/unix"
 )
 
 // newEnv2 is newEnv with two queues on each veth end.
@@ -197,5 +198,32 @@ func TestImissedAndXStats(t *testing.T) {
 	p.ResetStats()
 	if st := p.Stats(); st.IMissed != 0 {
 		t.Errorf("imissed %d after reset", st.IMissed)
+	}
+}
+
+// busy_budget sets preferred busy polling on the queues' sockets.
+func TestBusyBudgetOptions(t *testing.T) {
+	e := newEnv(t)
+	skipNoXDP(t, e)
+	for _, c := range []struct {
+		extra string
+		want  int
+	}{{"", 0}, {",busy_budget=64", 1}} {
+		p := e.open(t, c.extra)
+		pool := porttest.NewPool(t, mbuf.PoolConfig{Name: "afxdp-" + t.Name() + c.extra, N: 256, CacheSize: 32, DataRoomSize: 2176})
+		porttest.Start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 1, RxIntr: true}, pool, 0)
+		fd, err := p.RxIntrFd(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PREFER_BUSY_POLL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v != c.want {
+			t.Errorf("%q: SO_PREFER_BUSY_POLL %d, want %d", c.extra, v, c.want)
+		}
+		p.Stop()
+		p.Close()
 	}
 }
