@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -225,5 +226,72 @@ func TestBusyBudgetOptions(t *testing.T) {
 		}
 		p.Stop()
 		p.Close()
+	}
+}
+
+// Each rx queue receives its own interface queue's packets: the peer
+// sends from CPU i, XPS puts those on its tx queue i, which veth delivers
+// on our rx queue i.
+func TestTwoQueuesRx(t *testing.T) {
+	if runtime.NumCPU() < 2 {
+		t.Skip("SKIPPING: needs 2 CPUs to steer frames to two queues with XPS")
+	}
+	e := newEnv2(t)
+	skipNoXDP(t, e)
+	e.b.Run(t, "sh", "-c", fmt.Sprintf("echo 1 > /sys/class/net/%s/queues/tx-0/xps_cpus && echo 2 > /sys/class/net/%s/queues/tx-1/xps_cpus", e.vb, e.vb))
+	kp := e.peer(t)
+	p := e.open(t, ",queue_count=2")
+	pool := porttest.NewPool(t, mbuf.PoolConfig{Name: "afxdp-" + t.Name(), N: 512, CacheSize: 32, DataRoomSize: 2176})
+	porttest.Start(t, p, ethdev.Config{RxQueues: 2, TxQueues: 2}, pool, 0)
+	const per = 10
+	for cpu := range 2 {
+		done := make(chan error)
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+			var set unix.CPUSet
+			set.Set(cpu)
+			if err := unix.SchedSetaffinity(0, &set); err != nil {
+				done <- err
+				return
+			}
+			for i := range per {
+				f := frame(100, byte(cpu*100+i))
+				f[14] = byte(cpu)
+				if err := unix.Sendto(kp.fd, f, 0, &unix.SockaddrLinklayer{Ifindex: kp.ifindex}); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got [2][]byte // the CPU mark of what each queue received
+	pkts := make([]*mbuf.Mbuf, 32)
+	deadline := time.Now().Add(2 * time.Second)
+	for len(got[0])+len(got[1]) < 2*per && time.Now().Before(deadline) {
+		for q := range uint16(2) {
+			n := p.RxBurst(q, pkts)
+			for _, m := range pkts[:n] {
+				b := make([]byte, m.PktLen())
+				m.CopyTo(b)
+				got[q] = append(got[q], b[14])
+			}
+			mbuf.FreeBulk(0, pkts[:n])
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for q := range 2 {
+		if len(got[q]) != per {
+			t.Errorf("queue %d received %d packets, want %d", q, len(got[q]), per)
+		}
+		for _, c := range got[q] {
+			if int(c) != q {
+				t.Errorf("queue %d received a packet sent from CPU %d", q, c)
+				break
+			}
+		}
 	}
 }
