@@ -218,6 +218,12 @@ func rxFrames(s *xsk.Socket) int { return min(s.FrameCount()/2, s.Fill.Size()) }
 func (d *device) RxQueueSetup(q uint16, conf *ethdev.RxQueueConf) (ethdev.RxQueue, error) {
 	s := d.socks[q]
 	rq := &rxQueue{s: s, pool: conf.Pool, lcore: conf.Lcore, port: conf.Port}
+	if d.rxqs[q] != nil {
+		// Set up again: the socket's receive frames are with the kernel
+		// already (fill and rx rings).
+		d.rxqs[q] = rq
+		return rq, nil
+	}
 	// Give the kernel the receive frames.
 	nrx := rxFrames(s)
 	idx, n := s.Fill.Reserve(nrx)
@@ -234,9 +240,16 @@ func (d *device) RxQueueSetup(q uint16, conf *ethdev.RxQueueConf) (ethdev.RxQueu
 
 func (d *device) TxQueueSetup(q uint16, conf *ethdev.TxQueueConf) (ethdev.TxQueue, error) {
 	s := d.socks[q]
-	tq := &txQueue{s: s, lcore: conf.Lcore, free: make([]uint64, 0, s.FrameCount()-rxFrames(s))}
-	for i := rxFrames(s); i < s.FrameCount(); i++ {
-		tq.free = append(tq.free, uint64(i*s.FrameSize()))
+	tq := &txQueue{s: s, lcore: conf.Lcore}
+	if old := d.txqs[q]; old != nil {
+		// Set up again: frames may still be in the tx and completion
+		// rings; the free ones are the old queue's.
+		tq.free = old.free
+	} else {
+		tq.free = make([]uint64, 0, s.FrameCount()-rxFrames(s))
+		for i := rxFrames(s); i < s.FrameCount(); i++ {
+			tq.free = append(tq.free, uint64(i*s.FrameSize()))
+		}
 	}
 	d.txqs[q] = tq
 	return tq, nil

@@ -100,10 +100,29 @@ func (q *txQueue) reclaim() {
 	s.Comp.Release(n)
 }
 
+// txBatch is how many descriptors the kernel sends per sendto in copy
+// mode (its TX_BATCH_SIZE): TxBurst kicks once per txBatch packets.
+const txBatch = 32
+
 // TxBurst copies packets into free frames, frees them, and kicks the
-// kernel once if it asks. It stops when frames or tx ring slots run out;
-// a packet too long for a frame is dropped (freed, counted in oerrors).
+// kernel, if it asks, after each txBatch of them. It stops when frames or
+// tx ring slots run out; a packet too long for a frame is dropped (freed,
+// counted in oerrors).
 func (q *txQueue) TxBurst(pkts []*mbuf.Mbuf) int {
+	done := 0
+	for done < len(pkts) {
+		want := min(txBatch, len(pkts)-done)
+		n := q.sendBatch(pkts[done : done+want])
+		done += n
+		if n < want {
+			break
+		}
+	}
+	return done
+}
+
+// sendBatch sends up to txBatch packets with one kick.
+func (q *txQueue) sendBatch(pkts []*mbuf.Mbuf) int {
 	s := q.s
 	q.reclaim()
 	want := min(len(pkts), len(q.free))
