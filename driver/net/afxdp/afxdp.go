@@ -25,8 +25,12 @@
 // queue's pool (a chain when longer than an mbuf) and their frames go back
 // to the fill ring at once; transmitted mbufs (chains too) are copied into
 // free frames and freed, and frames come back through the completion ring.
-// The kernel is woken (recvfrom on rx, sendto on tx) once per burst and
-// only when its ring asks for it (need_wakeup).
+// The kernel is woken (recvfrom on rx, sendto on tx) only when its ring
+// asks for it (need_wakeup): once per rx burst, and once per 32 packets
+// on tx, the most the kernel sends per sendto in copy mode. Packets the
+// kernel could not take at once (EAGAIN, EBUSY) go out with the next
+// burst's kick, as with DPDK's PMD. Zero-copy (mbufs as UMEM frames) is
+// not done yet: force_copy=1 changes nothing.
 //
 // imissed is the sockets' rx_dropped (XDP_STATISTICS); the xstats are the
 // kernel's counters of all the sockets: rx_dropped, rx_invalid_descs,
