@@ -36,8 +36,10 @@
 // kernel's counters of all the sockets: rx_dropped, rx_invalid_descs,
 // rx_ring_full, tx_invalid_descs, rx_fill_ring_empty_descs and
 // tx_ring_empty_descs. Each receive queue's socket polls readable while
-// its rx ring holds packets: it is the queue's rx interrupt. The link is up while the port is started and the
-// interface is up and running; the MAC is the interface's.
+// its rx ring holds packets: it is the queue's rx interrupt. The link is
+// up while the port is started and the interface is up and running; the
+// MAC address and the MTU are the interface's (set with SIOCSIFHWADDR and
+// SIOCSIFMTU in its namespace).
 package afxdp
 
 import (
