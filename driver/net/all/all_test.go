@@ -16,7 +16,7 @@ func TestEveryDriverRegistered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"afpacket": "net_af_packet", "memif": "net_memif", "null": "net_null", "pcap": "net_pcap", "ring": "net_ring", "tap": "net_tap"}
+	want := map[string]string{"afpacket": "net_af_packet", "afxdp": "net_af_xdp", "memif": "net_memif", "null": "net_null", "pcap": "net_pcap", "ring": "net_ring", "tap": "net_tap"}
 	have := map[string]bool{}
 	for _, d := range ethdev.Drivers() {
 		have[d.Name] = true
