@@ -134,8 +134,8 @@ func (c *Context) Segment(m *mbuf.Mbuf, out []*mbuf.Mbuf, lcore uint) (int, erro
 	if n > len(out) {
 		return 0, ErrTooMany
 	}
-	cur := cursor{seg: m}
-	cur.skip(h.len)
+	cur := mbuf.NewCursor(m)
+	cur.Skip(h.len)
 	for i := range n {
 		sz := min(unit, plen-i*unit)
 		hm := c.Direct.Alloc(lcore)
@@ -151,7 +151,7 @@ func (c *Context) Segment(m *mbuf.Mbuf, out []*mbuf.Mbuf, lcore uint) (int, erro
 		}
 		copy(b, hb)
 		out[i] = hm
-		if !cur.attach(hm, sz, c.Indirect, lcore) {
+		if !cur.AttachTo(hm, sz, c.Indirect, lcore) {
 			freeAll(out[:i+1], lcore)
 			return 0, ErrNoMbufs
 		}

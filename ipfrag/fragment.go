@@ -73,8 +73,8 @@ func FragmentIPv4(m *mbuf.Mbuf, out []*mbuf.Mbuf, mtu int, direct, indirect *mbu
 	// each fragment adds to them.
 	sum1 := headerSumWithout(h[:hl])
 	sum2 := headerSumWithout(h2buf[:hl2])
-	cur := cursor{seg: m, off: 0}
-	cur.skip(hl)
+	cur := mbuf.NewCursor(m)
+	cur.Skip(hl)
 	off := 0
 	for i := range nfrag {
 		hdr, hlen, n, sum := h[:hl], hl, first, sum1
@@ -105,7 +105,7 @@ func FragmentIPv4(m *mbuf.Mbuf, out []*mbuf.Mbuf, mtu int, direct, indirect *mbu
 		hm.SetPacketType(m.PacketType())
 		hm.SetPort(m.Port())
 		out[i] = hm
-		if !cur.attach(hm, n, indirect, lcore) {
+		if !cur.AttachTo(hm, n, indirect, lcore) {
 			freeAll(out[:i+1], lcore)
 			return 0, ErrNoMbufs
 		}
@@ -194,8 +194,8 @@ func FragmentIPv6(m *mbuf.Mbuf, out []*mbuf.Mbuf, mtu int, id uint32, direct, in
 	}
 	upper := h[nhPos]
 
-	cur := cursor{seg: m}
-	cur.skip(ul)
+	cur := mbuf.NewCursor(m)
+	cur.Skip(ul)
 	off := 0
 	for i := range nfrag {
 		n := min(size, plen-off)
@@ -218,7 +218,7 @@ func FragmentIPv6(m *mbuf.Mbuf, out []*mbuf.Mbuf, mtu int, id uint32, direct, in
 		hm.SetPacketType(m.PacketType())
 		hm.SetPort(m.Port())
 		out[i] = hm
-		if !cur.attach(hm, n, indirect, lcore) {
+		if !cur.AttachTo(hm, n, indirect, lcore) {
 			freeAll(out[:i+1], lcore)
 			return 0, ErrNoMbufs
 		}
@@ -280,55 +280,4 @@ func freeAll(ms []*mbuf.Mbuf, lcore uint) {
 		m.Free(lcore)
 		ms[i] = nil
 	}
-}
-
-// cursor walks a packet's payload segment by segment.
-type cursor struct {
-	seg *mbuf.Mbuf
-	off int // in seg
-}
-
-// skip advances n bytes.
-func (c *cursor) skip(n int) {
-	for c.seg != nil && n >= c.seg.Len()-c.off {
-		n -= c.seg.Len() - c.off
-		c.seg, c.off = c.seg.Next(), 0
-	}
-	c.off += n
-}
-
-// attach appends to the packet head the next n bytes as indirect mbufs
-// from pool, and advances; false when the pool is empty (what was
-// attached stays on head, for the caller to free).
-func (c *cursor) attach(head *mbuf.Mbuf, n int, pool *mbuf.Pool, lcore uint) bool {
-	last := head.LastSeg()
-	segs, plen := head.NbSegs(), head.PktLen()
-	ok := true
-	for n > 0 && c.seg != nil {
-		take := min(n, c.seg.Len()-c.off)
-		if take == 0 {
-			c.seg, c.off = c.seg.Next(), 0
-			continue
-		}
-		im := pool.Alloc(lcore)
-		if im == nil {
-			ok = false
-			break
-		}
-		mbuf.Attach(im, c.seg)
-		im.Adj(c.off)
-		im.Trim(im.Len() - take)
-		last.SetNext(im)
-		last = im
-		segs++
-		plen += take
-		n -= take
-		c.off += take
-		if c.off == c.seg.Len() {
-			c.seg, c.off = c.seg.Next(), 0
-		}
-	}
-	head.SetNbSegs(segs)
-	head.SetPktLen(plen)
-	return ok
 }
