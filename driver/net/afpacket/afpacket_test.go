@@ -63,80 +63,20 @@ func (e *env) open(t *testing.T, extra string) *ethdev.Port {
 }
 
 // peer is a plain packet socket on vb: the kernel's ordinary packet path.
-type peer struct {
-	fd, ifindex int
-}
+type peer = netnstest.PacketPeer
 
-func (e *env) peer(t *testing.T) *peer {
-	t.Helper()
-	p := &peer{fd: -1}
-	err := e.b.Do(func() error {
-		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			return err
-		}
-		p.fd = fd
-		ifr, _ := unix.NewIfreq(e.vb)
-		if err := unix.IoctlIfreq(fd, unix.SIOCGIFINDEX, ifr); err != nil {
-			return err
-		}
-		p.ifindex = int(ifr.Uint32())
-		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 16<<20)
-		unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_IGNORE_OUTGOING, 1)
-		tv := unix.Timeval{Usec: 100000}
-		unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
-		return unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: 0x0300, Ifindex: p.ifindex}) // htons(ETH_P_ALL)
-	})
-	if p.fd >= 0 {
-		t.Cleanup(func() { unix.Close(p.fd) })
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func (p *peer) send(t *testing.T, f []byte) {
-	t.Helper()
-	if err := unix.Sendto(p.fd, f, 0, &unix.SockaddrLinklayer{Ifindex: p.ifindex}); err != nil {
-		t.Fatalf("peer send: %v", err)
-	}
-}
-
-// drain discards what the peer has received.
-func (p *peer) drain() {
-	buf := make([]byte, 65536)
-	for {
-		if _, _, err := unix.Recvfrom(p.fd, buf, unix.MSG_DONTWAIT); err != nil {
-			return
-		}
-	}
-}
-
-// recv returns up to want frames, waiting up to a second.
-func (p *peer) recv(want int) [][]byte {
-	var out [][]byte
-	buf := make([]byte, 65536)
-	deadline := time.Now().Add(time.Second)
-	for len(out) < want && time.Now().Before(deadline) {
-		n, _, err := unix.Recvfrom(p.fd, buf, 0)
-		if err == nil {
-			out = append(out, bytes.Clone(buf[:n]))
-		}
-	}
-	return out
-}
+func (e *env) peer(t *testing.T) *peer { return netnstest.NewPacketPeer(t, e.b, e.vb) }
 
 func TestConformance(t *testing.T) {
 	e := newEnv(t)
 	kp := e.peer(t)
 	porttest.Run(t, porttest.Config{
 		Open: func(t *testing.T) *ethdev.Port {
-			kp.drain() // what earlier cases sent is not this case's
+			kp.Drain() // what earlier cases sent is not this case's
 			return e.open(t, "")
 		},
-		Inject:  func(t *testing.T, _ *ethdev.Port, _ uint16, f []byte) { kp.send(t, f) },
-		Observe: func(t *testing.T, _ *ethdev.Port, want int) [][]byte { return kp.recv(want) },
+		Inject:  func(t *testing.T, _ *ethdev.Port, _ uint16, f []byte) { kp.Send(t, f) },
+		Observe: func(t *testing.T, _ *ethdev.Port, want int) [][]byte { return kp.Recv(want) },
 	})
 }
 
@@ -145,11 +85,11 @@ func TestConformanceV3(t *testing.T) {
 	kp := e.peer(t)
 	porttest.Run(t, porttest.Config{
 		Open: func(t *testing.T) *ethdev.Port {
-			kp.drain()
+			kp.Drain()
 			return e.open(t, ",tpacket=3")
 		},
-		Inject:  func(t *testing.T, _ *ethdev.Port, _ uint16, f []byte) { kp.send(t, f) },
-		Observe: func(t *testing.T, _ *ethdev.Port, want int) [][]byte { return kp.recv(want) },
+		Inject:  func(t *testing.T, _ *ethdev.Port, _ uint16, f []byte) { kp.Send(t, f) },
+		Observe: func(t *testing.T, _ *ethdev.Port, want int) [][]byte { return kp.Recv(want) },
 	})
 }
 
@@ -276,7 +216,7 @@ func TestRxScatter(t *testing.T) {
 	for i, sz := range []int{60, 500, 512, 513, 1514, 1980} { // 1982 fits a 2048-byte V2 frame
 		f := ethFrame(sz, 0x88b5, i)
 		want = append(want, f)
-		kp.send(t, f)
+		kp.Send(t, f)
 	}
 	got := rxAll(t, p, 1, len(want))[0]
 	if len(got) != len(want) {
@@ -310,7 +250,7 @@ func TestVLAN(t *testing.T) {
 				cfg.RxOffloads = ethdev.RxOffloadVLANStrip
 			}
 			start(t, p, cfg, mp)
-			kp.send(t, tagged)
+			kp.Send(t, tagged)
 			got := rxAll(t, p, 1, 1)[0]
 			if len(got) != 1 {
 				t.Fatalf("received %d frames", len(got))
@@ -376,7 +316,7 @@ func TestFanoutQueues(t *testing.T) {
 			copy(ip[12:], []byte{10, 0, 0, 1, 10, 0, 0, 2})
 			binary.BigEndian.PutUint16(ip[20:], uint16(1000+f))
 			binary.BigEndian.PutUint16(ip[22:], 53)
-			kp.send(t, fr)
+			kp.Send(t, fr)
 		}
 	}
 	got := rxAll(t, p, 2, flows*per)
@@ -407,7 +347,7 @@ func TestImissedAndLink(t *testing.T) {
 	}
 	const n = 300
 	for i := range n {
-		kp.send(t, ethFrame(1000, 0x88b5, i))
+		kp.Send(t, ethFrame(1000, 0x88b5, i))
 	}
 	time.Sleep(10 * time.Millisecond)
 	got := rxAll(t, p, 1, n)[0]
@@ -448,7 +388,7 @@ func TestRxInterrupt(t *testing.T) {
 	}
 	go func() {
 		time.Sleep(20 * time.Millisecond)
-		unix.Sendto(kp.fd, ethFrame(60, 0x88b5, 1), 0, &unix.SockaddrLinklayer{Ifindex: kp.ifindex})
+		kp.Write(ethFrame(60, 0x88b5, 1))
 	}()
 	t0 := time.Now()
 	if err := ethdev.RxIntrWait(p, 0, 2*time.Second); err != nil {

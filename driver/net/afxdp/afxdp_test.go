@@ -1,13 +1,11 @@
 package afxdp_test
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	_ "github.com/dpkit/dpkit/driver/net/afxdp"
 	"github.com/dpkit/dpkit/ethdev"
@@ -16,7 +14,6 @@ import (
 	"github.com/dpkit/dpkit/internal/testutil"
 	"github.com/dpkit/dpkit/internal/xsk"
 	"github.com/dpkit/dpkit/mbuf"
-	"golang.org/x/sys/unix"
 )
 
 func TestMain(m *testing.M) { testutil.Main(m) }
@@ -63,69 +60,9 @@ func (e *env) open(t *testing.T, extra string) *ethdev.Port {
 }
 
 // peer is a plain packet socket on vb: the kernel's ordinary packet path.
-type peer struct {
-	fd, ifindex int
-}
+type peer = netnstest.PacketPeer
 
-func (e *env) peer(t *testing.T) *peer {
-	t.Helper()
-	p := &peer{fd: -1}
-	err := e.b.Do(func() error {
-		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			return err
-		}
-		p.fd = fd
-		ifr, _ := unix.NewIfreq(e.vb)
-		if err := unix.IoctlIfreq(fd, unix.SIOCGIFINDEX, ifr); err != nil {
-			return err
-		}
-		p.ifindex = int(ifr.Uint32())
-		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 16<<20)
-		unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_IGNORE_OUTGOING, 1)
-		tv := unix.Timeval{Usec: 100000}
-		unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
-		return unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: 0x0300, Ifindex: p.ifindex}) // htons(ETH_P_ALL)
-	})
-	if p.fd >= 0 {
-		t.Cleanup(func() { unix.Close(p.fd) })
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func (p *peer) send(t *testing.T, f []byte) {
-	t.Helper()
-	if err := unix.Sendto(p.fd, f, 0, &unix.SockaddrLinklayer{Ifindex: p.ifindex}); err != nil {
-		t.Fatalf("peer send: %v", err)
-	}
-}
-
-// drain discards what the peer has received.
-func (p *peer) drain() {
-	buf := make([]byte, 65536)
-	for {
-		if _, _, err := unix.Recvfrom(p.fd, buf, unix.MSG_DONTWAIT); err != nil {
-			return
-		}
-	}
-}
-
-// recv returns up to want frames, waiting up to a second.
-func (p *peer) recv(want int) [][]byte {
-	var out [][]byte
-	buf := make([]byte, 65536)
-	deadline := time.Now().Add(time.Second)
-	for len(out) < want && time.Now().Before(deadline) {
-		n, _, err := unix.Recvfrom(p.fd, buf, 0)
-		if err == nil {
-			out = append(out, bytes.Clone(buf[:n]))
-		}
-	}
-	return out
-}
+func (e *env) peer(t *testing.T) *peer { return netnstest.NewPacketPeer(t, e.b, e.vb) }
 
 // skipNoXDP skips when the kernel refuses AF_XDP here.
 func skipNoXDP(t *testing.T, e *env) {
@@ -156,11 +93,11 @@ func conformance(t *testing.T, extra string) {
 	kp := e.peer(t)
 	porttest.Run(t, porttest.Config{
 		Open: func(t *testing.T) *ethdev.Port {
-			kp.drain() // what earlier cases sent is not this case's
+			kp.Drain() // what earlier cases sent is not this case's
 			return e.open(t, extra)
 		},
-		Inject:  func(t *testing.T, _ *ethdev.Port, _ uint16, f []byte) { kp.send(t, f) },
-		Observe: func(t *testing.T, _ *ethdev.Port, want int) [][]byte { return kp.recv(want) },
+		Inject:  func(t *testing.T, _ *ethdev.Port, _ uint16, f []byte) { kp.Send(t, f) },
+		Observe: func(t *testing.T, _ *ethdev.Port, want int) [][]byte { return kp.Recv(want) },
 	})
 }
 

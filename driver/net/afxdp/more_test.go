@@ -75,7 +75,7 @@ func TestStartQueue(t *testing.T) {
 	if n := p.TxBurst(0, []*mbuf.Mbuf{m}); n != 1 {
 		t.Fatalf("TxBurst took %d", n)
 	}
-	got := kp.recv(1)
+	got := kp.Recv(1)
 	if len(got) != 1 || !bytes.Equal(got[0], f) {
 		t.Fatalf("peer got %d frames, want the one sent", len(got))
 	}
@@ -124,7 +124,7 @@ func TestRxScatter(t *testing.T) {
 	porttest.Start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 1, RxOffloads: ethdev.RxOffloadScatter}, pool, 0)
 	want := [][]byte{frame(60, 1), frame(1400, 2), frame(513, 3)}
 	for _, f := range want {
-		kp.send(t, f)
+		kp.Send(t, f)
 	}
 	got := recvPort(p, len(want))
 	defer func() { mbuf.FreeBulk(0, got) }()
@@ -142,12 +142,12 @@ func TestRxScatter(t *testing.T) {
 		}
 	}
 	// Tx copies chains too: send them back to the peer.
-	kp.drain()
+	kp.Drain()
 	if n := p.TxBurst(0, got); n != len(got) {
 		t.Fatalf("TxBurst took %d of %d", n, len(got))
 	}
 	got = nil
-	back := kp.recv(len(want))
+	back := kp.Recv(len(want))
 	if len(back) != len(want) {
 		t.Fatalf("peer got %d frames back, want %d", len(back), len(want))
 	}
@@ -170,7 +170,7 @@ func TestImissedAndXStats(t *testing.T) {
 	porttest.Start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 1}, pool, 0)
 	f := frame(64, 9)
 	for i := range 3000 {
-		kp.send(t, f)
+		kp.Send(t, f)
 		if i%64 == 63 {
 			time.Sleep(time.Millisecond) // keep veth's own ring from overflowing
 		}
@@ -257,7 +257,7 @@ func TestTwoQueuesRx(t *testing.T) {
 			for i := range per {
 				f := frame(100, byte(cpu*100+i))
 				f[14] = byte(cpu)
-				if err := unix.Sendto(kp.fd, f, 0, &unix.SockaddrLinklayer{Ifindex: kp.ifindex}); err != nil {
+				if err := kp.Write(f); err != nil {
 					done <- err
 					return
 				}
@@ -322,7 +322,7 @@ func TestQueueSetupTwice(t *testing.T) {
 	const rounds, per = 10, 300
 	for r := range rounds {
 		for i := range per {
-			kp.send(t, frame(60+i, byte(r)))
+			kp.Send(t, frame(60+i, byte(r)))
 		}
 		got := recvPort(p, per)
 		for i, m := range got {
@@ -332,7 +332,7 @@ func TestQueueSetupTwice(t *testing.T) {
 				t.Fatalf("round %d packet %d: not the frame sent", r, i)
 			}
 		}
-		kp.drain()
+		kp.Drain()
 		if n := p.TxBurst(0, got); n != len(got) {
 			mbuf.FreeBulk(0, got[n:])
 			t.Fatalf("TxBurst took %d of %d", n, len(got))
@@ -340,7 +340,7 @@ func TestQueueSetupTwice(t *testing.T) {
 		if len(got) != per {
 			t.Fatalf("round %d: received %d of %d", r, len(got), per)
 		}
-		back := kp.recv(per)
+		back := kp.Recv(per)
 		for i, b := range back {
 			if !bytes.Equal(b, frame(60+i, byte(r))) {
 				t.Fatalf("round %d frame %d back: not the one sent", r, i)
