@@ -119,6 +119,27 @@ func (p *Testpmd) Kill() {
 	<-p.exited
 }
 
+// Do sends a command and waits for the prompt after it (for "quit", only
+// sends it).
+func (p *Testpmd) Do(cmd string) {
+	p.t.Helper()
+	n := strings.Count(p.Output(), "testpmd> ")
+	p.Send(cmd)
+	if cmd == "quit" {
+		return
+	}
+	for end := time.Now().Add(60 * time.Second); strings.Count(p.Output(), "testpmd> ") <= n; time.Sleep(10 * time.Millisecond) {
+		select {
+		case <-p.exited:
+			p.t.Fatalf("testpmd exited after %q", cmd)
+		default:
+		}
+		if time.Now().After(end) {
+			p.t.Fatalf("testpmd: no prompt after %q", cmd)
+		}
+	}
+}
+
 // Send writes a command line.
 func (p *Testpmd) Send(cmd string) {
 	if _, err := io.WriteString(p.stdin, cmd+"\n"); err != nil {
