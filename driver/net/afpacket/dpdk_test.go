@@ -3,127 +3,21 @@ package afpacket_test
 import (
 	"bytes"
 	"encoding/binary"
-	"io"
-	"os/exec"
-	"regexp"
-	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/dpkit/dpkit/ethdev"
+	"github.com/dpkit/dpkit/internal/dpdktest"
 	"github.com/dpkit/dpkit/mbuf"
 )
 
-// testpmd runs DPDK 22.11's dpdk-testpmd interactively in a namespace,
-// fed commands through stdin; its output is read at the end.
-type testpmd struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	mu     sync.Mutex
-	out    bytes.Buffer
-	exited chan struct{}
-}
-
-func (tp *testpmd) Write(b []byte) (int, error) {
-	tp.mu.Lock()
-	defer tp.mu.Unlock()
-	return tp.out.Write(b)
-}
-
-func (tp *testpmd) output() string {
-	tp.mu.Lock()
-	defer tp.mu.Unlock()
-	return tp.out.String()
-}
-
-// prompts counts testpmd's prompts so far.
-func (tp *testpmd) prompts() int { return strings.Count(tp.output(), "testpmd> ") }
-
-// waitPrompts waits until testpmd has printed n prompts.
-func (tp *testpmd) waitPrompts(t *testing.T, n int) {
+// startTestpmd starts DPDK's testpmd with its net_af_packet on e.vb in
+// e.b (framecnt=2048: room for all we send, however late its lcore gets
+// the CPU on a busy machine).
+func startTestpmd(t *testing.T, e *env, vdevExtra string, appArgs ...string) *dpdktest.Testpmd {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second) // EAL start on a loaded machine
-	for tp.prompts() < n {
-		select {
-		case <-tp.exited:
-			t.Fatalf("testpmd exited (%v):\n%s", tp.cmd.ProcessState, tp.output())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("testpmd: no prompt after 60 s:\n%s", tp.output())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// send runs one command and waits for it to finish (the next prompt).
-func (tp *testpmd) send(t *testing.T, cmd string) {
-	t.Helper()
-	n := tp.prompts()
-	if _, err := io.WriteString(tp.stdin, cmd+"\n"); err != nil {
-		t.Fatalf("testpmd %q: %v\n%s", cmd, err, tp.output())
-	}
-	if cmd != "quit" {
-		tp.waitPrompts(t, n+1)
-	}
-}
-
-// startTestpmd starts testpmd with one net_af_packet port on e.vb in e.b
-// and waits for its prompt.
-func startTestpmd(t *testing.T, e *env, vdevExtra string, appArgs ...string) *testpmd {
-	t.Helper()
-	if _, err := exec.LookPath("dpdk-testpmd"); err != nil {
-		t.Skip("SKIP: dpdk-testpmd not installed (Debian package dpdk)")
-	}
-	tp := &testpmd{}
-	// stdbuf: testpmd's output unbuffered, so that its prompts show as
-	// they come. framecnt=2048: room for all we send, however late its
-	// lcore gets the CPU on a busy machine.
-	tp.cmd = e.b.Command("stdbuf", "-o0", "-e0", "dpdk-testpmd", "-l", "0-1", "--no-pci", "--file-prefix=afpacket-test", "-m", "256", "--no-huge",
-		"--vdev", "net_af_packet0,iface="+e.vb+",framecnt=2048"+vdevExtra, "--", "-i", "--total-num-mbufs=8192")
-	tp.cmd.Args = append(tp.cmd.Args, appArgs...)
-	tp.cmd.Stdout, tp.cmd.Stderr = tp, tp
-	var err error
-	if tp.stdin, err = tp.cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	if err := tp.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	tp.exited = make(chan struct{})
-	go func() { tp.cmd.Wait(); close(tp.exited) }()
-	t.Cleanup(func() {
-		tp.stdin.Close()
-		select {
-		case <-tp.exited:
-		case <-time.After(10 * time.Second):
-			tp.cmd.Process.Kill()
-			<-tp.exited
-		}
-		if t.Failed() {
-			t.Logf("testpmd output:\n%s", tp.output())
-		}
-	})
-	tp.waitPrompts(t, 1)
-	return tp
-}
-
-// portStats parses the last "NIC statistics for port 0" of testpmd.
-func portStats(t *testing.T, out string) map[string]uint64 {
-	t.Helper()
-	i := strings.LastIndex(out, "NIC statistics for port 0")
-	if i < 0 {
-		t.Fatalf("no port statistics in testpmd's output:\n%s", out)
-	}
-	st := map[string]uint64{}
-	for _, m := range regexp.MustCompile(`(RX-packets|RX-bytes|RX-missed|RX-errors|TX-packets|TX-bytes|TX-errors):\s+(\d+)`).FindAllStringSubmatch(out[i:], -1) {
-		if _, seen := st[m[1]]; !seen {
-			st[m[1]], _ = strconv.ParseUint(m[2], 10, 64)
-		}
-	}
-	return st
+	return dpdktest.StartIn(t, e.b.Name(), "afpacket-test", []string{"net_af_packet0,iface=" + e.vb + ",framecnt=2048" + vdevExtra},
+		append([]string{"--total-num-mbufs=8192"}, appArgs...))
 }
 
 // TestDPDKTestpmd runs DPDK's own af_packet PMD in testpmd on one end of a
@@ -138,8 +32,8 @@ func TestDPDKTestpmd(t *testing.T) {
 	tp := startTestpmd(t, e, "")
 
 	// dpkit -> DPDK.
-	tp.send(t, "set fwd rxonly")
-	tp.send(t, "start")
+	tp.Do("set fwd rxonly")
+	tp.Do("start")
 	const n = 1000
 	var bytesSent uint64
 	pkts := make([]*mbuf.Mbuf, 32)
@@ -159,9 +53,8 @@ func TestDPDKTestpmd(t *testing.T) {
 		time.Sleep(200 * time.Microsecond)
 	}
 	time.Sleep(300 * time.Millisecond)
-	tp.send(t, "stop")
-	tp.send(t, "show port stats 0")
-	st := portStats(t, tp.output())
+	tp.Stop()
+	st := tp.PortStats(0)
 	if st["RX-packets"] != n || st["RX-bytes"] != bytesSent {
 		t.Errorf("testpmd received %d packets, %d bytes; we sent %d, %d", st["RX-packets"], st["RX-bytes"], n, bytesSent)
 	}
@@ -170,13 +63,11 @@ func TestDPDKTestpmd(t *testing.T) {
 	}
 
 	// DPDK -> dpkit.
-	tp.send(t, "clear port stats 0")
-	tp.send(t, "start tx_first 10")
+	tp.Do("clear port stats 0")
+	tp.Do("start tx_first 10")
 	time.Sleep(300 * time.Millisecond)
-	tp.send(t, "stop")
-	tp.send(t, "show port stats 0")
-	tp.send(t, "quit")
-	st = portStats(t, tp.output())
+	tp.Stop()
+	st = tp.PortStats(0)
 	if st["TX-packets"] != 320 || st["TX-bytes"] != 320*64 {
 		t.Fatalf("testpmd txonly sent %d packets, %d bytes; want 320 of 64", st["TX-packets"], st["TX-bytes"])
 	}
@@ -206,8 +97,8 @@ func TestDPDKTestpmdQpairs(t *testing.T) {
 	start(t, p, ethdev.Config{RxQueues: 2, TxQueues: 2}, mp)
 	tp := startTestpmd(t, e, ",qpairs=2", "--rxq=2", "--txq=2", "--txonly-multi-flow")
 
-	tp.send(t, "set fwd rxonly")
-	tp.send(t, "start")
+	tp.Do("set fwd rxonly")
+	tp.Do("start")
 	const n = 1000
 	pkts := make([]*mbuf.Mbuf, 32)
 	for i, burst := 0, 0; i < n; burst++ {
@@ -228,9 +119,8 @@ func TestDPDKTestpmdQpairs(t *testing.T) {
 		time.Sleep(200 * time.Microsecond)
 	}
 	time.Sleep(300 * time.Millisecond)
-	tp.send(t, "stop")
-	tp.send(t, "show port stats 0")
-	if st := portStats(t, tp.output()); st["RX-packets"] != n || st["RX-bytes"] != n*60 {
+	tp.Stop()
+	if st := tp.PortStats(0); st["RX-packets"] != n || st["RX-bytes"] != n*60 {
 		t.Errorf("testpmd received %d packets, %d bytes; we sent %d of 60 bytes", st["RX-packets"], st["RX-bytes"], n)
 	}
 	ps := p.Stats()
@@ -238,13 +128,11 @@ func TestDPDKTestpmdQpairs(t *testing.T) {
 		t.Errorf("our tx queues sent %v, want %d over both", ps.QOPackets, n)
 	}
 
-	tp.send(t, "clear port stats 0")
-	tp.send(t, "start tx_first 5")
+	tp.Do("clear port stats 0")
+	tp.Do("start tx_first 5")
 	time.Sleep(300 * time.Millisecond)
-	tp.send(t, "stop")
-	tp.send(t, "show port stats 0")
-	tp.send(t, "quit")
-	st := portStats(t, tp.output())
+	tp.Stop()
+	st := tp.PortStats(0)
 	want := int(st["TX-packets"])
 	if want == 0 || want%32 != 0 || st["TX-bytes"] != uint64(want)*64 {
 		t.Fatalf("testpmd txonly sent %d packets, %d bytes", want, st["TX-bytes"])
