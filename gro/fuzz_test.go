@@ -3,6 +3,7 @@ package gro
 import (
 	"testing"
 
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
 )
@@ -80,7 +81,7 @@ func FuzzGRO(f *testing.F) {
 			if len(fr) > 2000 {
 				continue
 			}
-			pkts = append(pkts, mbufOf(t, p.direct, fr))
+			pkts = append(pkts, mbuftest.Packet(t, p.direct, fr, 0))
 		}
 		var out []*mbuf.Mbuf
 		if heavy {
@@ -127,7 +128,7 @@ func checkOut(t *testing.T, m *mbuf.Mbuf) {
 	if err := m.Check(true); err != nil {
 		t.Fatal(err)
 	}
-	f := bytesOf(m)
+	f := mbuftest.Bytes(m)
 	pt, h := proto.GetPtype(f)
 	ipOff := int(h.L2)
 	if pt&mbuf.PtypeTunnelMask == mbuf.PtypeTunnelVXLAN {

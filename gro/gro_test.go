@@ -6,8 +6,8 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/dpkit/dpkit/eal"
 	"github.com/dpkit/dpkit/gso"
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/internal/testutil"
 	"github.com/dpkit/dpkit/ipfrag"
 	"github.com/dpkit/dpkit/mbuf"
@@ -19,18 +19,7 @@ func TestMain(m *testing.M) { testutil.Main(m) }
 const lc = 0
 
 func newPool(t testing.TB, name string, n, room int) *mbuf.Pool {
-	t.Helper()
-	p, err := mbuf.NewPool(mbuf.PoolConfig{Name: t.Name() + "/" + name, N: n, DataRoomSize: room, Huge: eal.HugeNever})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	testutil.CheckPool(t, p.Mempool())
-	return p
+	return mbuftest.NewPool(t, mbuf.PoolConfig{Name: t.Name() + "/" + name, N: n, DataRoomSize: room})
 }
 
 type pools struct{ big, direct, indirect *mbuf.Pool }
@@ -129,26 +118,6 @@ func vxlanOf(inner []byte, id uint16) []byte {
 	return append(eth(proto.EtherTypeIPv4), ipPkt(false, proto.IPProtoUDP, append(u, inner...), id, false)...)
 }
 
-func mbufOf(t testing.TB, p *mbuf.Pool, b []byte) *mbuf.Mbuf {
-	t.Helper()
-	m := p.Alloc(lc)
-	if m == nil {
-		t.Fatal("pool empty")
-	}
-	if d := m.Append(len(b)); d == nil {
-		t.Fatalf("%d bytes do not fit", len(b))
-	} else {
-		copy(d, b)
-	}
-	return m
-}
-
-func bytesOf(m *mbuf.Mbuf) []byte {
-	b := make([]byte, m.PktLen())
-	m.CopyTo(b)
-	return b
-}
-
 // segmentsOf cuts the big frame with package gso (a real segmenter) and
 // returns the segments as fresh one-segment mbufs from p.direct.
 func segmentsOf(t testing.TB, p pools, big []byte, fl uint64, size int) []*mbuf.Mbuf {
@@ -166,7 +135,7 @@ func segmentsOf(t testing.TB, p pools, big []byte, fl uint64, size int) []*mbuf.
 	}
 	segs := make([]*mbuf.Mbuf, n)
 	for i, s := range out[:n] {
-		segs[i] = mbufOf(t, p.direct, bytesOf(s))
+		segs[i] = mbuftest.Packet(t, p.direct, mbuftest.Bytes(s), 0)
 		s.Free(lc)
 	}
 	return segs
@@ -205,7 +174,7 @@ func TestGSOThenGRO(t *testing.T) {
 			if err := segs[0].Check(true); err != nil {
 				t.Fatal(err)
 			}
-			if got := bytesOf(segs[0]); !bytes.Equal(got, c.big) {
+			if got := mbuftest.Bytes(segs[0]); !bytes.Equal(got, c.big) {
 				t.Fatalf("%s shuffled=%v: merged packet differs from the original\n got % x\nwant % x", c.name, shuffled, got[:80], c.big[:80])
 			}
 			segs[0].Free(lc)
@@ -231,7 +200,7 @@ func TestUDP4Fragments(t *testing.T) {
 	}
 	var frags []*mbuf.Mbuf
 	for _, f := range out[:n] {
-		frags = append(frags, mbufOf(t, p.direct, append(eth(proto.EtherTypeIPv4), bytesOf(f)...)))
+		frags = append(frags, mbuftest.Packet(t, p.direct, append(eth(proto.EtherTypeIPv4), mbuftest.Bytes(f)...), 0))
 		f.Free(lc)
 	}
 	// Hold back the middle fragment: two runs, each one packet.
@@ -255,7 +224,7 @@ func TestUDP4Fragments(t *testing.T) {
 	if k := ctx.TimeoutFlush(20, 10, got[:]); k != 1 {
 		t.Fatalf("flushed %d, want 1", k)
 	}
-	if b := bytesOf(got[0]); !bytes.Equal(b, whole) {
+	if b := mbuftest.Bytes(got[0]); !bytes.Equal(b, whole) {
 		t.Fatalf("merged datagram differs\n got % x\nwant % x", b[:48], whole[:48])
 	}
 	got[0].Free(lc)
@@ -303,7 +272,7 @@ func TestNoMerge(t *testing.T) {
 				if len(f) > 2000 {
 					pool = p.big
 				}
-				pkts = append(pkts, mbufOf(t, pool, f))
+				pkts = append(pkts, mbuftest.Packet(t, pool, f, 0))
 				stream = append(stream, s.pl...)
 			}
 			b, err := NewBurst(Param{Types: AllTypes}, 32)
@@ -319,7 +288,7 @@ func TestNoMerge(t *testing.T) {
 				if err := m.Check(true); err != nil {
 					t.Fatal(err)
 				}
-				f := bytesOf(m)
+				f := mbuftest.Bytes(m)
 				l3 := f[proto.EthernetLen:]
 				var l4 int
 				if l3[0]>>4 == 6 {
@@ -366,7 +335,7 @@ func TestChecksumFromSegments(t *testing.T) {
 			if corrupt && i == 2 {
 				f[len(f)-5] ^= 0x40
 			}
-			pkts = append(pkts, mbufOf(t, p.direct, f))
+			pkts = append(pkts, mbuftest.Packet(t, p.direct, f, 0))
 			seq += uint32(n)
 		}
 		// Out of order, so that prepends and joins are exercised too.
@@ -375,7 +344,7 @@ func TestChecksumFromSegments(t *testing.T) {
 		if n := b.Reassemble(pkts); n != 1 {
 			t.Fatalf("%d packets", n)
 		}
-		f := bytesOf(pkts[0])[proto.EthernetLen:]
+		f := mbuftest.Bytes(pkts[0])[proto.EthernetLen:]
 		ip := proto.IPv4(f)
 		ok := proto.TCP(f[20:]).IsChecksumValid(ip.PseudoHeaderSum(proto.IPProtoTCP, len(f)-20))
 		if ok == corrupt {
@@ -391,7 +360,7 @@ func TestBurstLongerThanMax(t *testing.T) {
 	p := newPools(t)
 	var pkts []*mbuf.Mbuf
 	for i := range 6 {
-		pkts = append(pkts, mbufOf(t, p.direct, tcpFrame(tcpSpec{seq: uint32(i * 100), flags: proto.TCPFlagACK, id: uint16(i), pl: data(i, 100)})))
+		pkts = append(pkts, mbuftest.Packet(t, p.direct, tcpFrame(tcpSpec{seq: uint32(i * 100), flags: proto.TCPFlagACK, id: uint16(i), pl: data(i, 100)}), 0))
 	}
 	last := pkts[4:]
 	l4, l5 := last[0], last[1]

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/internal/netns/netnstest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
@@ -135,13 +136,13 @@ func TestKernelSegmentsMerge(t *testing.T) {
 	for i := 0; i < len(frames); i += 32 {
 		burst := make([]*mbuf.Mbuf, 0, 32)
 		for _, f := range frames[i:min(i+32, len(frames))] {
-			burst = append(burst, mbufOf(t, p.direct, f))
+			burst = append(burst, mbuftest.Packet(t, p.direct, f, 0))
 		}
 		in += len(burst)
 		n := g.Reassemble(burst)
 		out += n
 		for _, m := range burst[:n] {
-			f := bytesOf(m)
+			f := mbuftest.Bytes(m)
 			m.Free(lc)
 			ip := proto.IPv4(f[proto.EthernetLen:])
 			if !ip.IsValid() || ip.TotalLen() != len(f)-proto.EthernetLen || !ip.IsChecksumValid() {

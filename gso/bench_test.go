@@ -3,6 +3,7 @@ package gso
 import (
 	"testing"
 
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
 )
@@ -18,7 +19,7 @@ func benchSetup(t testing.TB, v6 bool, vxlan bool) (pools, *mbuf.Mbuf) {
 		pkt = vxlanOf(false, pkt)
 		fl |= mbuf.TxOuterIPv4 | mbuf.TxTunnelVXLAN
 	}
-	m := mbufOf(t, p.big, pkt, 0)
+	m := mbuftest.Packet(t, p.big, pkt, 0)
 	proto.SetPtype(m)
 	m.SetOlFlags(fl)
 	return p, m

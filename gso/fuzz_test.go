@@ -3,6 +3,7 @@ package gso
 import (
 	"testing"
 
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
 )
@@ -25,7 +26,7 @@ func FuzzSegment(f *testing.F) {
 			return
 		}
 		before := p.direct.InUse() + p.indirect.InUse()
-		m := mbufOf(t, p.direct, pkt, 64+int(seg)*8)
+		m := mbuftest.Packet(t, p.direct, pkt, 64+int(seg)*8)
 		m.SetOlFlags(flags & mbuf.TxOffloadMask)
 		m.SetTxOffload(lens)
 		ctx := Context{Direct: p.direct, Indirect: p.indirect, Size: int(size), FixedIPID: seg&1 != 0, OffloadChecksums: seg&2 != 0}

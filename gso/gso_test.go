@@ -8,7 +8,7 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/dpkit/dpkit/eal"
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/internal/testutil"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
@@ -19,18 +19,7 @@ func TestMain(m *testing.M) { testutil.Main(m) }
 const lc = 0
 
 func newPool(t testing.TB, name string, n, room int) *mbuf.Pool {
-	t.Helper()
-	p, err := mbuf.NewPool(mbuf.PoolConfig{Name: t.Name() + "/" + name, N: n, DataRoomSize: room, Huge: eal.HugeNever})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	testutil.CheckPool(t, p.Mempool())
-	return p
+	return mbuftest.NewPool(t, mbuf.PoolConfig{Name: t.Name() + "/" + name, N: n, DataRoomSize: room})
 }
 
 type pools struct{ big, direct, indirect *mbuf.Pool }
@@ -135,35 +124,6 @@ func greOf(outerV6, innerV6, csum bool, inner []byte) []byte {
 		proto.GRE(g).SetChecksum(proto.GRE(g).CalculateChecksum())
 	}
 	return cat(eth(etherType(outerV6)), ipPkt(outerV6, proto.IPProtoGRE, g, 3000))
-}
-
-func mbufOf(t testing.TB, p *mbuf.Pool, b []byte, seg int) *mbuf.Mbuf {
-	t.Helper()
-	if seg == 0 {
-		seg = len(b)
-	}
-	var head *mbuf.Mbuf
-	for len(b) > 0 {
-		n := min(seg, len(b))
-		m := p.Alloc(lc)
-		if m == nil {
-			t.Fatal("pool empty")
-		}
-		copy(m.Append(n), b[:n])
-		b = b[n:]
-		if head == nil {
-			head = m
-		} else if err := mbuf.Chain(head, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return head
-}
-
-func bytesOf(m *mbuf.Mbuf) []byte {
-	b := make([]byte, m.PktLen())
-	m.CopyTo(b)
-	return b
 }
 
 // expected cuts the packet orig the simple way, copying: the reference
@@ -279,7 +239,7 @@ func TestSegmentTCP(t *testing.T) {
 			if c.seg > 0 && c.seg <= 2048 {
 				pool = p.direct
 			}
-			m := mbufOf(t, pool, c.pkt, c.seg)
+			m := mbuftest.Packet(t, pool, c.pkt, c.seg)
 			h := proto.SetPtype(m)
 			m.SetOlFlags(c.flags)
 			ctx := Context{Direct: p.direct, Indirect: p.indirect, Size: c.size, FixedIPID: c.fixedID}
@@ -297,7 +257,7 @@ func TestSegmentTCP(t *testing.T) {
 				if err := s.Check(true); err != nil {
 					t.Fatal(err)
 				}
-				got := bytesOf(s)
+				got := mbuftest.Bytes(s)
 				if len(got) > c.size {
 					t.Fatalf("segment %d: %d bytes > %d", i, len(got), c.size)
 				}
@@ -320,7 +280,7 @@ func TestSegmentUDP4(t *testing.T) {
 	copy(u[8:], data(8000))
 	proto.UDP(u).Encode(&proto.UDPFields{SrcPort: 1, DstPort: 2, Length: uint16(len(u))})
 	pkt := cat(eth(proto.EtherTypeIPv4), ipPkt(false, proto.IPProtoUDP, u, 55))
-	m := mbufOf(t, p.big, pkt, 0)
+	m := mbuftest.Packet(t, p.big, pkt, 0)
 	defer m.Free(lc)
 	proto.SetPtype(m)
 	m.SetOlFlags(mbuf.TxUDPSeg | mbuf.TxIPv4)
@@ -335,7 +295,7 @@ func TestSegmentUDP4(t *testing.T) {
 	}
 	var pl []byte
 	for i, f := range out[:n] {
-		b := bytesOf(f)
+		b := mbuftest.Bytes(f)
 		if len(b) > 1514 || !bytes.Equal(b[:14], pkt[:14]) {
 			t.Fatalf("fragment %d: %d bytes, L2 % x", i, len(b), b[:14])
 		}
@@ -349,7 +309,7 @@ func TestSegmentUDP4(t *testing.T) {
 	if !bytes.Equal(pl, u) {
 		t.Fatal("fragments do not carry the datagram")
 	}
-	if !bytes.Equal(bytesOf(m), pkt) {
+	if !bytes.Equal(mbuftest.Bytes(m), pkt) {
 		t.Fatal("the original packet changed")
 	}
 }
@@ -359,16 +319,16 @@ func TestSegmentSmallAndErrors(t *testing.T) {
 	ctx := Context{Direct: p.direct, Indirect: p.indirect, Size: 1514}
 	var out [4]*mbuf.Mbuf
 	pkt := cat(eth(proto.EtherTypeIPv4), tcpIP(false, 1, proto.TCPFlagACK, data(1000)))
-	m := mbufOf(t, p.big, pkt, 0)
+	m := mbuftest.Packet(t, p.big, pkt, 0)
 	defer m.Free(lc)
 	proto.SetPtype(m)
 	m.SetOlFlags(mbuf.TxTCPSeg | mbuf.TxIPv4)
-	if n, err := ctx.Segment(m, out[:], lc); n != 1 || err != nil || !bytes.Equal(bytesOf(out[0]), pkt) {
+	if n, err := ctx.Segment(m, out[:], lc); n != 1 || err != nil || !bytes.Equal(mbuftest.Bytes(out[0]), pkt) {
 		t.Fatalf("small packet: %d, %v", n, err)
 	}
 	out[0].Free(lc)
 
-	big := mbufOf(t, p.big, cat(eth(proto.EtherTypeIPv4), tcpIP(false, 1, proto.TCPFlagACK, data(10000))), 0)
+	big := mbuftest.Packet(t, p.big, cat(eth(proto.EtherTypeIPv4), tcpIP(false, 1, proto.TCPFlagACK, data(10000))), 0)
 	defer big.Free(lc)
 	proto.SetPtype(big)
 	big.SetOlFlags(mbuf.TxTCPSeg | mbuf.TxIPv4)

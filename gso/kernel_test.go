@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/internal/netns/netnstest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
@@ -266,7 +267,7 @@ func kernelTCP(t *testing.T, mode string) {
 	p := newPools(t)
 	stream := data(65000)
 	big := r.frame(isn+1, peer, proto.TCPFlagACK|proto.TCPFlagPSH, nil, stream)
-	m := mbufOf(t, p.big, big, 0)
+	m := mbuftest.Packet(t, p.big, big, 0)
 	proto.SetPtype(m)
 	fl := mbuf.TxTCPSeg | mbuf.TxIPv4
 	switch mode {
@@ -287,7 +288,7 @@ func kernelTCP(t *testing.T, mode string) {
 	}
 	frames := make([][]byte, n)
 	for i, s := range out[:n] {
-		frames[i] = bytesOf(s)
+		frames[i] = mbuftest.Bytes(s)
 		s.Free(lc)
 	}
 	for _, f := range frames {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
 )
@@ -47,7 +48,7 @@ func TestScapyChecksSegments(t *testing.T) {
 				if c.name == "plain" && ov6 {
 					continue
 				}
-				m := mbufOf(t, p.big, c.pkt, 0)
+				m := mbuftest.Packet(t, p.big, c.pkt, 0)
 				proto.SetPtype(m)
 				m.SetOlFlags(c.fl)
 				ctx := Context{Direct: p.direct, Indirect: p.indirect, Size: 1400}
@@ -58,7 +59,7 @@ func TestScapyChecksSegments(t *testing.T) {
 					t.Fatal(err)
 				}
 				for i, s := range out[:n] {
-					in.WriteString(hex.EncodeToString(bytesOf(s)) + "\n")
+					in.WriteString(hex.EncodeToString(mbuftest.Bytes(s)) + "\n")
 					names = append(names, fmt.Sprintf("%s inner v6=%v outer v6=%v segment %d", c.name, v6, ov6, i))
 					s.Free(lc)
 				}

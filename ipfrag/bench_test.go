@@ -3,6 +3,7 @@ package ipfrag
 import (
 	"testing"
 
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 )
 
@@ -41,7 +42,7 @@ func TestNoAllocs(t *testing.T) {
 		if v6 {
 			orig = udp6(nil, 9000)
 		}
-		m := mbufOf(t, p.big, orig, 0)
+		m := mbuftest.Packet(t, p.big, orig, 0)
 		a := testing.AllocsPerRun(100, func() {
 			d := fragReasm(tb, dr, m, out[:], 1500, v6, p)
 			if d == nil {
@@ -63,7 +64,7 @@ func benchFragment(b *testing.B, v6 bool, size, mtu int) {
 	if v6 {
 		orig = udp6(nil, size)
 	}
-	m := mbufOf(b, p.big, orig, 0)
+	m := mbuftest.Packet(b, p.big, orig, 0)
 	defer m.Free(lc)
 	var out [64]*mbuf.Mbuf
 	b.ReportAllocs()
@@ -96,7 +97,7 @@ func benchFragReasm(b *testing.B, v6 bool, size, mtu int) {
 	if v6 {
 		orig = udp6(nil, size)
 	}
-	m := mbufOf(b, p.big, orig, 0)
+	m := mbuftest.Packet(b, p.big, orig, 0)
 	defer m.Free(lc)
 	var out [64]*mbuf.Mbuf
 	b.ReportAllocs()
@@ -127,7 +128,7 @@ func benchReassemble(b *testing.B, reassemble bool) {
 	p := newPools(b)
 	tb := newTable(b, Config{MaxFragments: 16})
 	dr := NewDeathRow(32, lc)
-	m := mbufOf(b, p.big, udp4(1, nil, 9000), 0)
+	m := mbuftest.Packet(b, p.big, udp4(1, nil, 9000), 0)
 	var out [16]*mbuf.Mbuf
 	n, err := FragmentIPv4(m, out[:], 1500, p.direct, p.indirect, lc)
 	m.Free(lc)
@@ -136,7 +137,7 @@ func benchReassemble(b *testing.B, reassemble bool) {
 	}
 	frames := make([][]byte, n)
 	for i, f := range out[:n] {
-		frames[i] = append(append([]byte{}, ethHdr...), bytesOf(f)...)
+		frames[i] = append(append([]byte{}, ethHdr...), mbuftest.Bytes(f)...)
 		f.Free(lc)
 	}
 	ms := make([]*mbuf.Mbuf, n)

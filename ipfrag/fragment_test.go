@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
 )
@@ -20,7 +21,7 @@ func checkFragments4(t *testing.T, orig []byte, frags []*mbuf.Mbuf, mtu int) [][
 	next := 0
 	for i, f := range frags {
 		checkChain(t, f)
-		b := bytesOf(f)
+		b := mbuftest.Bytes(f)
 		out = append(out, b)
 		ip := proto.IPv4(b)
 		if !ip.IsValid() || ip.TotalLen() != len(b) {
@@ -91,7 +92,7 @@ func TestFragmentIPv4(t *testing.T) {
 			if c.seg > 0 && c.seg <= 2048 {
 				pool = p.direct
 			}
-			m := mbufOf(t, pool, orig, c.seg)
+			m := mbuftest.Packet(t, pool, orig, c.seg)
 			var out [64]*mbuf.Mbuf
 			n, err := FragmentIPv4(m, out[:], c.mtu, p.direct, p.indirect, lc)
 			if err != nil {
@@ -101,7 +102,7 @@ func TestFragmentIPv4(t *testing.T) {
 				t.Fatalf("%d fragments, want %d", n, c.wantFrag)
 			}
 			if n == 1 {
-				if !bytes.Equal(bytesOf(out[0]), orig) {
+				if !bytes.Equal(mbuftest.Bytes(out[0]), orig) {
 					t.Fatal("the one fragment differs from the packet")
 				}
 			} else {
@@ -131,7 +132,7 @@ func TestFragmentIPv4(t *testing.T) {
 func TestFragmentIPv4Refragment(t *testing.T) {
 	p := newPools(t)
 	orig := udp4(7, nil, 6000)
-	m := mbufOf(t, p.big, orig, 0)
+	m := mbuftest.Packet(t, p.big, orig, 0)
 	defer m.Free(lc)
 	var out, out2 [16]*mbuf.Mbuf
 	n, err := FragmentIPv4(m, out[:], 3000, p.direct, p.indirect, lc)
@@ -176,7 +177,7 @@ func TestFragmentIPv4Errors(t *testing.T) {
 		{"not v4", udp6(nil, 100), 1500, 8, ErrMalformed},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			m := mbufOf(t, p.big, c.pkt, 0)
+			m := mbuftest.Packet(t, p.big, c.pkt, 0)
 			n, err := FragmentIPv4(m, out[:c.out], c.mtu, p.direct, p.indirect, lc)
 			if !errors.Is(err, c.want) {
 				t.Fatalf("err %v, want %v", err, c.want)
@@ -192,14 +193,14 @@ func TestFragmentNoMbufs(t *testing.T) {
 	p := newPools(t)
 	small := newPool(t, "small", 5, 0)
 	orig := udp4(1, nil, 9000)
-	m := mbufOf(t, p.big, orig, 1000)
+	m := mbuftest.Packet(t, p.big, orig, 1000)
 	defer m.Free(lc)
 	var out [16]*mbuf.Mbuf
 	for _, c := range []struct{ direct, indirect *mbuf.Pool }{{small, p.indirect}, {p.direct, small}} {
 		if _, err := FragmentIPv4(m, out[:], 1500, c.direct, c.indirect, lc); !errors.Is(err, ErrNoMbufs) {
 			t.Fatalf("err %v, want ErrNoMbufs", err)
 		}
-		m6 := mbufOf(t, p.big, udp6(nil, 9000), 1000)
+		m6 := mbuftest.Packet(t, p.big, udp6(nil, 9000), 1000)
 		if _, err := FragmentIPv6(m6, out[:], 1500, 1, c.direct, c.indirect, lc); !errors.Is(err, ErrNoMbufs) {
 			t.Fatalf("IPv6: err %v, want ErrNoMbufs", err)
 		}
@@ -228,7 +229,7 @@ func TestFragmentIPv6(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			orig := udp6(c.exts, c.n)
-			m := mbufOf(t, p.big, orig, c.seg)
+			m := mbuftest.Packet(t, p.big, orig, c.seg)
 			var out [64]*mbuf.Mbuf
 			n, err := FragmentIPv6(m, out[:], c.mtu, 0xdeadbeef, p.direct, p.indirect, lc)
 			m.Free(lc)
@@ -239,7 +240,7 @@ func TestFragmentIPv6(t *testing.T) {
 			next := 0
 			for i, f := range out[:n] {
 				checkChain(t, f)
-				b := bytesOf(f)
+				b := mbuftest.Bytes(f)
 				if len(b) > c.mtu || proto.IPv6(b).PayloadLen() != len(b)-proto.IPv6Len {
 					t.Fatalf("fragment %d: %d bytes, payload length %d", i, len(b), proto.IPv6(b).PayloadLen())
 				}
@@ -297,7 +298,7 @@ func TestFragmentIPv6Errors(t *testing.T) {
 		{"v4", udp4(1, nil, 3000), 1280, ErrMalformed},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			m := mbufOf(t, p.big, c.pkt, 0)
+			m := mbuftest.Packet(t, p.big, c.pkt, 0)
 			n, err := FragmentIPv6(m, out[:], c.mtu, 1, p.direct, p.indirect, lc)
 			if !errors.Is(err, c.want) {
 				t.Fatalf("err %v, want %v", err, c.want)

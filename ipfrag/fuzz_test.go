@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"testing"
 
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
 )
@@ -123,7 +124,7 @@ func checkDatagram(t *testing.T, d *mbuf.Mbuf, v6 bool) {
 	if err := d.Check(true); err != nil {
 		t.Fatal(err)
 	}
-	b := bytesOf(d)[ethLen:]
+	b := mbuftest.Bytes(d)[ethLen:]
 	if !v6 {
 		ip := proto.IPv4(b)
 		if !ip.IsValid() || ip.TotalLen() != len(b) || !ip.IsChecksumValid() || ip.IsFragment() {
@@ -160,7 +161,7 @@ func FuzzFragment(f *testing.F) {
 		}
 		dr := NewDeathRow(8, lc)
 		before := p.direct.InUse() + p.indirect.InUse()
-		m := mbufOf(t, p.direct, pkt, int(seg%64)*8)
+		m := mbuftest.Packet(t, p.direct, pkt, int(seg%64)*8)
 		v6 := len(pkt) > 0 && pkt[0]>>4 == 6
 		var out [256]*mbuf.Mbuf
 		var n int
@@ -171,7 +172,7 @@ func FuzzFragment(f *testing.F) {
 		}
 		var whole []byte
 		if err == nil && n > 1 {
-			whole = bytesOf(m)
+			whole = mbuftest.Bytes(m)
 		}
 		m.Free(lc)
 		if err != nil {
@@ -205,7 +206,7 @@ func FuzzFragment(f *testing.F) {
 				}
 				t.Fatalf("%d fragments did not reassemble: %+v", n, tb.Stats())
 			}
-			got := bytesOf(d)[ethLen:]
+			got := mbuftest.Bytes(d)[ethLen:]
 			tl := len(got)
 			want := whole[:min(tl, len(whole))]
 			if !v6 && len(got) >= 12 && len(want) >= 12 {

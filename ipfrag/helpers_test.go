@@ -4,7 +4,7 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/dpkit/dpkit/eal"
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/internal/testutil"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
@@ -21,18 +21,7 @@ type pools struct {
 }
 
 func newPool(t testing.TB, name string, n, room int) *mbuf.Pool {
-	t.Helper()
-	p, err := mbuf.NewPool(mbuf.PoolConfig{Name: t.Name() + "/" + name, N: n, DataRoomSize: room, Huge: eal.HugeNever})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	testutil.CheckPool(t, p.Mempool())
-	return p
+	return mbuftest.NewPool(t, mbuf.PoolConfig{Name: t.Name() + "/" + name, N: n, DataRoomSize: room})
 }
 
 func newPools(t testing.TB) pools {
@@ -108,42 +97,6 @@ func udp6(exts []uint8, n int) []byte {
 	u.Encode(&proto.UDPFields{SrcPort: 1000, DstPort: 2000, Length: uint16(proto.UDPLen + n)})
 	var s, d [16]byte = src6.As16(), dst6.As16()
 	u.SetChecksum(u.CalculateChecksum(proto.PseudoHeaderSum6(&s, &d, proto.IPProtoUDP, len(u))))
-	return b
-}
-
-// mbufOf puts b in a packet made of segments of at most seg bytes each
-// (seg 0: one segment).
-func mbufOf(t testing.TB, p *mbuf.Pool, b []byte, seg int) *mbuf.Mbuf {
-	t.Helper()
-	if seg == 0 {
-		seg = len(b)
-	}
-	var head *mbuf.Mbuf
-	for len(b) > 0 || head == nil {
-		n := min(seg, len(b))
-		m := p.Alloc(lc)
-		if m == nil {
-			t.Fatalf("pool %s empty", p.Name())
-		}
-		d := m.Append(n)
-		if d == nil {
-			t.Fatalf("pool %s: %d bytes do not fit", p.Name(), n)
-		}
-		copy(d, b[:n])
-		b = b[n:]
-		if head == nil {
-			head = m
-		} else if err := mbuf.Chain(head, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return head
-}
-
-// bytesOf returns the packet's data.
-func bytesOf(m *mbuf.Mbuf) []byte {
-	b := make([]byte, m.PktLen())
-	m.CopyTo(b)
 	return b
 }
 

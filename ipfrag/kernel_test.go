@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/internal/netns/netnstest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
@@ -160,7 +161,7 @@ func TestKernelReassemblesOurs(t *testing.T) {
 			p := newPools(t)
 			for i, c := range []struct{ size, mtu int }{{3000, 1500}, {40000, 1500}, {9000, 1280}} {
 				data := payload(byte(i), c.size)
-				m := mbufOf(t, p.big, k.datagram(1234, 7777, data), 0)
+				m := mbuftest.Packet(t, p.big, k.datagram(1234, 7777, data), 0)
 				var out [64]*mbuf.Mbuf
 				var n int
 				var err error
@@ -177,7 +178,7 @@ func TestKernelReassemblesOurs(t *testing.T) {
 				for j, f := range out[:n] {
 					eh := proto.Ethernet(f.Prepend(ethLen))
 					eh.Encode(&proto.EthernetFields{Dst: proto.MAC(k.macB), Src: proto.MAC(k.macA), Type: proto.EtherType(k.ethType())})
-					frames[j] = bytesOf(f)
+					frames[j] = mbuftest.Bytes(f)
 					f.Free(lc)
 				}
 				for j := range frames { // last first, then the others in order
@@ -236,7 +237,7 @@ func TestKernelFragmentsReassemble(t *testing.T) {
 						continue // not from the kernel's side, or not IP
 					}
 					nfrag++
-					m := mbufOf(t, p.direct, f, 0)
+					m := mbuftest.Packet(t, p.direct, f, 0)
 					if v6 {
 						d = tb.ReassembleIPv6(dr, m, 0, ethLen)
 					} else {
@@ -251,7 +252,7 @@ func TestKernelFragmentsReassemble(t *testing.T) {
 				if d == nil {
 					t.Fatalf("size %d: not reassembled after %d frames: %+v", size, nfrag, tb.Stats())
 				}
-				b := bytesOf(d)[ethLen:]
+				b := mbuftest.Bytes(d)[ethLen:]
 				d.Free(lc)
 				ul := proto.IPv4(b).HeaderLen()
 				if v6 {

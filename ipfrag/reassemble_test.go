@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
 )
@@ -91,7 +92,7 @@ func TestReassembleRoundTrip(t *testing.T) {
 		if seg > 0 && seg < 2048 {
 			pool = p.direct
 		}
-		m := mbufOf(t, pool, orig, seg)
+		m := mbuftest.Packet(t, pool, orig, seg)
 		var out [64]*mbuf.Mbuf
 		var k int
 		var err error
@@ -118,7 +119,7 @@ func TestReassembleRoundTrip(t *testing.T) {
 		}
 		d := done[0]
 		checkChain(t, d)
-		got := bytesOf(d)
+		got := mbuftest.Bytes(d)
 		if !bytes.Equal(got[:ethLen], ethHdr[:12]) && !bytes.Equal(got[:12], ethHdr[:12]) {
 			t.Fatalf("packet %d: L2 header lost", i)
 		}
@@ -153,7 +154,7 @@ func TestReassembleInterleaved(t *testing.T) {
 	for id := range uint16(10) {
 		orig := udp4(id, nil, 4000+int(id))
 		origs[id] = orig
-		m := mbufOf(t, p.big, orig, 0)
+		m := mbuftest.Packet(t, p.big, orig, 0)
 		var out [16]*mbuf.Mbuf
 		k, err := FragmentIPv4(m, out[:], 576, p.direct, p.indirect, lc)
 		m.Free(lc)
@@ -168,7 +169,7 @@ func TestReassembleInterleaved(t *testing.T) {
 		t.Fatalf("%d datagrams, want 10", len(done))
 	}
 	for _, d := range done {
-		b := bytesOf(d)[ethLen:]
+		b := mbuftest.Bytes(d)[ethLen:]
 		if !bytes.Equal(b, origs[proto.IPv4(b).ID()]) {
 			t.Fatalf("datagram %d differs", proto.IPv4(b).ID())
 		}
@@ -250,7 +251,7 @@ func TestReassembleHostile(t *testing.T) {
 			dr := NewDeathRow(4, lc)
 			var done []*mbuf.Mbuf
 			for _, pc := range c.pieces {
-				m := mbufOf(t, p.direct, frag4(9, c.prot, pc.off, pc.n, pc.mf), 2000)
+				m := mbuftest.Packet(t, p.direct, frag4(9, c.prot, pc.off, pc.n, pc.mf), 2000)
 				if d := tb.ReassembleIPv4(dr, m, 1, ethLen); d != nil {
 					done = append(done, d)
 				}
@@ -264,7 +265,7 @@ func TestReassembleHostile(t *testing.T) {
 			}
 			for _, d := range done {
 				checkChain(t, d)
-				b := bytesOf(d)[ethLen:]
+				b := mbuftest.Bytes(d)[ethLen:]
 				ip := proto.IPv4(b)
 				if !ip.IsValid() || ip.TotalLen() != len(b) || !ip.IsChecksumValid() || ip.IsFragment() {
 					t.Fatalf("bad datagram header % x", b[:20])
@@ -296,7 +297,7 @@ func TestReassembleTimeout(t *testing.T) {
 	dr := NewDeathRow(8, lc)
 	defer dr.FreeAll()
 	in := func(id uint16, off, n int, mf bool, now uint64) *mbuf.Mbuf {
-		return tb.ReassembleIPv4(dr, mbufOf(t, p.direct, frag4(id, 17, off, n, mf), 0), now, ethLen)
+		return tb.ReassembleIPv4(dr, mbuftest.Packet(t, p.direct, frag4(id, 17, off, n, mf), 0), now, ethLen)
 	}
 	if in(1, 0, 8, true, 1000) != nil || tb.Flows() != 1 {
 		t.Fatal("flow not held")
@@ -330,7 +331,7 @@ func TestReassembleTableFull(t *testing.T) {
 	tb := newTable(t, Config{Buckets: 2, BucketEntries: 2, MaxEntries: 3, Timeout: 100})
 	dr := NewDeathRow(2, lc) // small: it frees itself when full
 	for id := range uint16(50) {
-		tb.ReassembleIPv4(dr, mbufOf(t, p.direct, frag4(id, 17, 0, 8, true), 0), 5, ethLen)
+		tb.ReassembleIPv4(dr, mbuftest.Packet(t, p.direct, frag4(id, 17, 0, 8, true), 0), 5, ethLen)
 		if tb.Flows() > 3 || tb.Held() > tb.MaxHeld() {
 			t.Fatalf("%d flows, %d held", tb.Flows(), tb.Held())
 		}
@@ -340,7 +341,7 @@ func TestReassembleTableFull(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 	// Once they time out the slots serve again.
-	tb.ReassembleIPv4(dr, mbufOf(t, p.direct, frag4(100, 17, 0, 8, true), 0), 500, ethLen)
+	tb.ReassembleIPv4(dr, mbuftest.Packet(t, p.direct, frag4(100, 17, 0, 8, true), 0), 500, ethLen)
 	if tb.Stats().Flows == st.Flows {
 		t.Fatalf("no flow created after the timeout: %+v", tb.Stats())
 	}
@@ -354,28 +355,28 @@ func TestReassembleNotFragments(t *testing.T) {
 	dr := NewDeathRow(8, lc)
 	defer dr.FreeAll()
 	whole := append(append([]byte{}, ethHdr...), udp4(1, nil, 100)...)
-	m := mbufOf(t, p.direct, whole, 0)
+	m := mbuftest.Packet(t, p.direct, whole, 0)
 	if tb.ReassembleIPv4(dr, m, 0, ethLen) != m {
 		t.Fatal("a whole IPv4 datagram was not handed back")
 	}
 	m.Free(lc)
 	w6 := append(append([]byte{}, ethHdr...), udp6([]uint8{proto.IPProtoHopOpts}, 100)...)
-	m = mbufOf(t, p.direct, w6, 0)
+	m = mbuftest.Packet(t, p.direct, w6, 0)
 	if tb.ReassembleIPv6(dr, m, 0, ethLen) != m {
 		t.Fatal("a whole IPv6 datagram was not handed back")
 	}
 	m.Free(lc)
 	// Atomic fragment (RFC 6946): handed back.
 	a6 := append(append([]byte{}, ethHdr...), udp6([]uint8{proto.IPProtoFragment}, 100)...)
-	m = mbufOf(t, p.direct, a6, 0)
+	m = mbuftest.Packet(t, p.direct, a6, 0)
 	if tb.ReassembleIPv6(dr, m, 0, ethLen) != m {
 		t.Fatal("an atomic fragment was not handed back")
 	}
 	m.Free(lc)
 	// Garbage is dropped.
 	for _, g := range [][]byte{ethHdr, append(append([]byte{}, ethHdr...), 0x45, 0, 0, 10)} {
-		if tb.ReassembleIPv4(dr, mbufOf(t, p.direct, g, 0), 0, ethLen) != nil ||
-			tb.ReassembleIPv6(dr, mbufOf(t, p.direct, g, 0), 0, ethLen) != nil {
+		if tb.ReassembleIPv4(dr, mbuftest.Packet(t, p.direct, g, 0), 0, ethLen) != nil ||
+			tb.ReassembleIPv6(dr, mbuftest.Packet(t, p.direct, g, 0), 0, ethLen) != nil {
 			t.Fatal("garbage handed back")
 		}
 	}
@@ -392,8 +393,8 @@ func TestReassemblePadding(t *testing.T) {
 	defer dr.FreeAll()
 	a := frag4(5, 17, 0, 8, true)
 	b := append(frag4(5, 17, 8, 3, false), make([]byte, 60-ethLen-23)...)
-	tb.ReassembleIPv4(dr, mbufOf(t, p.direct, a, 0), 0, ethLen)
-	d := tb.ReassembleIPv4(dr, mbufOf(t, p.direct, b, 36), 0, ethLen)
+	tb.ReassembleIPv4(dr, mbuftest.Packet(t, p.direct, a, 0), 0, ethLen)
+	d := tb.ReassembleIPv4(dr, mbuftest.Packet(t, p.direct, b, 36), 0, ethLen)
 	if d == nil {
 		t.Fatal("not reassembled")
 	}
@@ -408,7 +409,7 @@ func TestReassembleIPv6Hostile(t *testing.T) {
 	p := newPools(t)
 	var buf [2048]byte
 	frag := func(off, n int, mf bool) *mbuf.Mbuf {
-		return mbufOf(t, p.direct, buildFrag(buf[:], true, 1, proto.IPProtoUDP, off, n, mf), 0)
+		return mbuftest.Packet(t, p.direct, buildFrag(buf[:], true, 1, proto.IPProtoUDP, off, n, mf), 0)
 	}
 	for _, c := range []struct {
 		name   string
@@ -440,7 +441,7 @@ func TestReassembleIPv6Hostile(t *testing.T) {
 			}
 			for _, d := range done {
 				checkDatagram(t, d, true)
-				b := bytesOf(d)[ethLen:]
+				b := mbuftest.Bytes(d)[ethLen:]
 				if !bytes.Equal(b[proto.IPv6Len:], patterns[1][:len(b)-proto.IPv6Len]) {
 					t.Fatal("payload differs")
 				}
@@ -459,17 +460,17 @@ func TestReassembleShared(t *testing.T) {
 	tb := newTable(t, Config{})
 	dr := NewDeathRow(8, lc)
 	defer dr.FreeAll()
-	first := mbufOf(t, p.direct, frag4(3, 17, 0, 8, true), 0)
+	first := mbuftest.Packet(t, p.direct, frag4(3, 17, 0, 8, true), 0)
 	clone := p.indirect.Clone(first, lc)
-	before := bytesOf(first)
+	before := mbuftest.Bytes(first)
 	tb.ReassembleIPv4(dr, clone, 0, ethLen)
-	if d := tb.ReassembleIPv4(dr, mbufOf(t, p.direct, frag4(3, 17, 8, 8, false), 0), 0, ethLen); d != nil {
+	if d := tb.ReassembleIPv4(dr, mbuftest.Packet(t, p.direct, frag4(3, 17, 8, 8, false), 0), 0, ethLen); d != nil {
 		t.Fatal("reassembled over a shared buffer")
 	}
 	if st := tb.Stats(); st.DropShared != 1 || tb.Held() != 0 {
 		t.Fatalf("stats %+v", st)
 	}
-	if !bytes.Equal(bytesOf(first), before) {
+	if !bytes.Equal(mbuftest.Bytes(first), before) {
 		t.Fatal("the shared buffer was written")
 	}
 	first.Free(lc)

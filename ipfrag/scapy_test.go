@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
 )
@@ -54,7 +55,7 @@ func TestScapyDefragmentsOurs(t *testing.T) {
 			if c.seg > 0 {
 				pool = p.direct
 			}
-			m := mbufOf(t, pool, orig, c.seg)
+			m := mbuftest.Packet(t, pool, orig, c.seg)
 			var out [64]*mbuf.Mbuf
 			var n int
 			var err error
@@ -68,7 +69,7 @@ func TestScapyDefragmentsOurs(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, f := range out[:n] {
-				stdin.WriteString(fam + " " + hex.EncodeToString(bytesOf(f)) + "\n")
+				stdin.WriteString(fam + " " + hex.EncodeToString(mbuftest.Bytes(f)) + "\n")
 				f.Free(lc)
 			}
 			stdin.WriteString("\n")
@@ -127,7 +128,7 @@ func TestScapyFragmentsReassemble(t *testing.T) {
 		}
 		var d *mbuf.Mbuf
 		for i := len(frags) - 1; i >= 0; i-- {
-			m := mbufOf(t, p.direct, append(append([]byte{}, ethHdr...), frags[i]...), 0)
+			m := mbuftest.Packet(t, p.direct, append(append([]byte{}, ethHdr...), frags[i]...), 0)
 			var r *mbuf.Mbuf
 			if v6 {
 				r = tb.ReassembleIPv6(dr, m, 0, ethLen)
@@ -141,7 +142,7 @@ func TestScapyFragmentsReassemble(t *testing.T) {
 		if d == nil {
 			t.Fatalf("group %d: not reassembled: %+v", gi, tb.Stats())
 		}
-		got := bytesOf(d)[ethLen:]
+		got := mbuftest.Bytes(d)[ethLen:]
 		d.Free(lc)
 		if !bytes.Equal(got, whole) {
 			t.Fatalf("group %d: reassembled datagram differs from scapy's\n got % x\nwant % x", gi, got[:64], whole[:64])

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/dpkit/dpkit/ethdev"
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/offload"
 )
@@ -24,7 +25,7 @@ func benchPkts(t testing.TB, mp *mbuf.Pool, size int) []*mbuf.Mbuf {
 	f := withCksums(build(s), s)
 	pkts := make([]*mbuf.Mbuf, benchBurst)
 	for i := range pkts {
-		pkts[i] = mbufOf(t, mp, f, 0)
+		pkts[i] = mbuftest.Packet(t, mp, f, 0)
 		pkts[i].SetTxLens(14, 20, 20, 0, 0, 0)
 	}
 	return pkts

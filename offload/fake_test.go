@@ -8,6 +8,7 @@ import (
 
 	"github.com/dpkit/dpkit/ethdev"
 	"github.com/dpkit/dpkit/ethdev/porttest"
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
 )
@@ -101,18 +102,18 @@ func TestDeviceClaimsOffloads(t *testing.T) {
 	}
 	s := spec{l4: "tcp", payload: 3000}
 	bt := build(s)
-	m := mbufOf(t, mp, bt.b, 0)
+	m := mbuftest.Packet(t, mp, bt.b, 0)
 	m.SetTxLens(14, 20, 20, 1000, 0, 0)
 	fl := mbuf.TxIPv4 | mbuf.TxIPCksum | mbuf.TxTCPCksum | mbuf.TxTCPSeg
 	m.SetOlFlags(fl)
 	if n := p.TxBurst(0, []*mbuf.Mbuf{m}); n != 1 || len(dev.q.sent) != 1 || dev.q.sent[0] != m {
 		t.Fatalf("TxBurst %d, device got %d", n, len(dev.q.sent))
 	}
-	if m.OlFlags() != fl || m.TSOSegsz() != 1000 || !bytes.Equal(bytesOf(m), bt.b) {
+	if m.OlFlags() != fl || m.TSOSegsz() != 1000 || !bytes.Equal(mbuftest.Bytes(m), bt.b) {
 		t.Errorf("the device's offloads were done in software: flags %s", mbuf.FlagsString(m.OlFlags()))
 	}
 	// A VLAN insert (missing on the device) is done, the rest left.
-	m2 := mbufOf(t, mp, bt.b[:200], 0)
+	m2 := mbuftest.Packet(t, mp, bt.b[:200], 0)
 	m2.SetOlFlags(fl | mbuf.TxVLAN)
 	m2.SetVLANTCI(7)
 	m2.SetTxLens(14, 20, 20, 1000, 0, 0)
@@ -125,7 +126,7 @@ func TestDeviceClaimsOffloads(t *testing.T) {
 	}
 	// rx: the device's TCP verdict and its tag handling are kept; the
 	// IPv4 checksum (missing) is checked in software.
-	in := mbufOf(t, mp, append(append(append([]byte(nil), bt.b[:12]...), 0x81, 0, 0, 9), bt.b[12:200]...), 0)
+	in := mbuftest.Packet(t, mp, append(append(append([]byte(nil), bt.b[:12]...), 0x81, 0, 0, 9), bt.b[12:200]...), 0)
 	in.SetOlFlags(mbuf.RxL4CksumGood)
 	dev.q.inject = []*mbuf.Mbuf{in}
 	var buf [4]*mbuf.Mbuf
@@ -151,7 +152,7 @@ func TestTSOPartial(t *testing.T) {
 	s := spec{l4: "tcp", payload: 5000}
 	bt := build(s)
 	mk := func() *mbuf.Mbuf {
-		m := mbufOf(t, mp, bt.b, 0)
+		m := mbuftest.Packet(t, mp, bt.b, 0)
 		m.SetTxLens(14, 20, 20, 1000, 0, 0)
 		m.SetOlFlags(mbuf.TxIPv4 | mbuf.TxIPCksum | mbuf.TxTCPSeg)
 		return m
@@ -161,7 +162,7 @@ func TestTSOPartial(t *testing.T) {
 	if n := p.TxBurst(0, []*mbuf.Mbuf{m}); n != 0 {
 		t.Fatalf("TxBurst %d with a full device", n)
 	}
-	if !bytes.Equal(bytesOf(m), bt.b) || m.OlFlags()&mbuf.TxTCPSeg == 0 || m.Refcnt() != 1 {
+	if !bytes.Equal(mbuftest.Bytes(m), bt.b) || m.OlFlags()&mbuf.TxTCPSeg == 0 || m.Refcnt() != 1 {
 		t.Errorf("untaken packet changed")
 	}
 	dev.q.limit = 3
@@ -169,7 +170,7 @@ func TestTSOPartial(t *testing.T) {
 	if n := p.TxBurst(0, pkts); n != 1 {
 		t.Fatalf("TxBurst %d, want 1", n)
 	}
-	if pkts[1].Refcnt() != 1 || !bytes.Equal(bytesOf(pkts[1]), bt.b) {
+	if pkts[1].Refcnt() != 1 || !bytes.Equal(mbuftest.Bytes(pkts[1]), bt.b) {
 		t.Errorf("the packet after the partial one was touched")
 	}
 	pkts[1].Free(lc) // not taken: the burst ended at the partial packet
@@ -204,7 +205,7 @@ func TestTxPreparePseudo(t *testing.T) {
 		bt := build(c.s)
 		b := append([]byte(nil), bt.b...)
 		b[bt.ip+10], b[bt.ip+11] = 0x12, 0x34 // garbage to be zeroed (IPv4)
-		m := mbufOf(t, mp, b, 0)
+		m := mbuftest.Packet(t, mp, b, 0)
 		m.SetTxLens(14, bt.l3, bt.l4len, 0, 0, 0)
 		fl := mbuf.TxIPv4 | mbuf.TxIPCksum
 		if c.s.v6 {

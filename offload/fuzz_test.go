@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/dpkit/dpkit/ethdev"
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/offload"
 )
@@ -24,7 +25,7 @@ func fuzzMbuf(t *testing.T, mp *mbuf.Pool, b []byte, seg uint8) *mbuf.Mbuf {
 	if s == 0 {
 		s = 2000
 	}
-	return mbufOf(t, mp, b, s)
+	return mbuftest.Packet(t, mp, b, s)
 }
 
 // FuzzRx runs the software rx stage, every offload on, on any bytes: no

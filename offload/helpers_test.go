@@ -177,42 +177,6 @@ func refIP(b []byte, off, n int) uint16 {
 	return uint16(^refSum(h, 0))
 }
 
-// mbufOf copies b into an mbuf chain of segments of seg bytes (0: one).
-func mbufOf(t testing.TB, mp *mbuf.Pool, b []byte, seg int) *mbuf.Mbuf {
-	t.Helper()
-	if seg == 0 {
-		seg = min(len(b), 2000) // the data room is 2048 bytes
-	}
-	var head, last *mbuf.Mbuf
-	for off := 0; off < len(b); off += seg {
-		m := mp.Alloc(lc)
-		if m == nil {
-			t.Fatal("pool empty")
-		}
-		part := b[off:min(off+seg, len(b))]
-		d := m.Append(len(part))
-		if d == nil {
-			t.Fatalf("mbufOf: %d bytes do not fit a segment", len(part))
-		}
-		copy(d, part)
-		if head == nil {
-			head = m
-		} else {
-			last.SetNext(m)
-			head.SetNbSegs(head.NbSegs() + 1)
-			head.SetPktLen(head.PktLen() + len(part))
-		}
-		last = m
-	}
-	return head
-}
-
-func bytesOf(m *mbuf.Mbuf) []byte {
-	b := make([]byte, m.PktLen())
-	copy(b, m.Read(0, b))
-	return b
-}
-
 var pairs int
 
 // ringPair returns the two ports of a started net_ring pair, tx

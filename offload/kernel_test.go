@@ -12,6 +12,7 @@ import (
 	_ "github.com/dpkit/dpkit/driver/net/afpacket"
 	"github.com/dpkit/dpkit/ethdev"
 	"github.com/dpkit/dpkit/ethdev/porttest"
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/internal/netns/netnstest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
@@ -92,7 +93,7 @@ func TestKernelAcceptsSoftChecksums(t *testing.T) {
 		RxOffloads: ethdev.RxOffloadIPv4Cksum, RxPtypes: mbuf.PtypeAllMask}, mp, lc)
 	send := func(f []byte, fl uint64) {
 		t.Helper()
-		m := mbufOf(t, mp, f, 0)
+		m := mbuftest.Packet(t, mp, f, 0)
 		m.SetTxLens(14, 20, 8, 0, 0, 0)
 		m.SetOlFlags(fl)
 		if p.TxBurst(0, []*mbuf.Mbuf{m}) != 1 {
@@ -122,7 +123,7 @@ func TestKernelAcceptsSoftChecksums(t *testing.T) {
 	// TCP: a SYN with the checksums done in software gets a SYN-ACK.
 	const isn = 0x01020304
 	syn := kernelFrame(dst, proto.IPProtoTCP, 4001, 5002, nil, isn, proto.TCPFlagSYN)
-	m := mbufOf(t, mp, syn, 0)
+	m := mbuftest.Packet(t, mp, syn, 0)
 	m.SetTxLens(14, 20, 20, 0, 0, 0)
 	m.SetOlFlags(mbuf.TxIPv4 | mbuf.TxIPCksum | mbuf.TxTCPCksum)
 	if p.TxBurst(0, []*mbuf.Mbuf{m}) != 1 {
@@ -134,7 +135,7 @@ func TestKernelAcceptsSoftChecksums(t *testing.T) {
 		n := p.RxBurst(0, rx[:])
 		found := false
 		for _, r := range rx[:n] {
-			f := bytesOf(r)
+			f := mbuftest.Bytes(r)
 			if len(f) >= 54 && f[23] == proto.IPProtoTCP {
 				tcp := proto.TCP(f[34:])
 				if tcp.DstPort() == 4001 && tcp.Flags() == proto.TCPFlagSYN|proto.TCPFlagACK && tcp.Ack() == isn+1 {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dpkit/dpkit/ethdev"
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
 )
@@ -124,7 +125,7 @@ func TestRxChecksumFlags(t *testing.T) {
 	}
 	for _, c := range cs {
 		t.Run(c.name, func(t *testing.T) {
-			m := mbufOf(t, mp, c.frame, c.segments)
+			m := mbuftest.Packet(t, mp, c.frame, c.segments)
 			if n := a.TxBurst(0, []*mbuf.Mbuf{m}); n != 1 {
 				m.Free(lc)
 				t.Fatal("TxBurst took nothing")
@@ -145,7 +146,7 @@ func TestRxChecksumFlags(t *testing.T) {
 				t.Errorf("ptype %s, want %s", mbuf.PtypeString(r.PacketType()), mbuf.PtypeString(c.ptype))
 			}
 			// The verdicts agree with proto's.
-			if !bytes.Equal(bytesOf(r), c.frame) {
+			if !bytes.Equal(mbuftest.Bytes(r), c.frame) {
 				t.Errorf("rx changed the frame")
 			}
 		})
@@ -167,7 +168,7 @@ func TestVLANRoundTrip(t *testing.T) {
 					rx = ethdev.RxOffloadVLANStrip | ethdev.RxOffloadQinQStrip | ethdev.RxOffloadIPv4Cksum | ethdev.RxOffloadUDPCksum
 				}
 				a, b := ringPair(t, mp, allTx, rx, mbuf.PtypeAllMask)
-				m := mbufOf(t, mp, orig, 0)
+				m := mbuftest.Packet(t, mp, orig, 0)
 				m.SetVLANTCI(0x2005) // PCP 1, VID 5
 				m.SetVLANTCIOuter(0x0123)
 				m.SetTxLens(14, 20, 8, 0, 0, 0)
@@ -182,7 +183,7 @@ func TestVLANRoundTrip(t *testing.T) {
 				}
 				r := recvAll(t, b, 1)[0]
 				defer r.Free(lc)
-				got := bytesOf(r)
+				got := mbuftest.Bytes(r)
 				if !strip {
 					var want []byte
 					if qinq {
@@ -236,7 +237,7 @@ func TestVLANRoundTrip(t *testing.T) {
 func TestVLANInsertRefused(t *testing.T) {
 	mp := newPool(t, 63)
 	a, _ := ringPair(t, mp, allTx, 0, 0)
-	m := mbufOf(t, mp, make([]byte, 60), 0)
+	m := mbuftest.Packet(t, mp, make([]byte, 60), 0)
 	m.SetOlFlags(mbuf.TxVLAN)
 	m.RefcntUpdate(1) // shared
 	if n := a.TxBurst(0, []*mbuf.Mbuf{m}); n != 0 {

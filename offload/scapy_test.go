@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 )
 
@@ -54,7 +55,7 @@ func TestScapyAgrees(t *testing.T) {
 			t.Fatalf("%s: TxBurst took nothing", c.name)
 		}
 		r := recvAll(t, b, 1)[0]
-		in.WriteString(hex.EncodeToString(bytesOf(r)) + "\n")
+		in.WriteString(hex.EncodeToString(mbuftest.Bytes(r)) + "\n")
 		r.Free(lc)
 		names = append(names, c.name)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dpkit/dpkit/ethdev"
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/proto"
 )
@@ -35,7 +36,7 @@ func TestTSO(t *testing.T) {
 			bt := build(s)
 			// FIN and CWR, to see them go to the last and first segment.
 			bt.b[bt.l4+13] |= proto.TCPFlagFIN | proto.TCPFlagCWR
-			m := mbufOf(t, mp, bt.b, c.seg)
+			m := mbuftest.Packet(t, mp, bt.b, c.seg)
 			m.SetTxLens(14, bt.l3, 20, c.mss, 0, 0)
 			fl := mbuf.TxTCPSeg | mbuf.TxTCPCksum
 			if c.v6 {
@@ -64,7 +65,7 @@ func TestTSO(t *testing.T) {
 			var pl []byte
 			var obytes uint64
 			for i, r := range got {
-				f := bytesOf(r)
+				f := mbuftest.Bytes(r)
 				obytes += uint64(len(f))
 				if c.vlan {
 					if binary.BigEndian.Uint16(f[12:]) != 0x8100 || binary.BigEndian.Uint16(f[14:]) != 42 {
@@ -127,7 +128,7 @@ func TestUDPSeg(t *testing.T) {
 	a, b := ringPair(t, mp, allTx|ethdev.TxOffloadUDPTSO, 0, 0)
 	s := spec{l4: "udp", payload: 3000}
 	bt := build(s)
-	m := mbufOf(t, mp, bt.b, 0)
+	m := mbuftest.Packet(t, mp, bt.b, 0)
 	m.SetTxLens(14, 20, 8, 1000, 0, 0)
 	m.SetOlFlags(mbuf.TxIPv4 | mbuf.TxIPCksum | mbuf.TxUDPCksum | mbuf.TxUDPSeg)
 	if n := a.TxBurst(0, []*mbuf.Mbuf{m}); n != 1 {
@@ -147,7 +148,7 @@ func TestUDPSeg(t *testing.T) {
 	whole := make([]byte, len(bt.b)-34)
 	covered := 0
 	for i, r := range got {
-		f := bytesOf(r)
+		f := mbuftest.Bytes(r)
 		ip := proto.IPv4(f[14:])
 		if !ip.IsValid() || !ip.IsChecksumValid() {
 			t.Fatalf("fragment %d: bad IPv4 header", i)
@@ -177,7 +178,7 @@ func TestTSOShortOnlyTSO(t *testing.T) {
 	mp := newPool(t, 63)
 	a, b := ringPair(t, mp, ethdev.TxOffloadTCPTSO, 0, 0)
 	bt := build(spec{l4: "tcp", payload: 300})
-	m := mbufOf(t, mp, bt.b, 0)
+	m := mbuftest.Packet(t, mp, bt.b, 0)
 	m.SetTxLens(14, 20, 20, 1000, 0, 0)
 	m.SetOlFlags(mbuf.TxIPv4 | mbuf.TxIPCksum | mbuf.TxTCPSeg)
 	if n := a.TxBurst(0, []*mbuf.Mbuf{m}); n != 1 {
@@ -186,7 +187,7 @@ func TestTSOShortOnlyTSO(t *testing.T) {
 	}
 	r := recvAll(t, b, 1)[0]
 	defer r.Free(lc)
-	f := bytesOf(r)
+	f := mbuftest.Bytes(r)
 	if !proto.IPv4(f[14:]).IsChecksumValid() || uint32(proto.TCP(f[34:]).Checksum()) != refL4(f, 14, 34, proto.IPProtoTCP) {
 		t.Errorf("short TSO packet sent without its checksums")
 	}

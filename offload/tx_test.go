@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dpkit/dpkit/ethdev"
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 	"github.com/dpkit/dpkit/offload"
 	"github.com/dpkit/dpkit/proto"
@@ -71,7 +72,7 @@ func (c txCase) flags() uint64 {
 }
 
 func (c txCase) mbuf(t testing.TB, mp *mbuf.Pool, bt built) *mbuf.Mbuf {
-	m := mbufOf(t, mp, bt.b, c.seg)
+	m := mbuftest.Packet(t, mp, bt.b, c.seg)
 	if c.s.vxlan {
 		m.SetTxLens(bt.l2, bt.l3, bt.l4len, 0, 20, 14)
 	} else {
@@ -157,7 +158,7 @@ func TestTxChecksums(t *testing.T) {
 			if r.OlFlags()&(mbuf.TxIPCksum|mbuf.TxL4Mask|mbuf.TxOuterIPCksum|mbuf.TxOuterUDPCksum) != 0 {
 				t.Errorf("flags of the done offloads still set: %s", mbuf.FlagsString(r.OlFlags()))
 			}
-			got := bytesOf(r)
+			got := mbuftest.Bytes(r)
 			if len(got) != len(bt.b) {
 				t.Fatalf("length %d, want %d", len(got), len(bt.b))
 			}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 )
 
@@ -168,7 +169,7 @@ func BenchmarkChecksumRef1500(b *testing.B) {
 func BenchmarkChecksumMbuf(b *testing.B) {
 	p := newPool(b, 2048)
 	pkt := make([]byte, 1500)
-	m := chainOf(b, p, split(pkt, 501, 1001)...)
+	m := mbuftest.Chain(b, p, split(pkt, 501, 1001)...)
 	defer m.Free(lc)
 	b.ReportAllocs()
 	b.SetBytes(1500)
@@ -188,7 +189,7 @@ func BenchmarkCRC32C1500(b *testing.B) {
 func BenchmarkSetPtype(b *testing.B) {
 	p := newPool(b, 2048)
 	_, vx := benchPackets()
-	m := chainOf(b, p, vx)
+	m := mbuftest.Chain(b, p, vx)
 	defer m.Free(lc)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -200,10 +201,10 @@ func BenchmarkSetPtype(b *testing.B) {
 func TestNoAllocs(t *testing.T) {
 	p := newPool(t, 2048)
 	tcp4, vx := benchPackets()
-	m := chainOf(t, p, split(vx, 40, 60)...) // headers across segments
+	m := mbuftest.Chain(t, p, split(vx, 40, 60)...) // headers across segments
 	defer m.Free(lc)
 	v6 := build(buildSpec{v6: true, l4: "udp", payload: 100})
-	m6 := chainOf(t, p, split(v6, 60)...)
+	m6 := mbuftest.Chain(t, p, split(v6, 60)...)
 	defer m6.Free(lc)
 	ip := IPv4(tcp4[EthernetLen:])
 	tcp := TCP(ip.Payload())

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"testing"
+
+	"github.com/dpkit/dpkit/internal/mbuftest"
 )
 
 // TestChecksumMatchesReference: the 64-bit add-with-carry loop agrees with
@@ -206,7 +208,7 @@ func TestChecksumMbufChain(t *testing.T) {
 		data[i] = byte(r.Uint32())
 	}
 	for _, cuts := range [][]int{{1}, {1, 2, 3}, {7, 100, 1001}, {1500}, {1499, 2999}, {64, 128, 192, 256}} {
-		m := chainOf(t, p, split(data, cuts...)...)
+		m := mbuftest.Chain(t, p, split(data, cuts...)...)
 		for _, rg := range [][2]int{{0, 3000}, {1, 2998}, {14, 1486}, {999, 1}, {2999, 1}, {0, 0}, {1, 2999}} {
 			got, err := ChecksumMbuf(m, rg[0], rg[1], 0x1234)
 			want := checksumRef(data[rg[0]:rg[0]+rg[1]], 0x1234)
@@ -246,7 +248,7 @@ func TestL4ChecksumMbuf(t *testing.T) {
 			if cut >= len(pkt) {
 				continue
 			}
-			m := chainOf(t, p, split(pkt, cut)...)
+			m := mbuftest.Chain(t, p, split(pkt, cut)...)
 			ok, err := VerifyL4ChecksumMbuf(m, l3, l4, proto)
 			if !ok || err != nil {
 				t.Errorf("%s cut %d: Verify = %v, %v on a good packet", c.name, cut, ok, err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dpkit/dpkit/eal"
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 )
 
@@ -71,7 +72,7 @@ func FuzzGetPtype(f *testing.F) {
 			if cut <= 0 || cut >= len(b) {
 				continue
 			}
-			m := chainOf(t, p, b[:cut], b[cut:])
+			m := mbuftest.Chain(t, p, b[:cut], b[cut:])
 			mpt, mh := GetPtypeMbuf(m)
 			// The chained L4 checksum agrees with the views' on the
 			// linear packet (or fails with an error, never a panic).

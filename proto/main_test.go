@@ -3,7 +3,7 @@ package proto
 import (
 	"testing"
 
-	"github.com/dpkit/dpkit/eal"
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/internal/testutil"
 	"github.com/dpkit/dpkit/mbuf"
 )
@@ -14,37 +14,7 @@ func TestMain(m *testing.M) { testutil.Main(m) }
 const lc = 0
 
 func newPool(t testing.TB, dataRoom int) *mbuf.Pool {
-	t.Helper()
-	p, err := mbuf.NewPool(mbuf.PoolConfig{Name: t.Name(), N: 63, DataRoomSize: dataRoom, Huge: eal.HugeNever})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	testutil.CheckPool(t, p.Mempool())
-	return p
-}
-
-// chainOf builds one packet whose segments hold parts; the caller frees it.
-func chainOf(t testing.TB, p *mbuf.Pool, parts ...[]byte) *mbuf.Mbuf {
-	t.Helper()
-	var head *mbuf.Mbuf
-	for _, d := range parts {
-		m := p.Alloc(lc)
-		if m == nil {
-			t.Fatal("pool empty")
-		}
-		copy(m.Append(len(d)), d)
-		if head == nil {
-			head = m
-		} else if err := mbuf.Chain(head, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return head
+	return mbuftest.NewPool(t, mbuf.PoolConfig{N: 63, DataRoomSize: dataRoom})
 }
 
 // split cuts b at the given offsets.

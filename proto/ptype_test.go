@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 )
 
@@ -111,7 +112,7 @@ func TestGetPtypePrefixes(t *testing.T) {
 			continue
 		}
 		for cut := 1; cut < min(len(c.pkt), fh.Total()+2); cut++ {
-			m := chainOf(t, p, split(c.pkt, cut)...)
+			m := mbuftest.Chain(t, p, split(c.pkt, cut)...)
 			pt, h := GetPtypeMbuf(m)
 			if pt != full || h != fh {
 				t.Errorf("%s in segments cut at %d: %s %+v, linear %s %+v", c.name, cut, mbuf.PtypeString(pt), h, mbuf.PtypeString(full), fh)
@@ -135,7 +136,7 @@ func TestSetPtype(t *testing.T) {
 		{"vlan tcp4", plain, 18, 20, 32, 0, 0},
 		{"vxlan over ipv6", vx, 8 + 8 + 18, 20, 8, 14, 40},
 	} {
-		m := chainOf(t, p, split(c.pkt, 30)...)
+		m := mbuftest.Chain(t, p, split(c.pkt, 30)...)
 		m.SetTSOSegsz(1400)
 		h := SetPtype(m)
 		wantPT, wantH := GetPtype(c.pkt)

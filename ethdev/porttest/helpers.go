@@ -3,9 +3,8 @@ package porttest
 import (
 	"testing"
 
-	"github.com/dpkit/dpkit/eal"
 	"github.com/dpkit/dpkit/ethdev"
-	"github.com/dpkit/dpkit/internal/testutil"
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 )
 
@@ -13,23 +12,7 @@ import (
 
 // NewPool creates an mbuf pool that is closed when the test ends and must
 // then be full (testutil.CheckPool). A zero Huge means eal.HugeNever.
-func NewPool(t testing.TB, cfg mbuf.PoolConfig) *mbuf.Pool {
-	t.Helper()
-	if cfg.Huge == 0 {
-		cfg.Huge = eal.HugeNever
-	}
-	p, err := mbuf.NewPool(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	testutil.CheckPool(t, p.Mempool())
-	return p
-}
+func NewPool(t testing.TB, cfg mbuf.PoolConfig) *mbuf.Pool { return mbuftest.NewPool(t, cfg) }
 
 // Open opens a port by devargs; it is stopped and closed when the test
 // ends.

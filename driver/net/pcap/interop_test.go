@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dpkit/dpkit/ethdev"
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 )
 
@@ -32,7 +33,7 @@ func txToFile(t *testing.T, dir string, fr []pkt) (string, int64, int64) {
 	for i := 0; i < len(fr); i += 8 {
 		var pkts []*mbuf.Mbuf
 		for _, f := range fr[i:min(i+8, len(fr))] {
-			pkts = append(pkts, chainOf(t, mp, f.data))
+			pkts = append(pkts, mbuftest.Packet(t, mp, f.data, 0))
 		}
 		if n := p.TxBurst(0, pkts); n != len(pkts) {
 			t.Fatalf("TxBurst took %d of %d", n, len(pkts))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/dpkit/dpkit/ethdev"
 	"github.com/dpkit/dpkit/ethdev/porttest"
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/mbuf"
 )
 
@@ -204,7 +205,7 @@ func TestIfaceDirections(t *testing.T) {
 	out := frames(21, 4, 100, 9000)
 	var pkts []*mbuf.Mbuf
 	for _, f := range out {
-		pkts = append(pkts, chainOf(t, mp, f.data))
+		pkts = append(pkts, mbuftest.Packet(t, mp, f.data, 0))
 	}
 	if n := p.TxBurst(0, pkts); n != len(pkts) {
 		t.Fatalf("TxBurst took %d of %d", n, len(pkts))
@@ -251,14 +252,14 @@ func TestIfaceDirections(t *testing.T) {
 	start(t, q, mp, ethdev.Config{})
 	pkts = pkts[:0]
 	for _, f := range out {
-		pkts = append(pkts, chainOf(t, mp, f.data))
+		pkts = append(pkts, mbuftest.Packet(t, mp, f.data, 0))
 	}
 	q.TxBurst(0, pkts)
 	pb.send(t, in[0].data)
 	samePkts(t, rxTestFrames(t, q, 0, 1), in[:1], false)
 
 	// A frame over the MTU is dropped and counted, not kept.
-	big := chainOf(t, mp, frames(22, 1, 9500)[0].data)
+	big := mbuftest.Packet(t, mp, frames(22, 1, 9500)[0].data, 0)
 	if n := q.TxBurst(0, []*mbuf.Mbuf{big}); n != 1 {
 		t.Fatalf("TxBurst of an oversize frame took %d", n)
 	}

@@ -14,6 +14,7 @@ import (
 	_ "github.com/dpkit/dpkit/driver/net/pcap"
 	"github.com/dpkit/dpkit/ethdev"
 	"github.com/dpkit/dpkit/ethdev/porttest"
+	"github.com/dpkit/dpkit/internal/mbuftest"
 	"github.com/dpkit/dpkit/internal/pcapfile"
 	"github.com/dpkit/dpkit/internal/testutil"
 	"github.com/dpkit/dpkit/mbuf"
@@ -394,7 +395,7 @@ func TestTxFile(t *testing.T) {
 		fr := frames(5+uint64(q), 30, 60, 900, 3000, 9000, 1514)
 		pkts := make([]*mbuf.Mbuf, len(fr))
 		for i, f := range fr {
-			pkts[i] = chainOf(t, mp, f.data)
+			pkts[i] = mbuftest.Packet(t, mp, f.data, 0)
 		}
 		if n := p.TxBurst(q, pkts); n != len(pkts) {
 			t.Fatalf("TxBurst took %d of %d", n, len(pkts))
@@ -413,28 +414,6 @@ func TestTxFile(t *testing.T) {
 	if st := p.Stats(); st.OPackets != 60 || st.OErrors != 0 {
 		t.Fatalf("stats %+v", st)
 	}
-}
-
-// chainOf makes a packet of data over mbufs of the pool (chained when
-// longer than one).
-func chainOf(t testing.TB, mp *mbuf.Pool, data []byte) *mbuf.Mbuf {
-	t.Helper()
-	var head *mbuf.Mbuf
-	for len(data) > 0 || head == nil {
-		m := mp.Alloc(lc)
-		if m == nil {
-			t.Fatal("pool empty")
-		}
-		k := min(len(data), m.Tailroom())
-		copy(m.Append(k), data[:k])
-		data = data[k:]
-		if head == nil {
-			head = m
-		} else if err := mbuf.Chain(head, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return head
 }
 
 func TestDevargs(t *testing.T) {
