@@ -10,7 +10,6 @@ import (
 	"time"
 
 	_ "github.com/dpkit/dpkit/driver/net/afpacket"
-	"github.com/dpkit/dpkit/eal"
 	"github.com/dpkit/dpkit/ethdev"
 	"github.com/dpkit/dpkit/ethdev/porttest"
 	afp "github.com/dpkit/dpkit/internal/afpacket"
@@ -125,38 +124,12 @@ func TestDevargs(t *testing.T) {
 }
 
 func newPool(t *testing.T, n, room int) *mbuf.Pool {
-	t.Helper()
-	p, err := mbuf.NewPool(mbuf.PoolConfig{Name: "afp-" + t.Name(), N: n, CacheSize: 32, DataRoomSize: room, Huge: eal.HugeNever})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	testutil.CheckPool(t, p.Mempool())
-	return p
+	return porttest.NewPool(t, mbuf.PoolConfig{Name: "afp-" + t.Name(), N: n, CacheSize: 32, DataRoomSize: room})
 }
 
 func start(t *testing.T, p *ethdev.Port, cfg ethdev.Config, mp *mbuf.Pool) {
 	t.Helper()
-	if err := p.Configure(cfg); err != nil {
-		t.Fatal(err)
-	}
-	for q := range uint16(cfg.RxQueues) {
-		if err := p.RxQueueSetup(q, 0, mp, &ethdev.RxQueueConf{Lcore: lc}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for q := range uint16(cfg.TxQueues) {
-		if err := p.TxQueueSetup(q, 0, &ethdev.TxQueueConf{Lcore: lc}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
+	porttest.Start(t, p, cfg, mp, lc)
 }
 
 // rxAll receives from every rx queue of p until want packets came or a

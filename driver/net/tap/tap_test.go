@@ -11,7 +11,6 @@ import (
 	"time"
 
 	_ "github.com/dpkit/dpkit/driver/net/tap"
-	"github.com/dpkit/dpkit/eal"
 	"github.com/dpkit/dpkit/ethdev"
 	"github.com/dpkit/dpkit/ethdev/porttest"
 	"github.com/dpkit/dpkit/internal/netns/netnstest"
@@ -131,42 +130,16 @@ func TestConformanceMultiQueue(t *testing.T) {
 }
 
 func newPool(t *testing.T, n int, room ...int) *mbuf.Pool {
-	t.Helper()
-	cfg := mbuf.PoolConfig{Name: "tap-" + t.Name(), N: n, CacheSize: 32, Huge: eal.HugeNever}
+	cfg := mbuf.PoolConfig{Name: "tap-" + t.Name(), N: n, CacheSize: 32}
 	if len(room) > 0 {
 		cfg.DataRoomSize = room[0]
 	}
-	p, err := mbuf.NewPool(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	testutil.CheckPool(t, p.Mempool())
-	return p
+	return porttest.NewPool(t, cfg)
 }
 
 func start(t *testing.T, p *ethdev.Port, cfg ethdev.Config, mp *mbuf.Pool) {
 	t.Helper()
-	if err := p.Configure(cfg); err != nil {
-		t.Fatal(err)
-	}
-	for q := range uint16(cfg.RxQueues) {
-		if err := p.RxQueueSetup(q, 0, mp, &ethdev.RxQueueConf{Lcore: lc}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for q := range uint16(cfg.TxQueues) {
-		if err := p.TxQueueSetup(q, 0, &ethdev.TxQueueConf{Lcore: lc}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
+	porttest.Start(t, p, cfg, mp, lc)
 }
 
 func csum(b []byte, sum uint32) uint16 {
