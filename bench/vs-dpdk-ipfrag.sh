@@ -40,6 +40,8 @@ while [ $# -gt 0 ]; do
 done
 case $keep in '' | /*) ;; *) keep=$PWD/$keep ;; esac
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 die() { echo "vs-dpdk-ipfrag: error: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "DPDK needs root (hugepages)"
 pkg-config --exists libdpdk || die "pkg-config libdpdk not found: install dpdk-dev"
@@ -60,26 +62,5 @@ for i in $(seq "$runs"); do
 	grep -E '^[a-z0-9_]+ [0-9.]+ ns$' "$work/raw-dpdk-$i.txt" >"$work/dpdk-$i.txt"
 done
 
-echo "# date: $(date -u '+%Y-%m-%d %H:%M UTC'), cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), lcore $lcore, runs $runs (best of each side), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# dpdk: $(pkg-config --modversion libdpdk), dpkit: $(git describe --always --dirty 2>/dev/null), $(go env GOVERSION)"
-awk '
-	FNR == 1 { side = (FILENAME ~ /\/dpdk-[0-9]+\.txt$/) ? "dpdk" : "dpkit" }
-	/^#/ || NF < 2 { next }
-	{
-		k = side SUBSEP $1
-		if (!(k in best) || $2 + 0 < best[k]) best[k] = $2 + 0
-		if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 }
-	}
-	END {
-		printf "%-32s %10s %10s %7s\n", "figure", "dpkit", "dpdk", "ratio"
-		for (i = 1; i <= n; i++) {
-			f = order[i]
-			g = best["dpkit" SUBSEP f]
-			if (("dpdk" SUBSEP f) in best) {
-				d = best["dpdk" SUBSEP f]
-				printf "%-32s %10.1f %10.1f %7.2f\n", f, g, d, g / d
-			} else {
-				printf "%-32s %10.1f %10s %7s\n", f, g, "-", "-"
-			}
-		}
-	}' "$work"/dpkit-*.txt "$work"/dpdk-*.txt
+vs_header "$lcore" "$runs"
+vs_best_table "$work"

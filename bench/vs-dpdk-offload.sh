@@ -28,6 +28,8 @@ while [ $# -gt 0 ]; do
 done
 case $keep in '' | /*) ;; *) keep=$PWD/$keep ;; esac
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 die() { echo "vs-dpdk-offload: error: $*" >&2; exit 1; }
 command -v pkg-config >/dev/null && pkg-config --exists libdpdk || die "libdpdk not found: install dpdk-dev"
 [ "$(id -u)" -eq 0 ] || die "DPDK needs root (hugepages)"
@@ -46,22 +48,5 @@ for i in $(seq "$runs"); do
 	taskset -c "$lcore" "$work/offload_perf" -l "$lcore" --no-pci --file-prefix=offload_perf -m 256 --log-level=error \
 		>"$work/dpdk-$i.txt" || die "offload_perf failed"
 done
-echo "# date: $(date -u '+%Y-%m-%d %H:%M UTC'), cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), lcore $lcore, runs $runs (best of each side)"
-echo "# dpdk: $(dpkg-query -W -f='${Version}' dpdk 2>/dev/null || echo unknown), dpkit: $(git describe --always --dirty 2>/dev/null), $(go env GOVERSION)"
-awk '
-	FNR == 1 { side = (FILENAME ~ /\/dpdk-[0-9]+\.txt$/) ? "dpdk" : "dpkit" }
-	/^#/ || NF < 2 { next }
-	{
-		k = side SUBSEP $1
-		if (!(k in best) || $2 + 0 < best[k]) best[k] = $2 + 0
-		if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 }
-	}
-	END {
-		printf "%-42s %8s %8s %6s\n", "figure", "dpkit", "dpdk", "ratio"
-		for (i = 1; i <= n; i++) {
-			f = order[i]
-			if (!(("dpkit" SUBSEP f) in best) || !(("dpdk" SUBSEP f) in best)) continue
-			d = best["dpdk" SUBSEP f]; g = best["dpkit" SUBSEP f]
-			printf "%-42s %8.1f %8.1f %6.2f\n", f, g, d, (d > 0 ? g / d : 0)
-		}
-	}' "$work"/dpkit-*.txt "$work"/dpdk-*.txt
+vs_header "$lcore" "$runs"
+vs_best_table "$work"
