@@ -99,6 +99,11 @@ type Config struct {
 	// caller keeps it and closes it after the socket). Otherwise the
 	// socket maps one of FrameSize*FrameCount bytes.
 	Arena *eal.Arena
+	// Mem, if not nil, is the UMEM: memory the caller keeps (and keeps
+	// mapped until the socket is closed), starting on a page boundary,
+	// e.g. the objects of an mbuf pool with Unaligned chunks at their
+	// starts. FrameCount is len(Mem)/FrameSize. Not with Arena.
+	Mem []byte
 	// Share, if not nil, makes the socket use Share's UMEM
 	// (XDP_SHARED_UMEM) instead of registering one: frames of that
 	// UMEM, and its bind mode. On another queue or interface the socket
@@ -161,7 +166,19 @@ func (c *Config) Check() error {
 		if c.Share.fd < 0 {
 			return fmt.Errorf("%w: sharing the UMEM of a closed socket", ErrConfig)
 		}
-		c.FrameSize, c.FrameCount, c.Unaligned, c.Arena = c.Share.frameSize, c.Share.nframes, c.Share.unaligned, nil
+		c.FrameSize, c.FrameCount, c.Unaligned, c.Arena, c.Mem = c.Share.frameSize, c.Share.nframes, c.Share.unaligned, nil, nil
+		return nil
+	}
+	if c.Mem != nil {
+		switch {
+		case c.Arena != nil:
+			return fmt.Errorf("%w: both Mem and Arena given", ErrConfig)
+		case len(c.Mem) < c.FrameSize:
+			return fmt.Errorf("%w: UMEM of %d bytes holds no %d-byte frame", ErrConfig, len(c.Mem), c.FrameSize)
+		case uintptr(unsafe.Pointer(unsafe.SliceData(c.Mem)))%uintptr(os.Getpagesize()) != 0:
+			return fmt.Errorf("%w: UMEM at %p does not start on a page boundary", ErrConfig, unsafe.SliceData(c.Mem))
+		}
+		c.FrameCount = len(c.Mem) / c.FrameSize
 		return nil
 	}
 	if c.Arena != nil {
@@ -224,6 +241,8 @@ func Open(cfg Config) (*Socket, error) {
 	switch {
 	case cfg.Share != nil:
 		s.umem = cfg.Share.umem
+	case cfg.Mem != nil:
+		s.umem = cfg.Mem
 	case cfg.Arena != nil:
 		s.arena = cfg.Arena
 	default:

@@ -46,12 +46,15 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"sync"
 	"sync/atomic"
 
 	"github.com/dpkit/dpkit/ethdev"
 	afp "github.com/dpkit/dpkit/internal/afpacket"
 	"github.com/dpkit/dpkit/internal/netns"
 	"github.com/dpkit/dpkit/internal/xsk"
+	"github.com/dpkit/dpkit/mbuf"
 	"golang.org/x/sys/unix"
 )
 
@@ -86,24 +89,36 @@ var (
 )
 
 type device struct {
-	iface   string
-	start   int
-	count   int
-	busy    int // busy_budget
-	ns      *netns.Handle
-	ifindex int
-	prog    *xsk.Program
+	iface     string
+	start     int
+	count     int
+	busy      int // busy_budget
+	forceCopy bool
+	shared    bool // shared_umem: share the UMEM with other ports on the pool
+	ns        *netns.Handle
+	ifindex   int
+	prog      *xsk.Program
+	nq        int // sockets: max(rx, tx) queues of the last Configure
+	rxqs      []*rxQueue
+	txqs      []*txQueue
+	// While started: a socket per queue pair and the UMEM (nil: copying)
+	// each one's queues use.
 	socks   []*xsk.Socket
-	rxqs    []*rxQueue
-	txqs    []*txQueue
+	umems   []*umem
+	why     string      // why the last Start copies instead of using mbufs as frames, "" if it does not
+	acc     []xsk.Stats // per socket: the counters of the sockets closed since Configure
 	base    []xsk.Stats // per socket, at ResetStats
 	xbase   []xsk.Stats // per socket, at ResetXStats
+	statMu  sync.Mutex
+	notify  func()
+	unwatch func()
 	started atomic.Bool
 }
 
 var (
 	_ ethdev.Device         = (*device)(nil)
 	_ ethdev.LinkReporter   = (*device)(nil)
+	_ ethdev.LinkWatcher    = (*device)(nil)
 	_ ethdev.MACAddresser   = (*device)(nil)
 	_ ethdev.MTUSetter      = (*device)(nil)
 	_ ethdev.StatsReporter  = (*device)(nil)
@@ -113,18 +128,18 @@ var (
 
 func probe(args *ethdev.Devargs) (ethdev.Device, error) {
 	d := &device{
-		iface: args.Str("iface"),
-		start: int(args.Int("start_queue")),
-		count: int(args.Int("queue_count")),
-		busy:  int(args.Int("busy_budget")),
+		iface:     args.Str("iface"),
+		start:     int(args.Int("start_queue")),
+		count:     int(args.Int("queue_count")),
+		busy:      int(args.Int("busy_budget")),
+		forceCopy: args.Bool("force_copy"),
+		shared:    args.Bool("shared_umem"),
 	}
 	switch {
 	case d.iface == "":
 		return nil, ErrNoIface
 	case args.Str("xdp_prog") != "":
 		return nil, fmt.Errorf("%w: xdp_prog=%s", ErrNotSupported, args.Str("xdp_prog"))
-	case args.Bool("shared_umem"):
-		return nil, fmt.Errorf("%w: shared_umem=1", ErrNotSupported)
 	}
 	ns, err := netns.Current()
 	if err != nil {
@@ -150,9 +165,11 @@ func (d *device) ifc() (*net.Interface, error) {
 	return ifi, err
 }
 
-// maxFrame is the longest frame a UMEM frame holds (the kernel keeps
-// XDP_PACKET_HEADROOM before it).
-const maxFrame = xsk.DefaultFrameSize - 256
+// maxFrame is the longest frame a port receives: that of a pool of
+// mbuf.DefaultBufSize data rooms used as UMEM chunks (the kernel keeps
+// XDP_PACKET_HEADROOM before the packet). Copying, a UMEM frame of 4096
+// bytes holds 3840.
+const maxFrame = mbuf.DefaultBufSize - xdpHeadroom
 
 func (d *device) Info(di *ethdev.DevInfo) {
 	di.IfIndex = d.ifindex
@@ -168,118 +185,346 @@ func (d *device) Info(di *ethdev.DevInfo) {
 	di.RxIntr = true
 }
 
-func (d *device) closeSockets() {
-	for _, q := range d.txqs {
-		if q != nil {
-			q.free = q.free[:0]
-		}
-	}
-	for _, s := range d.socks {
-		s.Close()
-	}
+// Configure attaches the XDP program for queues start_queue.. of the
+// interface, in its namespace; the sockets are opened by Start, once the
+// queues' pools are known.
+func (d *device) Configure(cfg *ethdev.Config) error {
+	d.closeSockets()
 	if d.prog != nil {
 		d.prog.Close()
 		d.prog = nil
 	}
-	d.socks, d.rxqs, d.txqs, d.base, d.xbase = nil, nil, nil, nil, nil
-}
-
-// Configure attaches the XDP program and opens max(rx, tx) sockets on
-// queues start_queue.. of the interface, in its namespace.
-func (d *device) Configure(cfg *ethdev.Config) error {
-	d.closeSockets()
 	n := max(cfg.RxQueues, cfg.TxQueues)
-	err := d.ns.Do(func() error {
-		p, err := xsk.Attach(d.iface, d.start+n, xsk.XDPAuto)
-		if err != nil {
-			return err
-		}
-		d.prog = p
-		for i := range n {
-			s, err := xsk.Open(xsk.Config{Iface: d.iface, QueueID: d.start + i, Bind: xsk.BindCopy, XDP: xsk.XDPNone, BusyBudget: d.busy})
-			if err != nil {
-				return err
-			}
-			d.socks = append(d.socks, s)
-			if err := p.Register(d.start+i, s); err != nil {
-				return err
-			}
+	if err := d.ioctl(func(fd int) error {
+		if have := queueCount(fd, d.iface); have > 0 && d.start+n > have {
+			return fmt.Errorf("%w: queues %d..%d of an interface with %d", ethdev.ErrInvalid, d.start, d.start+n-1, have)
 		}
 		return nil
+	}); err != nil {
+		return err
+	}
+	err := d.ns.Do(func() (err error) {
+		d.prog, err = xsk.Attach(d.iface, d.start+n, xsk.XDPAuto)
+		return err
 	})
 	if err != nil {
-		d.closeSockets()
 		return fmt.Errorf("net_af_xdp %s: %w", d.iface, err)
 	}
+	d.nq = n
 	d.rxqs = make([]*rxQueue, cfg.RxQueues)
 	d.txqs = make([]*txQueue, cfg.TxQueues)
+	d.acc = make([]xsk.Stats, n)
 	d.base = make([]xsk.Stats, n)
 	d.xbase = make([]xsk.Stats, n)
 	return nil
 }
 
-// rxFrames is how many of a socket's frames receive (the rest transmit).
-func rxFrames(s *xsk.Socket) int { return min(s.FrameCount()/2, s.Fill.Size()) }
-
 func (d *device) RxQueueSetup(q uint16, conf *ethdev.RxQueueConf) (ethdev.RxQueue, error) {
-	s := d.socks[q]
-	rq := &rxQueue{s: s, pool: conf.Pool, lcore: conf.Lcore, port: conf.Port}
-	if d.rxqs[q] != nil {
-		// Set up again: the socket's receive frames are with the kernel
-		// already (fill and rx rings).
-		d.rxqs[q] = rq
-		return rq, nil
-	}
-	// Give the kernel the receive frames.
-	nrx := rxFrames(s)
-	idx, n := s.Fill.Reserve(nrx)
-	if n != nrx {
-		return nil, fmt.Errorf("net_af_xdp %s: fill ring took %d of %d frames", d.iface, n, nrx)
-	}
-	for i := range n {
-		s.Fill.Set(idx+uint32(i), uint64(i*s.FrameSize()))
-	}
-	s.Fill.Submit()
+	rq := &rxQueue{pool: conf.Pool, lcore: conf.Lcore, port: conf.Port, nb: conf.NbDesc}
 	d.rxqs[q] = rq
 	return rq, nil
 }
 
 func (d *device) TxQueueSetup(q uint16, conf *ethdev.TxQueueConf) (ethdev.TxQueue, error) {
-	s := d.socks[q]
-	tq := &txQueue{s: s, lcore: conf.Lcore}
-	if old := d.txqs[q]; old != nil {
-		// Set up again: frames may still be in the tx and completion
-		// rings; the free ones are the old queue's.
-		tq.free = old.free
-	} else {
-		tq.free = make([]uint64, 0, s.FrameCount()-rxFrames(s))
-		for i := rxFrames(s); i < s.FrameCount(); i++ {
-			tq.free = append(tq.free, uint64(i*s.FrameSize()))
-		}
-	}
+	tq := &txQueue{lcore: conf.Lcore, nb: conf.NbDesc}
 	d.txqs[q] = tq
 	return tq, nil
 }
 
+// ringSize is a ring of at least nb slots (the default if 0).
+func ringSize(nb int) int {
+	if nb <= 0 {
+		return xsk.DefaultRingSize
+	}
+	n := 1
+	for n < nb {
+		n <<= 1
+	}
+	return n
+}
+
+// Start opens a socket per queue pair and gives the kernel its receive
+// buffers: mbufs of the queue's pool when the pool's objects can be UMEM
+// chunks, else frames of a UMEM of the socket's own.
 func (d *device) Start() error {
+	err := d.ns.Do(d.openSockets)
+	if err != nil {
+		d.closeSockets()
+		return fmt.Errorf("net_af_xdp %s: %w", d.iface, err)
+	}
 	d.started.Store(true)
+	d.watch()
 	return nil
 }
 
+// poolOf is the pool whose memory socket i's UMEM is: its rx queue's, or
+// rx queue 0's for a socket with only a tx queue.
+func (d *device) poolOf(i int) *mbuf.Pool {
+	if i < len(d.rxqs) && d.rxqs[i] != nil {
+		return d.rxqs[i].pool
+	}
+	if len(d.rxqs) > 0 && d.rxqs[0] != nil {
+		return d.rxqs[0].pool
+	}
+	return nil
+}
+
+func (d *device) openSockets() error {
+	d.why = ""
+	d.socks = make([]*xsk.Socket, d.nq)
+	d.umems = make([]*umem, d.nq)
+	for i := range d.nq {
+		rxn, txn := xsk.DefaultRingSize, xsk.DefaultRingSize
+		if i < len(d.rxqs) && d.rxqs[i] != nil {
+			rxn = ringSize(d.rxqs[i].nb)
+		}
+		if i < len(d.txqs) && d.txqs[i] != nil {
+			txn = ringSize(d.txqs[i].nb)
+		}
+		cfg := xsk.Config{Iface: d.iface, QueueID: d.start + i, XDP: xsk.XDPNone, BusyBudget: d.busy,
+			RxSize: rxn, FillSize: rxn, TxSize: txn, CompSize: txn, Bind: xsk.BindAuto}
+		if d.forceCopy {
+			cfg.Bind = xsk.BindCopy
+		}
+		var u *umem
+		if pool := d.poolOf(i); pool != nil {
+			var err error
+			if u, err = newUmem(pool); err != nil {
+				d.why = err.Error()
+			}
+		}
+		if u != nil {
+			if sh := d.shareable(i, u.pool); sh != nil {
+				cfg.Share = sh
+			} else {
+				cfg.Mem, cfg.FrameSize, cfg.Unaligned, cfg.Headroom = u.mem, int(u.elt), true, u.hdr
+				if u.hugePage == 0 && cfg.Bind == xsk.BindAuto {
+					// Zero-copy DMA wants chunks within (physically
+					// contiguous) pages: objects straddle 4 KiB pages.
+					cfg.Bind = xsk.BindCopy
+				}
+			}
+		}
+		s, err := xsk.Open(cfg)
+		if err != nil {
+			return err
+		}
+		d.socks[i], d.umems[i] = s, u
+		if u != nil && d.shared {
+			shareUmem(u.pool, s)
+		}
+		if err := d.prog.Register(d.start+i, s); err != nil {
+			return err
+		}
+		d.startQueues(i)
+	}
+	if d.why != "" {
+		fmt.Fprintf(os.Stderr, "net_af_xdp %s: copying packets between the UMEM and mbufs: %s\n", d.iface, d.why)
+	}
+	return nil
+}
+
+// shareable is a socket whose UMEM is pool's memory that socket i can
+// share (XDP_SHARED_UMEM): one of this port's lower queues, or with
+// shared_umem=1 one of another port's.
+func (d *device) shareable(i int, pool *mbuf.Pool) *xsk.Socket {
+	for j := range i {
+		if d.umems[j] != nil && d.umems[j].pool == pool {
+			return d.socks[j]
+		}
+	}
+	if d.shared {
+		return sharedSocket(pool)
+	}
+	return nil
+}
+
+// startQueues points queue pair i at its socket and gives the kernel the
+// rx queue's receive buffers.
+func (d *device) startQueues(i int) {
+	s, u := d.socks[i], d.umems[i]
+	zc := s.ZeroCopy()
+	if i < len(d.rxqs) && d.rxqs[i] != nil {
+		q := d.rxqs[i]
+		q.s, q.u, q.zc = s, u, zc
+		if u != nil {
+			q.held = newBitset(u.n)
+			nrx := 0
+			for _, r := range d.rxqs {
+				if r != nil && r.pool == q.pool {
+					nrx++
+				}
+			}
+			q.target = min(s.Fill.Size(), max(1, q.pool.Size()/(4*nrx)))
+			q.posted = 0
+			q.refill()
+		} else {
+			// Half the socket's frames receive, half transmit.
+			nfr := min(s.FrameCount()/2, s.Fill.Size())
+			idx, n := s.Fill.Reserve(nfr)
+			for k := range n {
+				s.Fill.Set(idx+uint32(k), uint64(k*s.FrameSize()))
+			}
+			s.Fill.Submit()
+		}
+	}
+	if i < len(d.txqs) && d.txqs[i] != nil {
+		q := d.txqs[i]
+		q.s, q.u, q.zc = s, u, zc
+		if u != nil {
+			q.held = newBitset(u.n)
+		} else {
+			nrx := min(s.FrameCount()/2, s.Fill.Size())
+			q.free = make([]uint64, 0, s.FrameCount()-nrx)
+			for k := nrx; k < s.FrameCount(); k++ {
+				q.free = append(q.free, uint64(k*s.FrameSize()))
+			}
+		}
+	}
+}
+
+// closeSockets closes the sockets (the kernel stops using their rings),
+// then frees every mbuf they held: in the fill, rx, tx or completion
+// rings, or with the device in zero-copy mode.
+func (d *device) closeSockets() {
+	if d.socks == nil {
+		return
+	}
+	zc := false
+	d.statMu.Lock()
+	// Sharing sockets first, the UMEM's owner (the lowest queue) last.
+	for i := len(d.socks) - 1; i >= 0; i-- {
+		s := d.socks[i]
+		if s == nil {
+			continue
+		}
+		zc = zc || s.ZeroCopy()
+		if st, err := s.Stats(); err == nil {
+			addStats(&d.acc[i], st)
+		}
+		if d.umems[i] != nil && d.shared {
+			unshareUmem(d.umems[i].pool, s)
+		}
+		s.Close()
+	}
+	d.statMu.Unlock()
+	if zc {
+		// In zero-copy mode the driver lets go of the UMEM (stops its
+		// DMA into our mbufs) from a kernel work item after the close:
+		// wait for the queues to be free before the mbufs are reused.
+		d.ns.Do(func() error {
+			for i := range d.socks {
+				waitQueueFree(d.iface, d.start+i)
+			}
+			return nil
+		})
+	}
+	for i, u := range d.umems {
+		if i < len(d.rxqs) && d.rxqs[i] != nil {
+			q := d.rxqs[i]
+			if u != nil {
+				u.freeHeld(q.held, q.lcore)
+			}
+			mbuf.FreeBulk(q.lcore, q.park)
+			q.s, q.u, q.held, q.park, q.posted = nil, nil, nil, q.park[:0], 0
+		}
+		if i < len(d.txqs) && d.txqs[i] != nil {
+			q := d.txqs[i]
+			if u != nil {
+				u.freeHeld(q.held, q.lcore)
+			}
+			mbuf.FreeBulk(q.lcore, q.park)
+			q.s, q.u, q.held, q.park, q.free = nil, nil, nil, q.park[:0], nil
+		}
+	}
+	d.socks, d.umems = nil, nil
+}
+
+// waitQueueFree waits (a bounded time) until an AF_XDP socket can bind to
+// the queue again: its last socket's UMEM is released.
+func waitQueueFree(iface string, queue int) {
+	s, err := xsk.Open(xsk.Config{Iface: iface, QueueID: queue, Bind: xsk.BindCopy, XDP: xsk.XDPNone,
+		FrameCount: 64, RxSize: 64, TxSize: 64, FillSize: 64, CompSize: 64})
+	if err == nil {
+		s.Close()
+	}
+}
+
+func addStats(t *xsk.Stats, s xsk.Stats) {
+	t.RxDropped += s.RxDropped
+	t.RxInvalidDescs += s.RxInvalidDescs
+	t.TxInvalidDescs += s.TxInvalidDescs
+	t.RxRingFull += s.RxRingFull
+	t.RxFillRingEmpty += s.RxFillRingEmpty
+	t.TxRingEmpty += s.TxRingEmpty
+}
+
+func subStats(t *xsk.Stats, s xsk.Stats) {
+	t.RxDropped -= s.RxDropped
+	t.RxInvalidDescs -= s.RxInvalidDescs
+	t.TxInvalidDescs -= s.TxInvalidDescs
+	t.RxRingFull -= s.RxRingFull
+	t.RxFillRingEmpty -= s.RxFillRingEmpty
+	t.TxRingEmpty -= s.TxRingEmpty
+}
+
+// total is socket i's counters since Configure: the closed sockets' and
+// the open one's.
+func (d *device) total(i int) xsk.Stats {
+	t := d.acc[i]
+	if i < len(d.socks) && d.socks[i] != nil {
+		if st, err := d.socks[i].Stats(); err == nil {
+			addStats(&t, st)
+		}
+	}
+	return t
+}
+
+// Stop closes the sockets: every mbuf the kernel held is back in its
+// pool, and the interface's packets go to its stack until Start.
 func (d *device) Stop() error {
 	d.started.Store(false)
+	d.unwatchLink()
+	d.closeSockets()
 	return nil
 }
 
-// Close closes the sockets and detaches the XDP program (the UMEMs hold
-// copies, never mbufs).
+// Close closes the sockets and detaches the XDP program.
 func (d *device) Close() error {
+	d.unwatchLink()
 	d.closeSockets()
+	if d.prog != nil {
+		d.prog.Close()
+		d.prog = nil
+	}
 	if d.ns != nil {
 		d.ns.Close()
 		d.ns = nil
 	}
 	return nil
+}
+
+// WatchLink keeps notify for the rtnetlink watcher that runs while the
+// port is started (the link is down while it is stopped anyway).
+func (d *device) WatchLink(notify func()) { d.notify = notify }
+
+// watch starts following the interface on rtnetlink, in its namespace.
+func (d *device) watch() {
+	if d.notify == nil || d.unwatch != nil {
+		return
+	}
+	d.ns.Do(func() error {
+		stop, err := afp.WatchLink(d.ifindex, d.notify)
+		d.unwatch = stop
+		return err
+	})
+}
+
+func (d *device) unwatchLink() {
+	if d.unwatch != nil {
+		d.unwatch()
+		d.unwatch = nil
+	}
 }
 
 func (d *device) Link() ethdev.Link {
@@ -325,12 +570,13 @@ func (d *device) ioctl(f func(fd int) error) error {
 // Stats adds the sockets' rx_dropped (imissed), the rx allocation failures
 // and the frames too long to send (oerrors).
 func (d *device) Stats(s *ethdev.Stats) {
+	d.statMu.Lock()
+	defer d.statMu.Unlock()
 	for i, q := range d.rxqs {
 		if q == nil {
 			continue
 		}
-		st, _ := d.socks[i].Stats()
-		miss := st.RxDropped - d.base[i].RxDropped
+		miss := d.total(i).RxDropped - d.base[i].RxDropped
 		nombuf := q.nombuf.Load()
 		s.IMissed += miss
 		s.RxNoMbuf += nombuf
@@ -346,8 +592,10 @@ func (d *device) Stats(s *ethdev.Stats) {
 }
 
 func (d *device) ResetStats() {
-	for i, s := range d.socks {
-		d.base[i], _ = s.Stats()
+	d.statMu.Lock()
+	defer d.statMu.Unlock()
+	for i := range d.base {
+		d.base[i] = d.total(i)
 	}
 	for _, q := range d.rxqs {
 		if q != nil {
@@ -363,17 +611,13 @@ func (d *device) ResetStats() {
 
 // XStats adds the kernel's counters summed over the sockets.
 func (d *device) XStats(add func(name string, value uint64)) {
+	d.statMu.Lock()
 	var t xsk.Stats
-	for i, s := range d.socks {
-		st, _ := s.Stats()
-		b := d.xbase[i]
-		t.RxDropped += st.RxDropped - b.RxDropped
-		t.RxInvalidDescs += st.RxInvalidDescs - b.RxInvalidDescs
-		t.TxInvalidDescs += st.TxInvalidDescs - b.TxInvalidDescs
-		t.RxRingFull += st.RxRingFull - b.RxRingFull
-		t.RxFillRingEmpty += st.RxFillRingEmpty - b.RxFillRingEmpty
-		t.TxRingEmpty += st.TxRingEmpty - b.TxRingEmpty
+	for i := range d.xbase {
+		addStats(&t, d.total(i))
+		subStats(&t, d.xbase[i])
 	}
+	d.statMu.Unlock()
 	add("rx_dropped", t.RxDropped)
 	add("rx_invalid_descs", t.RxInvalidDescs)
 	add("rx_ring_full", t.RxRingFull)
@@ -383,16 +627,19 @@ func (d *device) XStats(add func(name string, value uint64)) {
 }
 
 func (d *device) ResetXStats() {
-	for i, s := range d.socks {
-		d.xbase[i], _ = s.Stats()
+	d.statMu.Lock()
+	defer d.statMu.Unlock()
+	for i := range d.xbase {
+		d.xbase[i] = d.total(i)
 	}
 }
 
-// RxIntrFd is the queue's socket: it polls readable while its rx ring
-// holds packets (level-triggered, so enabling and disabling need nothing).
+// RxIntrFd is the queue's socket (while started): it polls readable
+// while its rx ring holds packets (level-triggered, so enabling and
+// disabling need nothing).
 func (d *device) RxIntrFd(q uint16) (int, error) {
-	if int(q) >= len(d.rxqs) {
-		return -1, fmt.Errorf("net_af_xdp: rx queue %d: %w", q, ethdev.ErrInvalid)
+	if int(q) >= len(d.rxqs) || int(q) >= len(d.socks) || d.socks[q] == nil {
+		return -1, fmt.Errorf("net_af_xdp: rx queue %d (port not started?): %w", q, ethdev.ErrInvalid)
 	}
 	return d.socks[q].Fd(), nil
 }
