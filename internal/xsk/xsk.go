@@ -207,6 +207,7 @@ type Stats struct {
 type Socket struct {
 	fd        int
 	ifindex   int
+	netns     uint64 // inode of the network namespace of ifindex
 	iface     string
 	queue     int
 	frameSize int
@@ -236,7 +237,7 @@ func Open(cfg Config) (*Socket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("xsk %s: %w", cfg.Iface, err)
 	}
-	s := &Socket{ifindex: ifi, iface: cfg.Iface, queue: cfg.QueueID, frameSize: cfg.FrameSize,
+	s := &Socket{ifindex: ifi, netns: netnsIno(), iface: cfg.Iface, queue: cfg.QueueID, frameSize: cfg.FrameSize,
 		nframes: cfg.FrameCount, unaligned: cfg.Unaligned, fd: -1}
 	switch {
 	case cfg.Share != nil:
@@ -315,6 +316,16 @@ func ifIndex(name string) (int, error) {
 	return int(ifr.Uint32()), nil
 }
 
+// netnsIno identifies the calling thread's network namespace (interface
+// indexes are per namespace), 0 if unknown.
+func netnsIno() uint64 {
+	var st unix.Stat_t
+	if unix.Stat("/proc/thread-self/ns/net", &st) != nil {
+		return 0
+	}
+	return st.Ino
+}
+
 func setsockopt(fd, opt int, p unsafe.Pointer, n uintptr) error {
 	_, _, e := unix.Syscall6(unix.SYS_SETSOCKOPT, uintptr(fd), unix.SOL_XDP, uintptr(opt), uintptr(p), n, 0)
 	if e != 0 {
@@ -376,7 +387,7 @@ func (s *Socket) setup(cfg *Config, bindFlag uint16) error {
 // kernel takes the owner's).
 func (s *Socket) setupShared(cfg *Config) error {
 	o := cfg.Share
-	if err := s.setupRings(cfg, o.ifindex != s.ifindex || o.queue != cfg.QueueID); err != nil {
+	if err := s.setupRings(cfg, o.ifindex != s.ifindex || o.netns != s.netns || o.queue != cfg.QueueID); err != nil {
 		return err
 	}
 	return s.bind(cfg, &unix.SockaddrXDP{

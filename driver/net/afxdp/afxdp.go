@@ -105,6 +105,7 @@ type device struct {
 	// each one's queues use.
 	socks   []*xsk.Socket
 	umems   []*umem
+	shares  []bool      // socket i shares another socket's UMEM
 	why     string      // why the last Start copies instead of using mbufs as frames, "" if it does not
 	acc     []xsk.Stats // per socket: the counters of the sockets closed since Configure
 	base    []xsk.Stats // per socket, at ResetStats
@@ -273,6 +274,7 @@ func (d *device) openSockets() error {
 	d.why = ""
 	d.socks = make([]*xsk.Socket, d.nq)
 	d.umems = make([]*umem, d.nq)
+	d.shares = make([]bool, d.nq)
 	for i := range d.nq {
 		rxn, txn := xsk.DefaultRingSize, xsk.DefaultRingSize
 		if i < len(d.rxqs) && d.rxqs[i] != nil {
@@ -296,6 +298,7 @@ func (d *device) openSockets() error {
 		if u != nil {
 			if sh := d.shareable(i, u.pool); sh != nil {
 				cfg.Share = sh
+				d.shares[i] = true
 			} else {
 				cfg.Mem, cfg.FrameSize, cfg.Unaligned, cfg.Headroom = u.mem, int(u.elt), true, u.hdr
 				if u.hugePage == 0 && cfg.Bind == xsk.BindAuto {
@@ -437,7 +440,7 @@ func (d *device) closeSockets() {
 			q.s, q.u, q.held, q.park, q.free = nil, nil, nil, q.park[:0], nil
 		}
 	}
-	d.socks, d.umems = nil, nil
+	d.socks, d.umems, d.shares = nil, nil, nil
 }
 
 // waitQueueFree waits (a bounded time) until an AF_XDP socket can bind to

@@ -185,11 +185,12 @@ type txQueue struct {
 	s *xsk.Socket
 	// UMEM mode (u != nil): mbufs of u's pool go on the tx ring as they
 	// are; others are copied into an mbuf of the pool.
-	u    *umem
-	held bitset // mbufs in the tx and completion rings
-	zc   bool
-	park []*mbuf.Mbuf
-	done [fillBurst]*mbuf.Mbuf
+	u      *umem
+	held   bitset // mbufs in the tx and completion rings
+	zc     bool
+	park   []*mbuf.Mbuf
+	done   [fillBurst]*mbuf.Mbuf
+	copied uint64 // packets copied into an mbuf of the UMEM's pool
 	// Copy mode: UMEM frames free to transmit from.
 	free []uint64
 
@@ -277,6 +278,7 @@ func (q *txQueue) sendUmem(pkts []*mbuf.Mbuf) int {
 		}
 		m.CopyTo(d)
 		m.Free(q.lcore)
+		q.copied++
 		q.held.set(u.index(u.chunk(c)))
 		s.Tx.Set(idx+uint32(used), unix.XDPDesc{Addr: u.dataAddr(c), Len: uint32(l)})
 		used++
