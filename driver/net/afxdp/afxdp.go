@@ -71,8 +71,9 @@ func init() {
 			{Key: "queue_count", Type: ethdev.Int, Default: "1", Min: 1, Max: maxQueues, Help: "queue pairs"},
 			{Key: "busy_budget", Type: ethdev.Int, Default: "0", Min: 0, Max: 1<<16 - 1, Help: "preferred busy polling budget (0: off)"},
 			{Key: "force_copy", Type: ethdev.Bool, Default: "0", Help: "copy mode (the only mode for now)"},
-			{Key: "xdp_prog", Type: ethdev.String, Help: "custom XDP program (not supported yet)"},
-			{Key: "shared_umem", Type: ethdev.Bool, Default: "0", Help: "share one UMEM among ports (not supported yet)"},
+			{Key: "xdp_prog", Type: ethdev.String, Help: "ELF object with an XDP program and an XSKMAP xsks_map to attach instead of dpkit's"},
+			{Key: "xsks_map", Type: ethdev.String, Help: "pinned XSKMAP of an XDP program already attached: attach nothing, put the sockets in it"},
+			{Key: "shared_umem", Type: ethdev.Bool, Default: "0", Help: "share the UMEM with other ports on the same mbuf pool"},
 		},
 		Probe: probe,
 	})
@@ -94,7 +95,9 @@ type device struct {
 	count     int
 	busy      int // busy_budget
 	forceCopy bool
-	shared    bool // shared_umem: share the UMEM with other ports on the pool
+	shared    bool        // shared_umem: share the UMEM with other ports on the pool
+	obj       *xsk.Object // xdp_prog
+	pinned    string      // xsks_map
 	ns        *netns.Handle
 	ifindex   int
 	prog      *xsk.Program
@@ -139,9 +142,17 @@ func probe(args *ethdev.Devargs) (ethdev.Device, error) {
 	switch {
 	case d.iface == "":
 		return nil, ErrNoIface
-	case args.Str("xdp_prog") != "":
-		return nil, fmt.Errorf("%w: xdp_prog=%s", ErrNotSupported, args.Str("xdp_prog"))
+	case args.Str("xdp_prog") != "" && args.Str("xsks_map") != "":
+		return nil, fmt.Errorf("net_af_xdp: %w: xdp_prog= and xsks_map= together", xsk.ErrConfig)
 	}
+	if path := args.Str("xdp_prog"); path != "" {
+		o, err := xsk.ReadObject(path)
+		if err != nil {
+			return nil, fmt.Errorf("net_af_xdp: xdp_prog=%s: %w", path, err)
+		}
+		d.obj = o
+	}
+	d.pinned = args.Str("xsks_map")
 	ns, err := netns.Current()
 	if err != nil {
 		return nil, err
@@ -205,11 +216,23 @@ func (d *device) Configure(cfg *ethdev.Config) error {
 		return err
 	}
 	err := d.ns.Do(func() (err error) {
-		d.prog, err = xsk.Attach(d.iface, d.start+n, xsk.XDPAuto)
+		switch {
+		case d.obj != nil:
+			d.prog, err = xsk.AttachObject(d.iface, d.obj, xsk.XDPAuto)
+		case d.pinned != "":
+			d.prog, err = xsk.OpenMap(d.iface, d.pinned)
+		default:
+			d.prog, err = xsk.Attach(d.iface, d.start+n, xsk.XDPAuto)
+		}
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("net_af_xdp %s: %w", d.iface, err)
+	}
+	if have := d.prog.Queues(); have < d.start+n {
+		d.prog.Close()
+		d.prog = nil
+		return fmt.Errorf("net_af_xdp %s: %w: the XSKMAP has %d entries, queues %d..%d need %d", d.iface, xsk.ErrConfig, have, d.start, d.start+n-1, d.start+n)
 	}
 	d.nq = n
 	d.rxqs = make([]*rxQueue, cfg.RxQueues)
