@@ -1,45 +1,105 @@
 // Package afxdp is the net_af_xdp driver (DPDK's drivers/net/af_xdp): a
 // port over a Linux interface through AF_XDP sockets (internal/xsk), one
 // socket per queue pair, bound to the interface's queues
-// start_queue..start_queue+queue_count-1, with one XDP program on the
-// interface that redirects each of those queues to its socket.
+// start_queue..start_queue+queue_count-1, with an XDP program on the
+// interface that redirects each of those queues to its socket and passes
+// the packets of other queues to the kernel's stack.
 //
-// Devargs, as DPDK 22.11's net_af_xdp:
+// Devargs, as DPDK 22.11's net_af_xdp (plus xsks_map):
 //
 //	net_af_xdp0,iface=veth0,start_queue=0,queue_count=1
 //
 //	iface        the interface (required), in the network namespace of
 //	             the thread that opens the port
-//	start_queue  the first interface queue used (default 0)
+//	start_queue  the first interface queue used (default 0); Configure
+//	             checks the queues against the interface's channels
+//	             (ETHTOOL_GCHANNELS) when its driver tells them
 //	queue_count  queue pairs (default 1)
 //	busy_budget  > 0: preferred busy polling (SO_PREFER_BUSY_POLL,
 //	             SO_BUSY_POLL_BUDGET) with this budget; 0 (the default,
 //	             unlike DPDK's 64) leaves the kernel on interrupts
-//	force_copy   0 or 1: the driver always works in copy mode for now
-//	xdp_prog     not supported yet: only empty is accepted
-//	shared_umem  not supported yet: only 0 is accepted
+//	force_copy   1: bind in copy mode (XDP_COPY) even where the device
+//	             could do zero-copy
+//	shared_umem  1: share the UMEM (XDP_SHARED_UMEM) with the other
+//	             shared_umem=1 ports whose rx queues use the same pool
+//	xdp_prog     path of an ELF object with an XDP program and an XSKMAP
+//	             named xsks_map (DPDK's rule): that program is attached
+//	             (bpf_link, driver mode then generic) instead of dpkit's
+//	             and the sockets go in its xsks_map at their queue's
+//	             index; what it redirects is its business. Probe checks
+//	             the object (xsk.ErrConfig naming the missing program or
+//	             map)
+//	xsks_map     path of a pinned XSKMAP (bpffs) of an XDP program the
+//	             user attached already: dpkit attaches and detaches
+//	             nothing, it only puts its sockets in that map (not with
+//	             xdp_prog)
 //
-// This version copies: each socket has a UMEM of its own, half of whose
-// frames are kept in the fill ring for the kernel to receive into and half
-// used to transmit. Received packets are copied into mbufs of the rx
-// queue's pool (a chain when longer than an mbuf) and their frames go back
-// to the fill ring at once; transmitted mbufs (chains too) are copied into
-// free frames and freed, and frames come back through the completion ring.
+// Mbufs are the UMEM frames. Sockets are opened at Start (once the rx
+// queues' pools are known) and closed at Stop. The UMEM of a socket is the
+// memory of its rx queue's mbuf pool (for a socket with only a tx queue,
+// rx queue 0's): from the page of the pool's first object to the end of its
+// last, registered with unaligned chunks, one chunk per pool object:
+//
+//	chunk = pool object (mbuf.Pool's element, 2048..4096 bytes)
+//	+-------------+------+---------------------------------------------+
+//	| Mbuf header | priv | data room: XDP headroom 256 | packet | ...   |
+//	+-------------+------+---------------------------------------------+
+//	 <-- UMEM headroom --> (the kernel leaves the mbuf alone)
+//
+// The fill ring is given the object addresses of freshly allocated mbufs
+// (AllocBulk, in bursts of 64, keeping min(ring, pool size/(4 x rx
+// queues on the pool)) with the kernel); an rx descriptor's address is the
+// object's plus the packet's offset, so it becomes its mbuf by arithmetic
+// (data_off = offset - header - priv, length from the descriptor): no copy.
+// On tx, a direct one-segment mbuf of that pool goes on the tx ring by its
+// data address and is freed when the completion ring gives it back; other
+// mbufs (another pool, chains, indirect or external buffers) are copied
+// into an mbuf of the pool, sent, and freed at once. The queues of a port
+// on one pool share one UMEM (the first socket registers it, the others
+// bind with XDP_SHARED_UMEM and their own fill and completion rings), and
+// with shared_umem=1 so do ports. Each socket marks the mbufs its rings
+// hold in a bitmap; at Stop and Close, after the socket is closed (and, in
+// zero-copy mode, once the driver has let go of the queue), those are
+// freed: every mbuf goes back to its pool.
+//
+// Zero-copy (XDP_ZEROCOPY) is asked for when the pool is on hugepages
+// (zero-copy DMA wants a chunk within contiguous pages: on 4 KiB pages
+// objects straddle them, so such pools bind XDP_COPY; mbufs whose object
+// crosses a hugepage boundary are kept off the rings) and force_copy is
+// not set, and the kernel falls back to copy mode where the device has no
+// zero-copy (veth): the kernel then copies the packet into our mbuf, and
+// we copy nothing. Zero-copy itself was not exercised here (no NIC with
+// it). A pool whose objects cannot be chunks (element under 2048 bytes or
+// over a page, e.g. small or jumbo data rooms) makes the port copy, as
+// before, with a UMEM of its own per socket (half its 4096-byte frames
+// receive, half transmit): received packets are copied into mbufs (chains
+// when longer than one), sent ones into frames; Start says why on stderr.
+//
 // The kernel is woken (recvfrom on rx, sendto on tx) only when its ring
-// asks for it (need_wakeup): once per rx burst, and once per 32 packets
-// on tx, the most the kernel sends per sendto in copy mode. Packets the
-// kernel could not take at once (EAGAIN, EBUSY) go out with the next
-// burst's kick, as with DPDK's PMD. Zero-copy (mbufs as UMEM frames) is
-// not done yet: force_copy=1 changes nothing.
+// asks for it (need_wakeup): once per rx burst, and once per 32 packets on
+// tx, the most the kernel sends per sendto in copy mode. Packets the kernel
+// could not take at once (EAGAIN, EBUSY) go out with the next burst's kick,
+// as with DPDK's PMD. RxBurst and TxBurst allocate nothing.
 //
-// imissed is the sockets' rx_dropped (XDP_STATISTICS); the xstats are the
-// kernel's counters of all the sockets: rx_dropped, rx_invalid_descs,
-// rx_ring_full, tx_invalid_descs, rx_fill_ring_empty_descs and
-// tx_ring_empty_descs. Each receive queue's socket polls readable while
-// its rx ring holds packets: it is the queue's rx interrupt. The link is
-// up while the port is started and the interface is up and running; the
-// MAC address and the MTU are the interface's (set with SIOCSIFHWADDR and
-// SIOCSIFMTU in its namespace).
+// imissed is the sockets' rx_dropped (XDP_STATISTICS, kept across
+// Stop/Start); the xstats are the kernel's counters of all the sockets:
+// rx_dropped, rx_invalid_descs, rx_ring_full, tx_invalid_descs,
+// rx_fill_ring_empty_descs and tx_ring_empty_descs. Each started receive
+// queue's socket polls readable while its rx ring holds packets: it is the
+// queue's rx interrupt. The link is up while the port is started and the
+// interface is up and running; an rtnetlink watch while started reports
+// its changes (the interface or its peer going down or up) to ethdev's
+// link-change callbacks. The MAC address and the MTU are the interface's
+// (set with SIOCSIFHWADDR and SIOCSIFMTU in its namespace); the MTU goes up
+// to what an mbuf of the default data room holds after the XDP headroom
+// (1920-byte frames).
+//
+// The XDP program (ours or xdp_prog's) is attached through a bpf_link
+// whose only reference is our file descriptor: Close detaches it, and so
+// does the kernel when the process dies, even by SIGKILL (tested), so no
+// program is left on the interface. Missing privileges or kernel features
+// give errors wrapping xsk.ErrNotSupported that name them; no call waits
+// without a bound.
 package afxdp
 
 import (
@@ -83,11 +143,10 @@ func init() {
 // veths have none): 10 Gbps.
 const speed = 10000
 
-// Errors of Probe.
-var (
-	ErrNoIface      = errors.New("net_af_xdp: iface= is required")
-	ErrNotSupported = errors.New("net_af_xdp: not supported yet")
-)
+// ErrNoIface is Probe's error without iface=. Missing kernel features or
+// privileges give errors wrapping xsk.ErrNotSupported, bad xdp_prog= or
+// xsks_map= ones xsk.ErrConfig.
+var ErrNoIface = errors.New("net_af_xdp: iface= is required")
 
 type device struct {
 	iface     string

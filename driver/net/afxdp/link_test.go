@@ -1,6 +1,9 @@
 package afxdp_test
 
 import (
+	"bytes"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,5 +67,38 @@ func TestLinkFollowsInterface(t *testing.T) {
 	mbuf.FreeBulk(0, got)
 	if len(got) != 5 {
 		t.Errorf("received %d of 5 after the link came back", len(got))
+	}
+}
+
+// The MTU goes up to DevInfo.MaxMTU (the interface's is set), and a frame
+// of MaxRxPktLen bytes, the most an mbuf of the default data room holds
+// after the kernel's XDP headroom, arrives whole.
+func TestMaxMTU(t *testing.T) {
+	e := newEnv(t)
+	skipNoXDP(t, e)
+	kp := e.peer(t)
+	pool := porttest.NewPool(t, mbuf.PoolConfig{Name: "afxdp-" + t.Name(), N: 1024, CacheSize: 32})
+	p := e.open(t, "")
+	di := p.Info()
+	if err := p.SetMTU(di.MaxMTU + 1); err == nil {
+		t.Errorf("SetMTU(%d) past MaxMTU succeeded", di.MaxMTU+1)
+	}
+	if err := p.SetMTU(di.MaxMTU); err != nil {
+		t.Fatalf("SetMTU(MaxMTU %d): %v", di.MaxMTU, err)
+	}
+	if out := e.a.Run(t, "ip", "link", "show", e.va); !strings.Contains(out, fmt.Sprintf("mtu %d ", di.MaxMTU)) {
+		t.Fatalf("interface MTU not %d:\n%s", di.MaxMTU, out)
+	}
+	e.b.Run(t, "ip", "link", "set", e.vb, "mtu", fmt.Sprint(di.MaxMTU))
+	porttest.Start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 1}, pool, 0)
+	f := frame(di.MaxRxPktLen, 3)
+	kp.Send(t, f)
+	got := recvPort(p, 1)
+	defer func() { mbuf.FreeBulk(0, got) }()
+	if len(got) != 1 || got[0].NbSegs() != 1 || !bytes.Equal(got[0].Data(), f) {
+		t.Fatalf("a %d-byte frame: received %d packets, not the frame whole in one mbuf", len(f), len(got))
+	}
+	if got[0].Tailroom() != 0 {
+		t.Logf("tailroom %d after a MaxRxPktLen frame", got[0].Tailroom())
 	}
 }
