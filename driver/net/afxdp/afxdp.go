@@ -382,7 +382,7 @@ func (d *device) openSockets() error {
 				cfg.Share = sh
 				d.shares[i] = true
 			} else {
-				cfg.Mem, cfg.FrameSize, cfg.Unaligned, cfg.Headroom = u.mem, int(u.elt), true, u.hdr
+				cfg.Mem, cfg.FrameSize, cfg.Unaligned, cfg.Headroom = u.mem, u.size, true, u.hdr
 				if u.hugePage == 0 && cfg.Bind == xsk.BindAuto {
 					// Zero-copy DMA wants chunks within (physically
 					// contiguous) pages: objects straddle 4 KiB pages.
@@ -442,7 +442,7 @@ func (d *device) startQueues(i int) {
 			}
 			q.target = min(s.Fill.Size(), max(1, q.pool.Size()/(4*nrx)))
 			q.posted = 0
-			q.refill()
+			q.refill(false)
 		} else {
 			// Half the socket's frames receive, half transmit.
 			nfr := min(s.FrameCount()/2, s.Fill.Size())

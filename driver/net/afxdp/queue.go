@@ -70,28 +70,31 @@ func (q *rxQueue) rxUmem(pkts []*mbuf.Mbuf) int {
 		q.posted -= n
 	}
 	if q.target-q.posted >= min(fillBurst, q.target) {
-		q.refill()
+		q.refill(n > 0)
 	}
 	s.WakeRx()
 	return n
 }
 
 // refill gives the kernel fresh mbufs of the pool until it holds target,
-// in bursts of fillBurst; it counts in nombuf those the pool lacks.
-func (q *rxQueue) refill() {
+// in bursts of fillBurst; when count (a burst received packets) it counts
+// in nombuf those the pool lacks.
+func (q *rxQueue) refill(count bool) {
 	s, u := q.s, q.u
 	for q.posted < q.target {
 		k := min(fillBurst, q.target-q.posted)
 		bufs := q.fill[:k]
 		if !q.pool.AllocBulk(q.lcore, bufs) {
-			q.nombuf.Add(uint64(k))
+			if count {
+				q.nombuf.Add(uint64(k))
+			}
 			return
 		}
 		idx, got := s.Fill.Reserve(k) // the ring holds target: room
 		j := 0
 		for _, m := range bufs {
 			c := u.chunk(m)
-			if q.zc && u.crosses(c, u.elt) {
+			if q.zc && u.crosses(c, uint64(u.size)) {
 				q.park = append(q.park, m)
 				continue
 			}
@@ -296,7 +299,7 @@ func (q *txQueue) sendUmem(pkts []*mbuf.Mbuf) int {
 func (q *txQueue) allocCopy() *mbuf.Mbuf {
 	for {
 		c := q.u.pool.Alloc(q.lcore)
-		if c == nil || !q.zc || !q.u.crosses(q.u.chunk(c), q.u.elt) {
+		if c == nil || !q.zc || !q.u.crosses(q.u.chunk(c), uint64(q.u.size)) {
 			return c
 		}
 		q.park = append(q.park, c)

@@ -240,3 +240,38 @@ func TestSharedUmem(t *testing.T) {
 		t.Fatalf("%d mbufs out after both ports stopped", pool.InUse())
 	}
 }
+
+// A pool whose objects are not a multiple of 64 bytes (data room 2000:
+// 2128-byte objects 2176 apart) is a UMEM of 2128-byte chunks: the kernel
+// never writes past an mbuf's data room, and drops a frame that would not
+// fit rather than overrunning it.
+func TestOddDataRoom(t *testing.T) {
+	e := newEnv(t)
+	skipNoXDP(t, e)
+	kp := e.peer(t)
+	pool := porttest.NewPool(t, mbuf.PoolConfig{Name: "afxdp-" + t.Name(), N: 1024, CacheSize: 32, DataRoomSize: 2000})
+	p := e.open(t, "")
+	e.a.Run(t, "ip", "link", "set", e.va, "mtu", "1800")
+	e.b.Run(t, "ip", "link", "set", e.vb, "mtu", "1800")
+	porttest.Start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 1}, pool, 0)
+	if umem, _, _, _ := afxdp.QueueMode(p, 0); !umem {
+		t.Fatal("a pool of 2128-byte objects is not the UMEM")
+	}
+	fit := 2000 - unix.XDP_PACKET_HEADROOM // what the data room holds after the XDP headroom
+	for _, n := range []int{60, fit, fit + 1, 64} {
+		kp.Send(t, frame(n, byte(n)))
+	}
+	got := recvPort(p, 3)
+	defer func() { mbuf.FreeBulk(0, got) }()
+	time.Sleep(20 * time.Millisecond)
+	got = append(got, recvPort(p, 1)...)
+	want := []int{60, fit, 64}
+	if len(got) != len(want) {
+		t.Fatalf("received %d frames, want %d (the one longer than the data room dropped)", len(got), len(want))
+	}
+	for i, m := range got {
+		if !bytes.Equal(m.Data(), frame(want[i], byte(want[i]))) || m.Headroom()+m.Len() > m.BufLen() {
+			t.Errorf("frame %d: %d bytes at %d in a %d-byte buffer, want the %d sent", i, m.Len(), m.Headroom(), m.BufLen(), want[i])
+		}
+	}
+}

@@ -10,7 +10,7 @@ import (
 
 // umem is an mbuf pool's memory seen as a UMEM: its objects
 //
-//	chunk (one pool object, elt bytes, at UMEM address objOff + i*elt):
+//	chunk (one pool object, size bytes, at UMEM address objOff + i*elt):
 //	+--------------+------------+------------------------------------------+
 //	| Mbuf header  | priv area  | data room                                |
 //	| 128 B        | PrivSize   | XDP headroom 256 | packet ... | tailroom |
@@ -28,7 +28,8 @@ type umem struct {
 	mem    []byte         // the UMEM: from the page of object 0 to the end of the last
 	base   unsafe.Pointer // &mem[0]
 	objOff uint64         // UMEM address of object 0
-	elt    uint64         // object (chunk) size
+	elt    uint64         // object stride
+	size   int            // object size (header, private area, data room): the chunk size
 	n      int            // objects
 	hdr    int            // header + private area: the UMEM headroom
 	// hugePage is the page size of the pool's memory when on hugepages:
@@ -41,14 +42,14 @@ type umem struct {
 // one: the kernel wants chunks of 2048 bytes up to a page.
 func newUmem(pool *mbuf.Pool) (*umem, error) {
 	mp := pool.Mempool()
-	elt := mp.EltSize()
+	elt, size := mp.EltSize(), mp.ObjSize()
 	page := os.Getpagesize()
-	if elt < 2048 || elt > page {
+	if size < 2048 || size > page {
 		return nil, fmt.Errorf("pool %q objects of %d bytes (header, private area, data room %d) are not UMEM chunks: the kernel wants 2048..%d",
-			pool.Name(), elt, pool.DataRoomSize(), page)
+			pool.Name(), size, pool.DataRoomSize(), page)
 	}
 	hdr := mbuf.HeaderSize + pool.PrivSize()
-	if room := elt - hdr; room < xdpHeadroom+minFrame {
+	if room := size - hdr; room < xdpHeadroom+minFrame {
 		return nil, fmt.Errorf("pool %q data room %d leaves no room for a frame after the kernel's %d-byte XDP headroom", pool.Name(), room, xdpHeadroom)
 	}
 	obj0 := mp.ObjAt(0)
@@ -65,6 +66,7 @@ func newUmem(pool *mbuf.Pool) (*umem, error) {
 		base:   base,
 		objOff: uint64(first - start),
 		elt:    uint64(elt),
+		size:   size,
 		n:      mp.Size(),
 		hdr:    hdr,
 	}
