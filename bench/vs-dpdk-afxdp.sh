@@ -17,17 +17,20 @@
 # Tx-pps lines of --stats-period 1, the first and last second left out;
 # best (highest) of RUNS runs, interleaved.
 #
-# Usage: sudo bench/vs-dpdk-afxdp.sh [--runs N] [--secs S]
+# Usage: sudo bench/vs-dpdk-afxdp.sh [--runs N] [--secs S] [--dpdk-busy BUDGET]
+# (--dpdk-busy: DPDK's busy_budget=, default 64 there; dpkit's default is 0)
 # Prints: figure  dpkit  dpdk  ratio (Mpps; ratio = dpkit/DPDK Mpps, >= 1.0
 # is the bar), the kernel version, XDP mode and load average.
 set -euo pipefail
 runs=3
 secs=8
+dpdkargs=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) runs=$2; shift 2 ;;
 	--secs) secs=$2; shift 2 ;;
-	*) echo "usage: $0 [--runs N] [--secs S]" >&2; exit 2 ;;
+	--dpdk-busy) dpdkargs=",busy_budget=$2"; shift 2 ;;
+	*) echo "usage: $0 [--runs N] [--secs S] [--dpdk-busy BUDGET]" >&2; exit 2 ;;
 	esac
 done
 cd "$(dirname "$0")/.."
@@ -80,13 +83,15 @@ pair() {
 	sleep 2
 	testpmd "$3" "$nsa" 0 "$4" txonly "$secs" "$tmp/tx.$5" &
 	sleep 2
-	ip -n "$nsb" -d link show fb | grep -o 'xdp[a-z]*' | head -1 >"$tmp/xdp.$1" || true
+	ip -n "$nsb" -d link show fb | grep -o 'xdp[a-z]*' | head -1 >"$tmp/xdp.$5" || true
 	wait
 	echo "$(mean Rx-pps: "$tmp/rx.$5") $(mean Tx-pps: "$tmp/tx.$5")"
 }
 
 xdp_fa=net_af_xdp0,iface=fa
 xdp_fb=net_af_xdp0,iface=fb
+dxdp_fa=$xdp_fa$dpdkargs
+dxdp_fb=$xdp_fb$dpdkargs
 pkt_fa=net_af_packet0,iface=fa
 pkt_fb=net_af_packet0,iface=fb
 declare -A best
@@ -94,24 +99,25 @@ keep() { # keep NAME VALUE: the highest
 	if awk -v a="$2" -v b="${best[$1]:-0}" 'BEGIN {exit !(a > b)}'; then best[$1]=$2; fi
 }
 for i in $(seq "$runs"); do
-	read -r r t < <(pair dpdk "$xdp_fb" dpdk "$xdp_fa" dd$i)
+	read -r r t < <(pair dpdk "$dxdp_fb" dpdk "$dxdp_fa" dd$i)
 	echo "# run $i: DPDK af_xdp -> DPDK af_xdp: rx $r tx $t Mpps" >&2
 	keep dpdk_rx "$r"
 	keep dpdk_tx "$t"
-	read -r r t < <(pair dpkit "$xdp_fb" dpdk "$xdp_fa" kd$i)
-	echo "# run $i: DPDK af_xdp -> dpkit af_xdp: rx $r Mpps" >&2
+	read -r r t < <(pair dpkit "$xdp_fb" dpdk "$dxdp_fa" kd$i)
+	echo "# run $i: DPDK af_xdp -> dpkit af_xdp: rx $r Mpps (sender sent $t)" >&2
 	keep dpkit_rx "$r"
-	read -r r t < <(pair dpdk "$xdp_fb" dpkit "$xdp_fa" dk$i)
-	echo "# run $i: dpkit af_xdp -> DPDK af_xdp: tx $t Mpps" >&2
+	read -r r t < <(pair dpdk "$dxdp_fb" dpkit "$xdp_fa" dk$i)
+	echo "# run $i: dpkit af_xdp -> DPDK af_xdp: tx $t Mpps (receiver got $r)" >&2
 	keep dpkit_tx "$t"
-	read -r r t < <(pair dpkit "$pkt_fb" dpdk "$xdp_fa" pd$i)
-	echo "# run $i: DPDK af_xdp -> dpkit af_packet: rx $r Mpps" >&2
+	read -r r t < <(pair dpkit "$pkt_fb" dpdk "$dxdp_fa" pd$i)
+	echo "# run $i: DPDK af_xdp -> dpkit af_packet: rx $r Mpps (sender sent $t)" >&2
 	keep pkt_rx "$r"
-	read -r r t < <(pair dpdk "$xdp_fb" dpkit "$pkt_fa" dp$i)
-	echo "# run $i: dpkit af_packet -> DPDK af_xdp: tx $t Mpps" >&2
+	read -r r t < <(pair dpdk "$dxdp_fb" dpkit "$pkt_fa" dp$i)
+	echo "# run $i: dpkit af_packet -> DPDK af_xdp: tx $t Mpps (receiver got $r)" >&2
 	keep pkt_tx "$t"
 done
-echo "# kernel $(uname -r), veth; XDP mode on the receiving end: DPDK $(cat "$tmp/xdp.dpdk" 2>/dev/null), dpkit $(cat "$tmp/xdp.dpkit" 2>/dev/null) (xdp = native, xdpgeneric = generic); copy-mode sockets (veth has no zero-copy)"
+echo "# kernel $(uname -r), veth; XDP mode on the receiving end: DPDK $(cat "$tmp/xdp.dd1" 2>/dev/null), dpkit $(cat "$tmp/xdp.kd1" 2>/dev/null) (xdp = native, xdpgeneric = generic); copy-mode sockets (veth has no zero-copy)"
+echo "# DPDK vdev options: ${dpdkargs:-(defaults: busy_budget=64)}"
 echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 row() {
 	awk -v n="$1" -v k="$2" -v d="$3" 'BEGIN { printf "%-22s %8.3f %8.3f %7.2f\n", n, k, d, (d > 0 ? k / d : 0) }'
