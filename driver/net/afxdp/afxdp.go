@@ -354,9 +354,11 @@ func (d *device) poolOf(i int) *mbuf.Pool {
 
 func (d *device) openSockets() error {
 	d.why = ""
+	d.statMu.Lock() // Stats and XStats read the sockets
 	d.socks = make([]*xsk.Socket, d.nq)
 	d.umems = make([]*umem, d.nq)
 	d.shares = make([]bool, d.nq)
+	d.statMu.Unlock()
 	for i := range d.nq {
 		rxn, txn := xsk.DefaultRingSize, xsk.DefaultRingSize
 		if i < len(d.rxqs) && d.rxqs[i] != nil {
@@ -394,7 +396,9 @@ func (d *device) openSockets() error {
 		if err != nil {
 			return err
 		}
+		d.statMu.Lock()
 		d.socks[i], d.umems[i] = s, u
+		d.statMu.Unlock()
 		if u != nil && d.shared {
 			shareUmem(u.pool, s)
 		}
@@ -522,7 +526,9 @@ func (d *device) closeSockets() {
 			q.s, q.u, q.held, q.park, q.free = nil, nil, nil, q.park[:0], nil
 		}
 	}
+	d.statMu.Lock()
 	d.socks, d.umems, d.shares = nil, nil, nil
+	d.statMu.Unlock()
 }
 
 // waitQueueFree waits (a bounded time) until an AF_XDP socket can bind to

@@ -58,8 +58,9 @@ func (q *rxQueue) rxUmem(pkts []*mbuf.Mbuf) int {
 	for i := range n {
 		d := s.Rx.Desc(idx + uint32(i))
 		c := s.FrameOf(d.Addr)
-		m := u.mbufAt(c)
-		q.held.clear(u.index(c))
+		k := u.index(c)
+		m := u.mbufOf(k)
+		q.held.clear(k)
 		m.SetHeadroom(int(s.Addr(d.Addr)-c) - u.hdr)
 		m.SetLen(int(d.Len))
 		m.SetPktLen(int(d.Len))
@@ -235,9 +236,9 @@ func (q *txQueue) reclaimUmem() {
 			return
 		}
 		for i := range n {
-			a := s.Comp.Addr(idx + uint32(i))
-			q.done[i] = u.mbufAt(a)
-			q.held.clear(u.index(a))
+			k := u.index(s.Comp.Addr(idx + uint32(i)))
+			q.done[i] = u.mbufOf(k)
+			q.held.clear(k)
 		}
 		s.Comp.Release(n)
 		mbuf.FreeBulk(q.lcore, q.done[:n])

@@ -76,9 +76,8 @@ func newUmem(pool *mbuf.Pool) (*umem, error) {
 	return u, nil
 }
 
-// mbufAt is the mbuf whose object holds UMEM address a.
-func (u *umem) mbufAt(a uint64) *mbuf.Mbuf {
-	i := (a - u.objOff) / u.elt
+// mbufOf is the mbuf of pool index i.
+func (u *umem) mbufOf(i uint64) *mbuf.Mbuf {
 	return (*mbuf.Mbuf)(unsafe.Add(u.base, u.objOff+i*u.elt))
 }
 
@@ -126,7 +125,7 @@ func (u *umem) freeHeld(held bitset, lcore uint) int {
 			}
 			bits &^= 1 << b
 			i := uint64(w)*64 + b
-			(*mbuf.Mbuf)(unsafe.Add(u.base, u.objOff+i*u.elt)).Free(lcore)
+			u.mbufOf(i).Free(lcore)
 			n++
 		}
 		held[w] = 0
