@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dpkit/dpkit/driver/net/afxdp"
+	"github.com/dpkit/dpkit/eal"
 	"github.com/dpkit/dpkit/ethdev"
 	"github.com/dpkit/dpkit/ethdev/porttest"
 	"github.com/dpkit/dpkit/mbuf"
@@ -273,5 +274,51 @@ func TestOddDataRoom(t *testing.T) {
 		if !bytes.Equal(m.Data(), frame(want[i], byte(want[i]))) || m.Headroom()+m.Len() > m.BufLen() {
 			t.Errorf("frame %d: %d bytes at %d in a %d-byte buffer, want the %d sent", i, m.Len(), m.Headroom(), m.BufLen(), want[i])
 		}
+	}
+}
+
+// A pool on hugepages asks for zero-copy; veth refuses it and the socket
+// falls back to copy mode over the same UMEM of mbufs (force_copy=1 asks
+// for copy mode at once): both move packets, and every mbuf comes back.
+func TestHugepagePool(t *testing.T) {
+	for _, extra := range []string{"", ",force_copy=1"} {
+		t.Run("args="+extra, func(t *testing.T) {
+			e := newEnv(t)
+			skipNoXDP(t, e)
+			kp := e.peer(t)
+			pool, err := mbuf.NewPool(mbuf.PoolConfig{Name: "afxdp-huge" + extra, N: 2048, CacheSize: 32, Huge: eal.HugeRequire})
+			if err != nil {
+				t.Skipf("SKIPPING: no hugepage pool: %v", err)
+			}
+			t.Cleanup(func() { pool.Close() })
+			if !pool.Mempool().Arena().Huge() {
+				t.Fatal("HugeRequire pool not on hugepages")
+			}
+			p := e.open(t, extra)
+			porttest.Start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 1}, pool, 0)
+			if umem, _, zc, _ := afxdp.QueueMode(p, 0); !umem || zc {
+				t.Fatalf("UMEM of mbufs %v, zero-copy %v on a veth; want mbufs, copy mode", umem, zc)
+			}
+			for i := range 50 {
+				kp.Send(t, frame(60+i, 7))
+			}
+			got := recvPort(p, 50)
+			if len(got) != 50 {
+				mbuf.FreeBulk(0, got)
+				t.Fatalf("received %d of 50", len(got))
+			}
+			kp.Drain()
+			if n := p.TxBurst(0, got); n != 50 {
+				mbuf.FreeBulk(0, got[n:])
+				t.Fatalf("TxBurst took %d", n)
+			}
+			if back := kp.Recv(50); len(back) != 50 {
+				t.Fatalf("peer got %d of 50 back", len(back))
+			}
+			p.Stop()
+			if pool.InUse() != 0 {
+				t.Fatalf("%d mbufs out after Stop", pool.InUse())
+			}
+		})
 	}
 }
