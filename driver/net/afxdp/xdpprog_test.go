@@ -1,7 +1,6 @@
 package afxdp_test
 
-//go:generate llc -opaque-pointers -march=bpf -filetype=obj -o testdata/xdp_udp.o testdata/xdp_udp.ll
-//go:generate llc -opaque-pointers -march=bpf -filetype=obj -o testdata/xdp_nomap.o testdata/xdp_nomap.ll
+//go:generate sh testdata/gen.sh
 
 import (
 	"bytes"
