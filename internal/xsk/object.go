@@ -24,8 +24,11 @@ type Object struct {
 // first in name order is used) and an XSKMAP named xsks_map. Errors wrap
 // ErrConfig and say what is wrong.
 func ReadObject(path string) (*Object, error) {
-	if _, err := os.Stat(path); err != nil {
+	if fi, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("%w: XDP program object: %w", ErrConfig, err)
+	} else if !fi.Mode().IsRegular() {
+		// A FIFO or a device could block or never end.
+		return nil, fmt.Errorf("%w: XDP program object %s: not a regular file", ErrConfig, path)
 	}
 	spec, err := ebpf.LoadCollectionSpec(path)
 	if err != nil {

@@ -43,6 +43,7 @@ func TestReadObject(t *testing.T) {
 	for _, c := range []struct{ path, want string }{
 		{"../../driver/net/afxdp/testdata/xdp_nomap.o", "no map named xsks_map"},
 		{"testdata/none.o", "no such file"},
+		{"/dev/null", "not a regular file"},
 	} {
 		if _, err := ReadObject(c.path); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want ErrConfig saying %q", c.path, err, c.want)
