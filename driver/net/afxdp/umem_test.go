@@ -322,3 +322,44 @@ func TestHugepagePool(t *testing.T) {
 		})
 	}
 }
+
+// More tx queues than rx queues: the socket of a tx-only queue shares rx
+// queue 0's UMEM (its pool's mbufs go out by address there too).
+func TestTxOnlyQueue(t *testing.T) {
+	e := newEnv2(t)
+	skipNoXDP(t, e)
+	kp := e.peer(t)
+	pool := porttest.NewPool(t, mbuf.PoolConfig{Name: "afxdp-" + t.Name(), N: 1024, CacheSize: 32})
+	p := e.open(t, ",queue_count=2")
+	porttest.Start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 2}, pool, 0)
+	if umem, shared, _, _ := afxdp.QueueMode(p, 1); !umem || !shared {
+		t.Fatalf("tx-only queue 1: UMEM of mbufs %v, shared %v; want both", umem, shared)
+	}
+	tx := make([]*mbuf.Mbuf, 20)
+	if !pool.AllocBulk(0, tx) {
+		t.Fatal("pool empty")
+	}
+	for i, m := range tx {
+		copy(m.Append(100), frame(100, byte(i)))
+	}
+	if n := p.TxBurst(1, tx); n != len(tx) {
+		mbuf.FreeBulk(0, tx[n:])
+		t.Fatalf("TxBurst(1) took %d of %d", n, len(tx))
+	}
+	got := kp.Recv(len(tx))
+	if len(got) != len(tx) {
+		t.Fatalf("peer got %d of %d", len(got), len(tx))
+	}
+	for i, b := range got {
+		if !bytes.Equal(b, frame(100, byte(i))) {
+			t.Errorf("frame %d differs", i)
+		}
+	}
+	if _, _, _, c := afxdp.QueueMode(p, 1); c != 0 {
+		t.Errorf("%d copies on the tx-only queue, want 0", c)
+	}
+	p.Stop()
+	if pool.InUse() != 0 {
+		t.Errorf("%d mbufs out after Stop", pool.InUse())
+	}
+}
