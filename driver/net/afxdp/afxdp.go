@@ -130,7 +130,7 @@ func init() {
 			{Key: "start_queue", Type: ethdev.Int, Default: "0", Min: 0, Max: 1 << 16, Help: "first interface queue"},
 			{Key: "queue_count", Type: ethdev.Int, Default: "1", Min: 1, Max: maxQueues, Help: "queue pairs"},
 			{Key: "busy_budget", Type: ethdev.Int, Default: "0", Min: 0, Max: 1<<16 - 1, Help: "preferred busy polling budget (0: off)"},
-			{Key: "force_copy", Type: ethdev.Bool, Default: "0", Help: "copy mode (the only mode for now)"},
+			{Key: "force_copy", Type: ethdev.Bool, Default: "0", Help: "bind in copy mode (XDP_COPY) even where zero-copy is possible"},
 			{Key: "xdp_prog", Type: ethdev.String, Help: "ELF object with an XDP program and an XSKMAP xsks_map to attach instead of dpkit's"},
 			{Key: "xsks_map", Type: ethdev.String, Help: "pinned XSKMAP of an XDP program already attached: attach nothing, put the sockets in it"},
 			{Key: "shared_umem", Type: ethdev.Bool, Default: "0", Help: "share the UMEM with other ports on the same mbuf pool"},
