@@ -1,27 +1,48 @@
 #!/usr/bin/env bash
-# vs-dpdk-afxdp.sh: transmit-only on an AF_XDP port over a veth (copy mode,
-# 64-byte frames, bursts of 32): dpkit's net_af_xdp driver
-# (BenchmarkPortTx: allocate mbufs, write the frames, TxBurst) against
-# DPDK 22.11's net_af_xdp under dpdk-testpmd --forward-mode=txonly, run
-# back to back, best of RUNS each (lowest time per frame).
+# vs-dpdk-afxdp.sh: AF_XDP throughput on a veth pair between two network
+# namespaces, 64-byte frames, one CPU per side (CPU 0 sends, CPU 1
+# receives; each testpmd's two lcores are pinned to its CPU with
+# --lcores '(0,1)@CPU' and the whole process with taskset), dpkit's
+# drivers under `dpkit testpmd` against DPDK 22.11's net_af_xdp PMD under
+# dpdk-testpmd, with the same arguments:
 #
-# Usage: sudo bench/vs-dpdk-afxdp.sh [--runs N] [--secs S]
-# Prints: figure  dpkit  dpdk  ratio (dpkit time per frame / DPDK's)
+#   afxdp_rx_Mpps     DPDK af_xdp txonly -> rxonly on DPDK af_xdp | dpkit af_xdp
+#   afxdp_tx_Mpps     txonly on DPDK af_xdp | dpkit af_xdp -> DPDK af_xdp rxonly
+#   afpacket_rx_Mpps  as afxdp_rx_Mpps, dpkit's net_af_packet receiving
+#   afpacket_tx_Mpps  as afxdp_tx_Mpps, dpkit's net_af_packet sending
+#
+# The afpacket rows compare dpkit's af_packet driver with DPDK's af_xdp in
+# the same role (and so, with the afxdp rows, AF_XDP with af_packet).
+# Rates are the mean of the receiver's (rx) or the sender's (tx) Rx-pps /
+# Tx-pps lines of --stats-period 1, the first and last second left out;
+# best (highest) of RUNS runs, interleaved.
+#
+# Usage: sudo bench/vs-dpdk-afxdp.sh [--runs N] [--secs S] [--dpdk-busy BUDGET]
+# (--dpdk-busy: DPDK's busy_budget=, default 64 there; dpkit's default is 0)
+# Prints: figure  dpkit  dpdk  ratio (Mpps; ratio = dpkit/DPDK Mpps, >= 1.0
+# is the bar), the kernel version, XDP mode and load average.
 set -euo pipefail
 runs=3
-secs=6
+secs=8
+dpdkargs=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) runs=$2; shift 2 ;;
 	--secs) secs=$2; shift 2 ;;
-	*) echo "usage: $0 [--runs N] [--secs S]" >&2; exit 2 ;;
+	--dpdk-busy) dpdkargs=",busy_budget=$2"; shift 2 ;;
+	*) echo "usage: $0 [--runs N] [--secs S] [--dpdk-busy BUDGET]" >&2; exit 2 ;;
 	esac
 done
 cd "$(dirname "$0")/.."
 command -v dpdk-testpmd >/dev/null || { echo "dpdk-testpmd not found (Debian package dpdk)" >&2; exit 1; }
 nsa=vsafxA$$
 nsb=vsafxB$$
-cleanup() { ip netns del "$nsa" 2>/dev/null || true; ip netns del "$nsb" 2>/dev/null || true; }
+tmp=$(mktemp -d /tmp/vs-afxdp.XXXXXX)
+cleanup() {
+	ip netns del "$nsa" 2>/dev/null || true
+	ip netns del "$nsb" 2>/dev/null || true
+	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
+}
 trap cleanup EXIT
 ip netns add "$nsa"
 ip netns add "$nsb"
@@ -31,25 +52,78 @@ for ns_if in "$nsa:fa" "$nsb:fb"; do
 	ip netns exec "${ns_if%%:*}" ip link set "${ns_if#*:}" up
 done
 sleep 1
+go build -o "$tmp/dpkit" ./cmd/dpkit
 
-go test -c -o /tmp/afxdp-bench.$$ ./driver/net/afxdp
-trap 'cleanup; rm -f /tmp/afxdp-bench.$$' EXIT
+# testpmd WHO(dpdk|dpkit) NS CPU VDEV MODE SECS OUT
+testpmd() {
+	local who=$1 ns=$2 cpu=$3 vdev=$4 mode=$5 t=$6 out=$7 bin prefix
+	if [ "$who" = dpdk ]; then bin=dpdk-testpmd; prefix=afxdp-$cpu; else bin=$tmp/dpkit; prefix=afxdpk-$cpu; fi
+	[ "$who" = dpkit ] && bin="$bin testpmd"
+	# stdin stays open (dpkit testpmd ends at its EOF) for the run.
+	ip netns exec "$ns" timeout -s INT "$t" taskset -c "$cpu" $bin --file-prefix="$prefix" -m 512 --no-pci \
+		--lcores "(0,1)@$cpu" --vdev "$vdev" -- --forward-mode="$mode" --txpkts=64 --burst=32 \
+		--stats-period 1 < <(sleep $((t + 5))) >"$out" 2>&1 || true
+}
 
-dpdk_best=0 # packets per second, highest
-dpkit_best= # ns per frame, lowest
+# mean PATTERN FILE: the mean of the non-zero values after PATTERN (the
+# seconds traffic flowed), first and last left out, in Mpps.
+mean() {
+	awk -v pat="$1" '$1 == pat && $2 > 0 {v[n++] = $2} END {
+		s = 0; k = 0
+		for (i = 1; i < n - 1; i++) { s += v[i]; k++ }
+		printf "%.3f\n", (k > 0 ? s / k / 1e6 : 0)
+	}' "$2"
+}
+
+# pair RXWHO RXVDEV TXWHO TXVDEV TAG: a receiver on fb (CPU 1), then a
+# sender on fa (CPU 0); prints "rxMpps txMpps".
+pair() {
+	testpmd "$1" "$nsb" 1 "$2" rxonly $((secs + 4)) "$tmp/rx.$5" &
+	local rxpid=$!
+	sleep 2
+	testpmd "$3" "$nsa" 0 "$4" txonly "$secs" "$tmp/tx.$5" &
+	sleep 2
+	ip -n "$nsb" -d link show fb | grep -o 'xdp[a-z]*' | head -1 >"$tmp/xdp.$5" || true
+	wait
+	echo "$(mean Rx-pps: "$tmp/rx.$5") $(mean Tx-pps: "$tmp/tx.$5")"
+}
+
+xdp_fa=net_af_xdp0,iface=fa
+xdp_fb=net_af_xdp0,iface=fb
+dxdp_fa=$xdp_fa$dpdkargs
+dxdp_fb=$xdp_fb$dpdkargs
+pkt_fa=net_af_packet0,iface=fa
+pkt_fb=net_af_packet0,iface=fb
+declare -A best
+keep() { # keep NAME VALUE: the highest
+	if awk -v a="$2" -v b="${best[$1]:-0}" 'BEGIN {exit !(a > b)}'; then best[$1]=$2; fi
+}
 for i in $(seq "$runs"); do
-	pps=$(ip netns exec "$nsa" timeout -s INT "$secs" dpdk-testpmd --file-prefix=afxdp -m 512 --no-pci -l 0,1 \
-		--vdev net_af_xdp0,iface=fa,start_queue=0,queue_count=1 -- \
-		--forward-mode=txonly --txpkts=64 --burst=32 --stats-period 1 --nb-cores=1 2>&1 |
-		awk '/Tx-pps:/ {v = $2} END {print v + 0}') || true
-	ns=$(/tmp/afxdp-bench.$$ -test.run XXX -test.bench 'PortTx$' -test.benchtime 4000000x 2>/dev/null |
-		awk '/BenchmarkPortTx/ {for (j = 1; j < NF; j++) if ($(j+1) == "ns/op") print $j}') || true
-	echo "# run $i: dpdk $pps pps, dpkit $ns ns/frame" >&2
-	if [ "${pps%.*}" -gt "$dpdk_best" ]; then dpdk_best=${pps%.*}; fi
-	if [ -n "$ns" ] && { [ -z "$dpkit_best" ] || awk -v a="$ns" -v b="$dpkit_best" 'BEGIN {exit !(a < b)}'; }; then dpkit_best=$ns; fi
+	read -r r t < <(pair dpdk "$dxdp_fb" dpdk "$dxdp_fa" dd$i)
+	echo "# run $i: DPDK af_xdp -> DPDK af_xdp: rx $r tx $t Mpps" >&2
+	keep dpdk_rx "$r"
+	keep dpdk_tx "$t"
+	read -r r t < <(pair dpkit "$xdp_fb" dpdk "$dxdp_fa" kd$i)
+	echo "# run $i: DPDK af_xdp -> dpkit af_xdp: rx $r Mpps (sender sent $t)" >&2
+	keep dpkit_rx "$r"
+	read -r r t < <(pair dpdk "$dxdp_fb" dpkit "$xdp_fa" dk$i)
+	echo "# run $i: dpkit af_xdp -> DPDK af_xdp: tx $t Mpps (receiver got $r)" >&2
+	keep dpkit_tx "$t"
+	read -r r t < <(pair dpkit "$pkt_fb" dpdk "$dxdp_fa" pd$i)
+	echo "# run $i: DPDK af_xdp -> dpkit af_packet: rx $r Mpps (sender sent $t)" >&2
+	keep pkt_rx "$r"
+	read -r r t < <(pair dpdk "$dxdp_fb" dpkit "$pkt_fa" dp$i)
+	echo "# run $i: dpkit af_packet -> DPDK af_xdp: tx $t Mpps (receiver got $r)" >&2
+	keep pkt_tx "$t"
 done
-awk -v k="${dpkit_best:-0}" -v d="$dpdk_best" 'BEGIN {
-	printf "%-34s %10s %10s %8s\n", "figure", "dpkit", "dpdk", "ratio"
-	dns = (d > 0 ? 1e9 / d : 0)
-	printf "%-34s %10.1f %10.1f %8.2f  ns/frame (ratio = dpkit/dpdk time, lower is better)\n", "afxdp_port_veth_tx_64B_copy_ns", k, dns, (dns > 0 ? k / dns : 0)
-}'
+echo "# kernel $(uname -r), veth; XDP mode on the receiving end: DPDK $(cat "$tmp/xdp.dd1" 2>/dev/null), dpkit $(cat "$tmp/xdp.kd1" 2>/dev/null) (xdp = native, xdpgeneric = generic); copy-mode sockets (veth has no zero-copy)"
+echo "# DPDK vdev options: ${dpdkargs:-(defaults: busy_budget=64)}"
+echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
+row() {
+	awk -v n="$1" -v k="$2" -v d="$3" 'BEGIN { printf "%-22s %8.3f %8.3f %7.2f\n", n, k, d, (d > 0 ? k / d : 0) }'
+}
+printf "%-22s %8s %8s %7s\n" figure dpkit dpdk ratio
+row afxdp_rx_Mpps "${best[dpkit_rx]:-0}" "${best[dpdk_rx]:-0}"
+row afxdp_tx_Mpps "${best[dpkit_tx]:-0}" "${best[dpdk_tx]:-0}"
+row afpacket_rx_Mpps "${best[pkt_rx]:-0}" "${best[dpdk_rx]:-0}"
+row afpacket_tx_Mpps "${best[pkt_tx]:-0}" "${best[dpdk_tx]:-0}"

@@ -1,10 +1,12 @@
 // Package xsk is a Linux AF_XDP socket, the kernel mechanism under dpkit's
-// future net_af_xdp driver. It knows nothing of ethdev or mbufs: it hands
-// out ring slots and UMEM frames.
+// net_af_xdp driver (driver/net/afxdp). It knows nothing of ethdev or
+// mbufs: it hands out ring slots and UMEM frames.
 //
 // One Socket is bound to one queue of one interface. Its UMEM is a dpkit
 // arena (off the Go heap) cut into frames of FrameSize bytes, registered
 // with the kernel (XDP_UMEM_REG); frame i is at UMEM address i*FrameSize.
+// Or it is memory the caller gives (Config.Mem, e.g. an mbuf pool's
+// objects) with unaligned chunks placed where the caller says.
 // Four single-producer single-consumer rings, each mapped from the socket
 // (XDP_MMAP_OFFSETS), move frames between us and the kernel:
 //
@@ -41,6 +43,11 @@
 // Config.XDP XDPNone). Sockets on several queues may also share one UMEM
 // (Config.Share, XDP_SHARED_UMEM), each with its own fill and completion
 // rings, so that one pool of frames serves them all.
+//
+// Instead of ours, the XDP program of an ELF object (ReadObject,
+// AttachObject: an XDP program and an XSKMAP named xsks_map, as DPDK wants)
+// or a program someone else attached, through its pinned XSKMAP (OpenMap),
+// can carry the packets to the sockets.
 //
 // Missing kernel features or privileges (no AF_XDP, no CAP_BPF, no XDP on
 // the interface, no locked memory) give errors wrapping ErrNotSupported

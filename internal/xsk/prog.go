@@ -14,6 +14,7 @@ import (
 // interface through a bpf_link: closing the link detaches it, and the
 // kernel detaches it too if the process dies.
 type program struct {
+	coll *ebpf.Collection // the program's and its maps, loaded from an ELF object
 	xsks *ebpf.Map
 	prog *ebpf.Program
 	link link.Link
@@ -46,6 +47,19 @@ func redirectInsns(mapFd int) asm.Instructions {
 // attach loads the program with an XSKMAP of queues entries and attaches
 // it to interface ifindex in mode (XDPAuto: driver, else generic).
 func attach(ifindex, queues int, mode XDPMode) (*program, error) {
+	p, err := load(queues)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.attachLink(ifindex, mode); err != nil {
+		p.close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// load loads our program and its XSKMAP of queues entries.
+func load(queues int) (*program, error) {
 	p := &program{}
 	var err error
 	p.xsks, err = ebpf.NewMap(&ebpf.MapSpec{
@@ -68,6 +82,13 @@ func attach(ifindex, queues int, mode XDPMode) (*program, error) {
 		p.close()
 		return nil, bpfErr("XDP program load", err)
 	}
+	return p, nil
+}
+
+// attachLink attaches p.prog to interface ifindex through a bpf_link in
+// mode (XDPAuto: driver, then generic).
+func (p *program) attachLink(ifindex int, mode XDPMode) error {
+	var err error
 	modes := []XDPMode{XDPDriver, XDPGeneric}
 	switch mode {
 	case XDPDriver:
@@ -84,16 +105,18 @@ func attach(ifindex, queues int, mode XDPMode) (*program, error) {
 		p.link, err = link.AttachXDP(link.XDPOptions{Program: p.prog, Interface: ifindex, Flags: flags})
 		if err == nil {
 			p.mode = m
-			return p, nil
+			return nil
 		}
 		errs = append(errs, fmt.Errorf("%v mode: %w", m, err))
 	}
-	p.close()
 	err = errors.Join(errs...)
 	if errors.Is(err, ebpf.ErrNotSupported) || errors.Is(err, unix.EOPNOTSUPP) {
-		return nil, fmt.Errorf("%w: XDP attach on interface %d: %v", ErrNotSupported, ifindex, err)
+		return fmt.Errorf("%w: XDP attach on interface %d: %v", ErrNotSupported, ifindex, err)
 	}
-	return nil, fmt.Errorf("XDP attach: %w", err)
+	if errors.Is(err, unix.EPERM) {
+		return fmt.Errorf("%w: XDP attach needs CAP_NET_ADMIN: %v", ErrNotSupported, err)
+	}
+	return fmt.Errorf("XDP attach: %w", err)
 }
 
 // bpfErr names a missing privilege or kernel feature as ErrNotSupported.
@@ -112,6 +135,10 @@ func (p *program) close() error {
 	if p.link != nil {
 		err = p.link.Close()
 		p.link = nil
+	}
+	if p.coll != nil {
+		p.coll.Close()
+		p.coll, p.prog, p.xsks = nil, nil, nil
 	}
 	if p.prog != nil {
 		p.prog.Close()
@@ -175,8 +202,13 @@ func (p *Program) Unregister(queue int) error {
 	return nil
 }
 
-// Mode is the mode the program got attached in: XDPDriver or XDPGeneric.
+// Mode is the mode the program got attached in: XDPDriver or
+// XDPGeneric, or XDPNone for a pinned map (OpenMap).
 func (p *Program) Mode() XDPMode { return p.p.mode }
+
+// Queues is the number of entries of the XSKMAP: sockets of queues
+// 0..Queues()-1 can be registered.
+func (p *Program) Queues() int { return p.n }
 
 // Close detaches the program from the interface.
 func (p *Program) Close() error {

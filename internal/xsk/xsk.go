@@ -99,6 +99,11 @@ type Config struct {
 	// caller keeps it and closes it after the socket). Otherwise the
 	// socket maps one of FrameSize*FrameCount bytes.
 	Arena *eal.Arena
+	// Mem, if not nil, is the UMEM: memory the caller keeps (and keeps
+	// mapped until the socket is closed), starting on a page boundary,
+	// e.g. the objects of an mbuf pool with Unaligned chunks at their
+	// starts. FrameCount is len(Mem)/FrameSize. Not with Arena.
+	Mem []byte
 	// Share, if not nil, makes the socket use Share's UMEM
 	// (XDP_SHARED_UMEM) instead of registering one: frames of that
 	// UMEM, and its bind mode. On another queue or interface the socket
@@ -161,7 +166,19 @@ func (c *Config) Check() error {
 		if c.Share.fd < 0 {
 			return fmt.Errorf("%w: sharing the UMEM of a closed socket", ErrConfig)
 		}
-		c.FrameSize, c.FrameCount, c.Unaligned, c.Arena = c.Share.frameSize, c.Share.nframes, c.Share.unaligned, nil
+		c.FrameSize, c.FrameCount, c.Unaligned, c.Arena, c.Mem = c.Share.frameSize, c.Share.nframes, c.Share.unaligned, nil, nil
+		return nil
+	}
+	if c.Mem != nil {
+		switch {
+		case c.Arena != nil:
+			return fmt.Errorf("%w: both Mem and Arena given", ErrConfig)
+		case len(c.Mem) < c.FrameSize:
+			return fmt.Errorf("%w: UMEM of %d bytes holds no %d-byte frame", ErrConfig, len(c.Mem), c.FrameSize)
+		case uintptr(unsafe.Pointer(unsafe.SliceData(c.Mem)))%uintptr(os.Getpagesize()) != 0:
+			return fmt.Errorf("%w: UMEM at %p does not start on a page boundary", ErrConfig, unsafe.SliceData(c.Mem))
+		}
+		c.FrameCount = len(c.Mem) / c.FrameSize
 		return nil
 	}
 	if c.Arena != nil {
@@ -190,6 +207,7 @@ type Stats struct {
 type Socket struct {
 	fd        int
 	ifindex   int
+	netns     uint64 // inode of the network namespace of ifindex
 	iface     string
 	queue     int
 	frameSize int
@@ -219,11 +237,13 @@ func Open(cfg Config) (*Socket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("xsk %s: %w", cfg.Iface, err)
 	}
-	s := &Socket{ifindex: ifi, iface: cfg.Iface, queue: cfg.QueueID, frameSize: cfg.FrameSize,
+	s := &Socket{ifindex: ifi, netns: netnsIno(), iface: cfg.Iface, queue: cfg.QueueID, frameSize: cfg.FrameSize,
 		nframes: cfg.FrameCount, unaligned: cfg.Unaligned, fd: -1}
 	switch {
 	case cfg.Share != nil:
 		s.umem = cfg.Share.umem
+	case cfg.Mem != nil:
+		s.umem = cfg.Mem
 	case cfg.Arena != nil:
 		s.arena = cfg.Arena
 	default:
@@ -296,6 +316,16 @@ func ifIndex(name string) (int, error) {
 	return int(ifr.Uint32()), nil
 }
 
+// netnsIno identifies the calling thread's network namespace (interface
+// indexes are per namespace), 0 if unknown.
+func netnsIno() uint64 {
+	var st unix.Stat_t
+	if unix.Stat("/proc/thread-self/ns/net", &st) != nil {
+		return 0
+	}
+	return st.Ino
+}
+
 func setsockopt(fd, opt int, p unsafe.Pointer, n uintptr) error {
 	_, _, e := unix.Syscall6(unix.SYS_SETSOCKOPT, uintptr(fd), unix.SOL_XDP, uintptr(opt), uintptr(p), n, 0)
 	if e != 0 {
@@ -357,7 +387,7 @@ func (s *Socket) setup(cfg *Config, bindFlag uint16) error {
 // kernel takes the owner's).
 func (s *Socket) setupShared(cfg *Config) error {
 	o := cfg.Share
-	if err := s.setupRings(cfg, o.ifindex != s.ifindex || o.queue != cfg.QueueID); err != nil {
+	if err := s.setupRings(cfg, o.ifindex != s.ifindex || o.netns != s.netns || o.queue != cfg.QueueID); err != nil {
 		return err
 	}
 	return s.bind(cfg, &unix.SockaddrXDP{

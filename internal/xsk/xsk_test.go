@@ -98,6 +98,27 @@ func TestConfigCheck(t *testing.T) {
 	if err := c.Check(); err != nil || c.FrameSize != DefaultFrameSize || c.FillSize != DefaultRingSize {
 		t.Errorf("defaults: %v %+v", err, c)
 	}
+	// Mem: on a page boundary, at least a frame, not with Arena.
+	a, err := eal.NewArena(eal.ArenaConfig{Name: "xsk-check", Size: 1 << 20, Huge: eal.HugeNever})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	mem := a.Bytes()
+	for _, c := range []Config{
+		{Iface: "x", Mem: mem[64:], FrameSize: 2304, Unaligned: true},
+		{Iface: "x", Mem: mem[:1000], FrameSize: 2304, Unaligned: true},
+		{Iface: "x", Mem: mem, Arena: a},
+	} {
+		if err := c.Check(); !errors.Is(err, ErrConfig) {
+			t.Errorf("Mem at +%d, %d bytes, arena %v: Check = %v, want ErrConfig",
+				len(mem)-cap(c.Mem), len(c.Mem), c.Arena != nil, err)
+		}
+	}
+	c = Config{Iface: "x", Mem: mem, FrameSize: 2304, Unaligned: true}
+	if err := c.Check(); err != nil || c.FrameCount != len(mem)/2304 {
+		t.Errorf("Mem of %d bytes in 2304-byte chunks: %v, %d frames", len(mem), err, c.FrameCount)
+	}
 }
 
 func TestRedirectProgram(t *testing.T) {

@@ -115,8 +115,8 @@ func TestNoProgramAfterClose(t *testing.T) {
 	if xdpAttached(t, e.a, e.va) {
 		t.Fatal("XDP program on a fresh veth")
 	}
-	p := e.open(t, "")
 	pool := porttest.NewPool(t, mbuf.PoolConfig{Name: "afxdp-" + t.Name(), N: 512, CacheSize: 32, DataRoomSize: 2176})
+	p := e.open(t, "")
 	porttest.Start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 1}, pool, 0)
 	if !xdpAttached(t, e.a, e.va) {
 		t.Fatal("no XDP program on the interface of a started port")
@@ -139,7 +139,6 @@ func TestDevargs(t *testing.T) {
 		{"net_af_xdp0,iface=lo,queue_count=0", `key "queue_count"`},
 		{"net_af_xdp0,iface=lo,busy_budget=65536", `key "busy_budget"`},
 		{"net_af_xdp0,iface=lo,xdp_prog=/x.o", "xdp_prog=/x.o"},
-		{"net_af_xdp0,iface=lo,shared_umem=1", "shared_umem=1"},
 		{"net_af_xdp0,iface=lo,ifname=x", `unknown key "ifname"`},
 	} {
 		p, err := ethdev.Open(c.args)

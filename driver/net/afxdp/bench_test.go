@@ -97,9 +97,22 @@ func BenchmarkPortTxRx(b *testing.B) {
 	drain(ports[1], rx)
 }
 
-// The tx and rx bursts allocate nothing from the Go heap.
+// The tx and rx bursts allocate nothing from the Go heap: with mbufs as
+// the UMEM frames, and copying (a pool of 1024-byte data rooms cannot be
+// a UMEM).
 func TestNoAllocsTxRx(t *testing.T) {
-	mp := benchPool(t)
+	t.Run("umem", func(t *testing.T) { noAllocsTxRx(t, benchPool(t)) })
+	t.Run("copy", func(t *testing.T) {
+		mp, err := mbuf.NewPool(mbuf.PoolConfig{Name: "afxdp-bench-" + t.Name(), N: 4095, CacheSize: 256, DataRoomSize: 1024 + 128, Huge: eal.HugeNever})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { mp.Close() })
+		noAllocsTxRx(t, mp)
+	})
+}
+
+func noAllocsTxRx(t *testing.T, mp *mbuf.Pool) {
 	ports := pair(t, mp)
 	f := frame(64, 1)
 	tx := make([]*mbuf.Mbuf, 32)

@@ -66,8 +66,8 @@ func TestStartQueue(t *testing.T) {
 	e := newEnv2(t)
 	skipNoXDP(t, e)
 	kp := e.peer(t)
-	p := e.open(t, ",start_queue=1")
 	pool := porttest.NewPool(t, mbuf.PoolConfig{Name: "afxdp-" + t.Name(), N: 512, CacheSize: 32, DataRoomSize: 2176})
+	p := e.open(t, ",start_queue=1")
 	porttest.Start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 1}, pool, 0)
 	f := frame(200, 7)
 	m := pool.Alloc(0)
@@ -119,8 +119,8 @@ func TestRxScatter(t *testing.T) {
 	e := newEnv(t)
 	skipNoXDP(t, e)
 	kp := e.peer(t)
-	p := e.open(t, "")
 	pool := porttest.NewPool(t, mbuf.PoolConfig{Name: "afxdp-" + t.Name(), N: 512, CacheSize: 32, DataRoomSize: 128 + 512})
+	p := e.open(t, "")
 	porttest.Start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 1, RxOffloads: ethdev.RxOffloadScatter}, pool, 0)
 	want := [][]byte{frame(60, 1), frame(1400, 2), frame(513, 3)}
 	for _, f := range want {
@@ -165,8 +165,8 @@ func TestImissedAndXStats(t *testing.T) {
 	e := newEnv(t)
 	skipNoXDP(t, e)
 	kp := e.peer(t)
-	p := e.open(t, "")
 	pool := porttest.NewPool(t, mbuf.PoolConfig{Name: "afxdp-" + t.Name(), N: 4096, CacheSize: 32, DataRoomSize: 2176})
+	p := e.open(t, "")
 	porttest.Start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 1}, pool, 0)
 	f := frame(64, 9)
 	for i := range 3000 {
@@ -210,8 +210,8 @@ func TestBusyBudgetOptions(t *testing.T) {
 		extra string
 		want  int
 	}{{"", 0}, {",busy_budget=64", 1}} {
-		p := e.open(t, c.extra)
 		pool := porttest.NewPool(t, mbuf.PoolConfig{Name: "afxdp-" + t.Name() + c.extra, N: 256, CacheSize: 32, DataRoomSize: 2176})
+		p := e.open(t, c.extra)
 		porttest.Start(t, p, ethdev.Config{RxQueues: 1, TxQueues: 1, RxIntr: true}, pool, 0)
 		fd, err := p.RxIntrFd(0)
 		if err != nil {
@@ -240,8 +240,8 @@ func TestTwoQueuesRx(t *testing.T) {
 	skipNoXDP(t, e)
 	e.b.Run(t, "sh", "-c", fmt.Sprintf("echo 1 > /sys/class/net/%s/queues/tx-0/xps_cpus && echo 2 > /sys/class/net/%s/queues/tx-1/xps_cpus", e.vb, e.vb))
 	kp := e.peer(t)
-	p := e.open(t, ",queue_count=2")
 	pool := porttest.NewPool(t, mbuf.PoolConfig{Name: "afxdp-" + t.Name(), N: 512, CacheSize: 32, DataRoomSize: 2176})
+	p := e.open(t, ",queue_count=2")
 	porttest.Start(t, p, ethdev.Config{RxQueues: 2, TxQueues: 2}, pool, 0)
 	const per = 10
 	for cpu := range 2 {
@@ -302,8 +302,8 @@ func TestQueueSetupTwice(t *testing.T) {
 	e := newEnv(t)
 	skipNoXDP(t, e)
 	kp := e.peer(t)
-	p := e.open(t, "")
 	pool := porttest.NewPool(t, mbuf.PoolConfig{Name: "afxdp-" + t.Name(), N: 4096, CacheSize: 32, DataRoomSize: 2176})
+	p := e.open(t, "")
 	if err := p.Configure(ethdev.Config{RxQueues: 1, TxQueues: 1}); err != nil {
 		t.Fatal(err)
 	}
