@@ -252,7 +252,9 @@ func (a *App) main(stdin io.Reader, sigs <-chan os.Signal) int {
 		} else {
 			fmt.Fprintln(a.out, "Press enter to exit")
 		}
-		if rd != nil {
+		// With --stats-period, DPDK's testpmd runs until a signal and
+		// does not read its input; without, Enter ends the run.
+		if rd != nil && a.opts.StatsPeriod == 0 {
 			next <- ""
 		}
 	}
