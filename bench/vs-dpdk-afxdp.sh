@@ -59,10 +59,9 @@ testpmd() {
 	local who=$1 ns=$2 cpu=$3 vdev=$4 mode=$5 t=$6 out=$7 bin prefix
 	if [ "$who" = dpdk ]; then bin=dpdk-testpmd; prefix=afxdp-$cpu; else bin=$tmp/dpkit; prefix=afxdpk-$cpu; fi
 	[ "$who" = dpkit ] && bin="$bin testpmd"
-	# stdin stays open (dpkit testpmd ends at its EOF) for the run.
 	ip netns exec "$ns" timeout -s INT "$t" taskset -c "$cpu" $bin --file-prefix="$prefix" -m 512 --no-pci \
 		--lcores "(0,1)@$cpu" --vdev "$vdev" -- --forward-mode="$mode" --txpkts=64 --burst=32 \
-		--stats-period 1 < <(sleep $((t + 5))) >"$out" 2>&1 || true
+		--stats-period 1 </dev/null >"$out" 2>&1 || true
 }
 
 # mean PATTERN FILE: the mean of the non-zero values after PATTERN (the
