@@ -6,10 +6,14 @@
 # drivers under `dpkit testpmd` against DPDK 22.11's net_af_xdp PMD under
 # dpdk-testpmd, with the same arguments:
 #
-#   afxdp_rx_Mpps     DPDK af_xdp txonly -> rxonly on DPDK af_xdp | dpkit af_xdp
-#   afxdp_tx_Mpps     txonly on DPDK af_xdp | dpkit af_xdp -> DPDK af_xdp rxonly
-#   afpacket_rx_Mpps  as afxdp_rx_Mpps, dpkit's net_af_packet receiving
-#   afpacket_tx_Mpps  as afxdp_tx_Mpps, dpkit's net_af_packet sending
+#   afxdp_rx_Mpps            dpkit af_xdp txonly (the fastest sender here, so
+#                            the receiver limits) -> rxonly on DPDK af_xdp |
+#                            dpkit af_xdp
+#   afxdp_rx_dpdksend_Mpps   the same with DPDK af_xdp txonly sending
+#   afxdp_tx_Mpps            txonly on DPDK af_xdp | dpkit af_xdp -> DPDK
+#                            af_xdp rxonly
+#   afpacket_rx_Mpps         as afxdp_rx_Mpps, dpkit's net_af_packet receiving
+#   afpacket_tx_Mpps         as afxdp_tx_Mpps, dpkit's net_af_packet sending
 #
 # The afpacket rows compare dpkit's af_packet driver with DPDK's af_xdp in
 # the same role (and so, with the afxdp rows, AF_XDP with af_packet).
@@ -97,32 +101,40 @@ declare -A best
 keep() { # keep NAME VALUE: the highest
 	if awk -v a="$2" -v b="${best[$1]:-0}" 'BEGIN {exit !(a > b)}'; then best[$1]=$2; fi
 }
+# Each receiver is measured with the same sender (dpkit af_xdp txonly, the
+# fastest here, so the receiver is what limits), each sender with the same
+# receiver (DPDK af_xdp rxonly); the rows with DPDK's sender are kept too.
 for i in $(seq "$runs"); do
 	read -r r t < <(pair dpdk "$dxdp_fb" dpdk "$dxdp_fa" dd$i)
 	echo "# run $i: DPDK af_xdp -> DPDK af_xdp: rx $r tx $t Mpps" >&2
-	keep dpdk_rx "$r"
 	keep dpdk_tx "$t"
+	keep dpdk_rx_dsend "$r"
 	read -r r t < <(pair dpkit "$xdp_fb" dpdk "$dxdp_fa" kd$i)
 	echo "# run $i: DPDK af_xdp -> dpkit af_xdp: rx $r Mpps (sender sent $t)" >&2
-	keep dpkit_rx "$r"
+	keep dpkit_rx_dsend "$r"
 	read -r r t < <(pair dpdk "$dxdp_fb" dpkit "$xdp_fa" dk$i)
-	echo "# run $i: dpkit af_xdp -> DPDK af_xdp: tx $t Mpps (receiver got $r)" >&2
+	echo "# run $i: dpkit af_xdp -> DPDK af_xdp: rx $r tx $t Mpps" >&2
 	keep dpkit_tx "$t"
-	read -r r t < <(pair dpkit "$pkt_fb" dpdk "$dxdp_fa" pd$i)
-	echo "# run $i: DPDK af_xdp -> dpkit af_packet: rx $r Mpps (sender sent $t)" >&2
+	keep dpdk_rx "$r"
+	read -r r t < <(pair dpkit "$xdp_fb" dpkit "$xdp_fa" kk$i)
+	echo "# run $i: dpkit af_xdp -> dpkit af_xdp: rx $r tx $t Mpps" >&2
+	keep dpkit_rx "$r"
+	read -r r t < <(pair dpkit "$pkt_fb" dpkit "$xdp_fa" pk$i)
+	echo "# run $i: dpkit af_xdp -> dpkit af_packet: rx $r Mpps (sender sent $t)" >&2
 	keep pkt_rx "$r"
 	read -r r t < <(pair dpdk "$dxdp_fb" dpkit "$pkt_fa" dp$i)
 	echo "# run $i: dpkit af_packet -> DPDK af_xdp: tx $t Mpps (receiver got $r)" >&2
 	keep pkt_tx "$t"
 done
-echo "# kernel $(uname -r), veth; XDP mode on the receiving end: DPDK $(cat "$tmp/xdp.dd1" 2>/dev/null), dpkit $(cat "$tmp/xdp.kd1" 2>/dev/null) (xdp = native, xdpgeneric = generic); copy-mode sockets (veth has no zero-copy)"
+echo "# kernel $(uname -r), veth; XDP mode on the receiving end: DPDK $(cat "$tmp/xdp.dd1" 2>/dev/null), dpkit $(cat "$tmp/xdp.kk1" 2>/dev/null) (xdp = native, xdpgeneric = generic); copy-mode sockets (veth has no zero-copy)"
 echo "# DPDK vdev options: ${dpdkargs:-(defaults: busy_budget=64)}"
 echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 row() {
-	awk -v n="$1" -v k="$2" -v d="$3" 'BEGIN { printf "%-22s %8.3f %8.3f %7.2f\n", n, k, d, (d > 0 ? k / d : 0) }'
+	awk -v n="$1" -v k="$2" -v d="$3" 'BEGIN { printf "%-26s %8.3f %8.3f %7.2f\n", n, k, d, (d > 0 ? k / d : 0) }'
 }
-printf "%-22s %8s %8s %7s\n" figure dpkit dpdk ratio
+printf "%-26s %8s %8s %7s\n" figure dpkit dpdk ratio
 row afxdp_rx_Mpps "${best[dpkit_rx]:-0}" "${best[dpdk_rx]:-0}"
+row afxdp_rx_dpdksend_Mpps "${best[dpkit_rx_dsend]:-0}" "${best[dpdk_rx_dsend]:-0}"
 row afxdp_tx_Mpps "${best[dpkit_tx]:-0}" "${best[dpdk_tx]:-0}"
 row afpacket_rx_Mpps "${best[pkt_rx]:-0}" "${best[dpdk_rx]:-0}"
 row afpacket_tx_Mpps "${best[pkt_tx]:-0}" "${best[dpdk_tx]:-0}"
