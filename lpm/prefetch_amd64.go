@@ -7,7 +7,7 @@ package lpm
 // this is one assembly call per burst.
 //
 //go:noescape
-func prefetch24(tbl *tbl24, ips []uint32)
+func prefetch24(tbl memBase, ips []uint32)
 
 // prefetch24x6 is prefetch24 for IPv6 addresses (first 24 bits).
 //

@@ -1,8 +1,8 @@
 #include "textflag.h"
 
-// func prefetch24(tbl *tbl24, ips []uint32)
+// func prefetch24(tbl memBase, ips []uint32)
 TEXT ·prefetch24(SB), NOSPLIT|NOFRAME, $0-32
-	MOVQ tbl+0(FP), AX
+	MOVQ tbl_p+0(FP), AX
 	MOVQ ips_base+8(FP), SI
 	MOVQ ips_len+16(FP), CX
 	TESTQ CX, CX
