@@ -44,7 +44,10 @@ func (t *Table) Lookup(a netip.Addr) (uint32, bool) {
 // addresses.
 //
 // It first prefetches the first-level entry of every address (so that
-// their cache misses overlap), then looks them up one by one.
+// their cache misses overlap), then looks them up one by one. An assembly
+// loop after the prefetch, four lookups at a time as LookupX4, measured
+// the same (14.5 cycles a lookup on a 1M-route table): the prefetches
+// already have every miss in flight.
 func (t *Table) LookupBulk(ips, hops []uint32, def uint32) {
 	n := min(len(ips), len(hops))
 	ips, hops = ips[:n], hops[:n]
@@ -52,34 +55,33 @@ func (t *Table) LookupBulk(ips, hops []uint32, def uint32) {
 	prefetch24(l1, ips)
 	for i, ip := range ips {
 		e := l1.load(ip >> 8)
-		if e&extBit != 0 {
-			e = l2.load((e&nhMask)<<8 | ip&0xff)
+		if int32(e) < 0 {
+			e = l2.load(e<<8 | ip&0xff)
 		}
 		hops[i] = hop(e, def)
 	}
 }
 
-// LookupX4 looks up the four addresses ips and writes their next hops to
-// hops, def for those no route covers (rte_lpm_lookupx4). The arrays are
-// passed by pointer: Go passes arrays of more than one element in memory,
-// pointers in registers.
-func (t *Table) LookupX4(ips, hops *[4]uint32, def uint32) {
+// lookupX4Go is LookupX4 in Go: the version other architectures use, and
+// the one the amd64 assembly jumps to without AVX2 or when an entry links
+// a group (a function, not a method, for that jump).
+func lookupX4Go(t *Table, ips, hops *[4]uint32, def uint32) {
 	l1, l2 := t.l1, t.l2
 	e0 := l1.load(ips[0] >> 8)
 	e1 := l1.load(ips[1] >> 8)
 	e2 := l1.load(ips[2] >> 8)
 	e3 := l1.load(ips[3] >> 8)
-	if e0&extBit != 0 {
-		e0 = l2.load((e0&nhMask)<<8 | ips[0]&0xff)
+	if int32(e0) < 0 {
+		e0 = l2.load(e0<<8 | ips[0]&0xff)
 	}
-	if e1&extBit != 0 {
-		e1 = l2.load((e1&nhMask)<<8 | ips[1]&0xff)
+	if int32(e1) < 0 {
+		e1 = l2.load(e1<<8 | ips[1]&0xff)
 	}
-	if e2&extBit != 0 {
-		e2 = l2.load((e2&nhMask)<<8 | ips[2]&0xff)
+	if int32(e2) < 0 {
+		e2 = l2.load(e2<<8 | ips[2]&0xff)
 	}
-	if e3&extBit != 0 {
-		e3 = l2.load((e3&nhMask)<<8 | ips[3]&0xff)
+	if int32(e3) < 0 {
+		e3 = l2.load(e3<<8 | ips[3]&0xff)
 	}
 	hops[0], hops[1], hops[2], hops[3] = hop(e0, def), hop(e1, def), hop(e2, def), hop(e3, def)
 }

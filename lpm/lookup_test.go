@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"testing"
+	"unsafe"
 )
 
 // TestAddr4 checks addr4's reading of netip.Addr against As4.
@@ -69,5 +70,55 @@ func TestLookupAfterClose(t *testing.T) {
 			nh, ok := tb.LookupIP(ip)
 			t.Errorf("LookupIP(%#x) on a closed table returned %d,%v", ip, nh, ok)
 		}()
+	}
+}
+
+// TestTableLayout: the assembly LookupX4 reads t.l1 and t.l2 as the first
+// two words of Table.
+func TestTableLayout(t *testing.T) {
+	var tb Table
+	if unsafe.Offsetof(tb.l1) != 0 || unsafe.Offsetof(tb.l2) != 8 || unsafe.Sizeof(tb.l1) != 8 {
+		t.Fatalf("Table.l1 at %d, l2 at %d: the assembly expects 0 and 8", unsafe.Offsetof(tb.l1), unsafe.Offsetof(tb.l2))
+	}
+}
+
+// TestX4Versions compares the assembly LookupX4 (when the machine has it)
+// and the Go one with LookupIP, on quads with and without group links,
+// invalid entries and a non-zero default.
+func TestX4Versions(t *testing.T) {
+	tb := newTestTable(t, Config{})
+	rng := rand.New(rand.NewPCG(7, 8))
+	var ips []uint32
+	for i, p := range genPrefixes(rng, 400, 32) {
+		if err := tb.Add(p, uint32(i)|uint32(i&1)<<23); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range addrsFor(rng, p) {
+			ips = append(ips, addr4(&a))
+		}
+	}
+	for range 1000 {
+		ips = append(ips, rng.Uint32())
+	}
+	rng.Shuffle(len(ips), func(i, j int) { ips[i], ips[j] = ips[j], ips[i] })
+	saved := useAVX2
+	defer func() { useAVX2 = saved }()
+	for _, avx := range []bool{saved, false} {
+		useAVX2 = avx
+		for _, def := range []uint32{0, 0xdead, MaxNextHop} {
+			for i := 0; i+4 <= len(ips); i += 4 {
+				got := [4]uint32{1, 2, 3, 4}
+				tb.LookupX4((*[4]uint32)(ips[i:i+4]), &got, def)
+				for j := range 4 {
+					want, ok := tb.LookupIP(ips[i+j])
+					if !ok {
+						want = def
+					}
+					if got[j] != want {
+						t.Fatalf("avx2 %v: x4 %#x = %d, LookupIP %d", avx, ips[i+j], got[j], want)
+					}
+				}
+			}
+		}
 	}
 }
