@@ -1,6 +1,7 @@
 package lpm
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"net/netip"
 	"runtime/debug"
@@ -16,6 +17,22 @@ func TestAddr4(t *testing.T) {
 		a := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 		if got := addr4(&a); got != v {
 			t.Fatalf("addr4(%v) = %#x, want %#x", a, got, v)
+		}
+	}
+}
+
+// TestAddr16 checks addr16's reading of netip.Addr against As16.
+func TestAddr16(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 7))
+	for range 100000 {
+		var b [16]byte
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		a := netip.AddrFrom16(b)
+		hi, lo := addr16(&a)
+		if hi != binary.BigEndian.Uint64(b[:8]) || lo != binary.BigEndian.Uint64(b[8:]) {
+			t.Fatalf("addr16(%v) = %#x %#x", a, hi, lo)
 		}
 	}
 }

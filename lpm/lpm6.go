@@ -328,12 +328,25 @@ func (t *Table6) LookupIP(ip *[16]byte) (uint32, bool) {
 
 // Lookup returns the next hop for a (an IPv6 address) and whether a route
 // covers it; an IPv4 or IPv4-mapped address is never covered.
+//
+// It reads the address as its two 64-bit halves (addr16) and shifts the
+// next byte out of them at each level: going through a.As16() copied the
+// address on the stack in a way that defeated store-to-load forwarding,
+// and each lookup waited for the one before (213 to 1288 cycles a lookup
+// on a 50k-route table, against 40 through LookupIP).
 func (t *Table6) Lookup(a netip.Addr) (uint32, bool) {
 	if !a.Is6() || a.Is4In6() {
 		return 0, false
 	}
-	ip := a.As16()
-	return t.LookupIP(&ip)
+	hi, lo := addr16(&a)
+	e := atomic.LoadUint32(&t.tbl24[hi>>40])
+	// hi:lo shifted so that the top byte of hi is byte 3 of the address.
+	hi, lo = hi<<24|lo>>40, lo<<24
+	for k := 3; e&extBit != 0 && k < 16; k++ {
+		e = atomic.LoadUint32(&t.groups[uint(e&groupMask)<<8|uint(hi>>56)])
+		hi, lo = hi<<8|lo>>56, lo<<8
+	}
+	return e & nhMask6, e&validBit != 0
 }
 
 // LookupBulk writes the next hop of ips[i] to hops[i], or def when no route

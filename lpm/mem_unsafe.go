@@ -1,6 +1,7 @@
 package lpm
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"sync"
@@ -105,7 +106,14 @@ func addr4(a *netip.Addr) uint32 {
 	return uint32((*[2]uint64)(unsafe.Pointer(a))[1])
 }
 
-// The layout addr4 reads is checked once: a Go release that changed it
+// addr16 returns the two 64-bit halves of the IPv6 address a holds, as
+// netip.Addr keeps them (hi is bytes 0..7, big-endian); see addr4.
+func addr16(a *netip.Addr) (hi, lo uint64) {
+	p := (*[2]uint64)(unsafe.Pointer(a))
+	return p[0], p[1]
+}
+
+// The layout addr4 and addr16 read is checked once: a Go release that changed it
 // would otherwise make IPv4 lookups through netip.Addr silently wrong.
 func init() {
 	ok := unsafe.Sizeof(netip.Addr{}) == 24
@@ -114,6 +122,10 @@ func init() {
 		b := a.As4()
 		ok = ok && addr4(&a) == uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3])
 	}
+	a := netip.MustParseAddr("2001:db8:102:304:506:708:90a:b0c")
+	b := a.As16()
+	hi, lo := addr16(&a)
+	ok = ok && hi == binary.BigEndian.Uint64(b[:8]) && lo == binary.BigEndian.Uint64(b[8:])
 	if !ok {
 		panic("lpm: the layout of netip.Addr changed: addr4 in lpm/mem_unsafe.go must follow it")
 	}
