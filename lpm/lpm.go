@@ -219,13 +219,15 @@ func (t *Table) AddIP(ip uint32, depth int, nextHop uint32) error {
 			// A new group starts as a copy of the /24's entry, then the
 			// route is written into it, then it is linked: a reader that
 			// sees the link sees a complete group.
-			gi, ok := t.pool.get()
+			gi, fresh, ok := t.pool.get()
 			if !ok {
 				return fmt.Errorf("%w: %d groups in use", ErrNoGroups, t.cfg.NumGroups)
 			}
 			g = t.groups[gi*groupSize : (gi+1)*groupSize]
-			for i := range g {
-				g[i] = cur // not linked yet: no reader sees it
+			if cur != 0 || !fresh { // a fresh group is all zeros (invalid)
+				for i := range g {
+					g[i] = cur // not linked yet: no reader sees it
+				}
 			}
 			defer atomic.StoreUint32(slot, extBit|gi)
 		}

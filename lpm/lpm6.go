@@ -209,13 +209,18 @@ func (t *Table6) add(arr []uint32, k int, ip *[16]byte, depth int, e uint32) {
 		t.add(t.group(cur), k+1, ip, depth, e)
 		return
 	}
-	gi, ok := t.pool.get()
+	gi, fresh, ok := t.pool.get()
 	if !ok {
 		panic("lpm: group pool ran out after the count") // invariant broken
 	}
 	g := t.groups[int(gi)*groupSize : int(gi+1)*groupSize]
-	for i := range g {
-		g[i] = cur // not linked yet: no reader sees it
+	if cur != 0 || !fresh {
+		// A fresh group under an invalid entry is all zeros already:
+		// writing it would only bring 1 KiB of cold memory into the cache
+		// (a /48 in a new region needs three groups).
+		for i := range g {
+			g[i] = cur // not linked yet: no reader sees it
+		}
 	}
 	t.add(g, k+1, ip, depth, e)
 	atomic.StoreUint32(slot, extBit|gi) // link the complete group
