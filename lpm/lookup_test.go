@@ -76,7 +76,21 @@ func TestLookupAfterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb.Close()
+	t6, err := New6(Config{NumGroups: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t6.Close()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Errorf("Table6.LookupIP on a closed table did not fault")
+			}
+		}()
+		nh, ok := t6.LookupIP(&[16]byte{0x20, 1})
+		t.Errorf("Table6.LookupIP on a closed table returned %d,%v", nh, ok)
+	}()
 	for _, ip := range []uint32{0x0a000001, 0, 0xffffffff} {
 		func() {
 			defer func() {

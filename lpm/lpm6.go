@@ -29,6 +29,7 @@ func levelEnd6(k int) int { return 24 + 8*k }
 // first level, then a 256-entry group per further byte. Concurrency is as
 // for Table.
 type Table6 struct {
+	l1, l2 memBase // as Table's
 	tbl24  *tbl24
 	groups []uint32
 	mem    tableMem
@@ -57,6 +58,7 @@ func New6(cfg Config) (*Table6, error) {
 		return nil, err
 	}
 	return &Table6{
+		l1: baseOf(&mem.tbl24[0]), l2: baseOf(&mem.groups[0]),
 		tbl24: mem.tbl24, groups: mem.groups, mem: mem, cfg: cfg,
 		pool:  groupPool{total: uint32(cfg.NumGroups), qsbr: cfg.QSBR},
 		rules: make(map[ruleKey6]uint32),
@@ -66,6 +68,7 @@ func New6(cfg Config) (*Table6, error) {
 // Close unmaps the table. No lookup may run during or after Close.
 func (t *Table6) Close() error {
 	t.tbl24, t.groups, t.rules = nil, nil, nil
+	t.l1, t.l2 = closedBase(), closedBase()
 	return t.mem.close()
 }
 
@@ -324,9 +327,12 @@ func (t *Table6) collapse(slot *uint32, k int) {
 
 // LookupIP returns the next hop for ip and whether a route covers it.
 func (t *Table6) LookupIP(ip *[16]byte) (uint32, bool) {
-	e := atomic.LoadUint32(&t.tbl24[uint32(ip[0])<<16|uint32(ip[1])<<8|uint32(ip[2])])
-	for k := 3; e&extBit != 0 && k < 16; k++ {
-		e = atomic.LoadUint32(&t.groups[uint(e&groupMask)<<8|uint(ip[k])])
+	e := t.l1.load(uint32(ip[0])<<16 | uint32(ip[1])<<8 | uint32(ip[2]))
+	for _, b := range ip[3:] {
+		if int32(e) >= 0 {
+			break
+		}
+		e = t.l2.load(e<<8 | uint32(b))
 	}
 	return e & nhMask6, e&validBit != 0
 }
@@ -344,11 +350,11 @@ func (t *Table6) Lookup(a netip.Addr) (uint32, bool) {
 		return 0, false
 	}
 	hi, lo := addr16(&a)
-	e := atomic.LoadUint32(&t.tbl24[hi>>40])
+	e := t.l1.load(uint32(hi >> 40))
 	// hi:lo shifted so that the top byte of hi is byte 3 of the address.
 	hi, lo = hi<<24|lo>>40, lo<<24
-	for k := 3; e&extBit != 0 && k < 16; k++ {
-		e = atomic.LoadUint32(&t.groups[uint(e&groupMask)<<8|uint(hi>>56)])
+	for k := 3; int32(e) < 0 && k < 16; k++ {
+		e = t.l2.load(e<<8 | uint32(hi>>56))
 		hi, lo = hi<<8|lo>>56, lo<<8
 	}
 	return e & nhMask6, e&validBit != 0
@@ -360,13 +366,13 @@ func (t *Table6) Lookup(a netip.Addr) (uint32, bool) {
 func (t *Table6) LookupBulk(ips [][16]byte, hops []uint32, def uint32) {
 	n := min(len(ips), len(hops))
 	ips, hops = ips[:n], hops[:n]
-	l1, l2 := t.tbl24, t.groups
-	prefetch24x6(l1, ips)
+	prefetch24x6(t.tbl24, ips)
+	l1, l2 := t.l1, t.l2
 	for i := range ips {
 		ip := &ips[i]
-		e := atomic.LoadUint32(&l1[uint32(ip[0])<<16|uint32(ip[1])<<8|uint32(ip[2])])
-		for k := 3; e&extBit != 0 && k < 16; k++ {
-			e = atomic.LoadUint32(&l2[uint(e&groupMask)<<8|uint(ip[k])])
+		e := l1.load(uint32(ip[0])<<16 | uint32(ip[1])<<8 | uint32(ip[2]))
+		for k := 3; int32(e) < 0 && k < 16; k++ {
+			e = l2.load(e<<8 | uint32(ip[k]))
 		}
 		r := e & nhMask6
 		if e&validBit == 0 {
