@@ -23,6 +23,9 @@
 #
 #   figure  dpkit  dpdk  ratio  bart  bart/dpkit
 #
+# (bart only on the *_lookup_netip_cycles rows: bart takes a netip.Addr,
+# so it is compared with dpkit's Lookup(netip.Addr) on the same slice)
+#
 # ratio = dpkit/dpdk (cycles and bytes: lower is better, < 1 means dpkit
 # wins); bart/dpkit is how many times faster dpkit is than bart.
 #
@@ -159,7 +162,7 @@ table() { # set prefix
 		for (i = 1; i <= n; i++) {
 			k = order[i]
 			b = bart[k]
-			if (k == p "_lookup_cycles") b = bart[p "_lookup_netip_cycles"]
+			if (k == p "_lookup_cycles") b = ""
 			if (k ~ /_used_bytes/) b = ""
 			row(k, us[k], them[k], b)
 		}
@@ -178,7 +181,8 @@ table() { # set prefix
 	echo
 	echo "Notes: ratio = dpkit/dpdk, lower is better. dpdk = bench/lpm/lpm_bench (rte_lpm/rte_lpm6 on the"
 	echo "same files, same loops); [test-fib:...] rows = dpdk-test-fib -c's own figures on the same files."
-	echo "bart column: bart.Fast through netip.Addr (paired with lpm_lookup_cycles and lpm_lookup_netip_cycles)."
+	echo "bart column: bart.Fast's Lookup(netip.Addr), paired only with dpkit's Lookup(netip.Addr) (*_lookup_netip_cycles):"
+	echo "the same input type, the same []netip.Addr; dpkit's LookupIP(uint32) has no bart counterpart."
 	echo "*_bytes_per_route: whole table (first level + every group allocated + rules) / routes;"
 	echo "*_used_bytes_per_route: first level + groups in use + rules / routes (dpkit only)."
 	echo

@@ -129,6 +129,34 @@ func fuzzOps(t *testing.T, tb lpmTable, data []byte, bits int) {
 				t.Fatalf("after %v: lookup %v = %d,%v, reference %d,%v", p, a, got, gok, want, wok)
 			}
 		}
+		if t4, ok := tb.(*Table); ok {
+			checkMulti4(t, t4, probe)
+		}
+	}
+}
+
+// checkMulti4 compares LookupBulk and LookupX4 (assembly on amd64) with
+// Lookup on addrs.
+func checkMulti4(t *testing.T, tb *Table, addrs []netip.Addr) {
+	const def = 0xabcdef
+	ips := make([]uint32, len(addrs)+3)
+	for i := range addrs {
+		ips[i] = addr4(&addrs[i])
+	}
+	hops := make([]uint32, len(ips))
+	tb.LookupBulk(ips, hops, def)
+	var x4 [4]uint32
+	for i := range addrs {
+		if i%4 == 0 {
+			tb.LookupX4((*[4]uint32)(ips[i:i+4]), &x4, def)
+		}
+		want, ok := tb.Lookup(addrs[i])
+		if !ok {
+			want = def
+		}
+		if hops[i] != want || x4[i%4] != want {
+			t.Fatalf("lookup %v: bulk %d, x4 %d, Lookup %d", addrs[i], hops[i], x4[i%4], want)
+		}
 	}
 }
 

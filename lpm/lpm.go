@@ -84,6 +84,9 @@ func (c Config) withDefaults(maxGroups int) (Config, error) {
 // any number of goroutines while one goroutine adds and deletes; Add,
 // Delete and Close must not run concurrently with each other.
 type Table struct {
+	// l1 and l2 are the bases of tbl24 and groups for the lookups (no
+	// nil or bounds checks); after Close they point at closedBase.
+	l1, l2 memBase
 	tbl24  *tbl24
 	groups []uint32
 	mem    tableMem
@@ -108,15 +111,18 @@ func New(cfg Config) (*Table, error) {
 		return nil, err
 	}
 	return &Table{
+		l1: baseOf(&mem.tbl24[0]), l2: baseOf(&mem.groups[0]),
 		tbl24: mem.tbl24, groups: mem.groups, mem: mem, cfg: cfg,
 		pool:  groupPool{total: uint32(cfg.NumGroups), qsbr: cfg.QSBR},
 		rules: make(map[uint64]uint32),
 	}, nil
 }
 
-// Close unmaps the table. No lookup may run during or after Close.
+// Close unmaps the table. No lookup may run during or after Close; one
+// after it faults.
 func (t *Table) Close() error {
 	t.tbl24, t.groups, t.rules = nil, nil, nil
+	t.l1, t.l2 = closedBase(), closedBase()
 	return t.mem.close()
 }
 
@@ -213,13 +219,15 @@ func (t *Table) AddIP(ip uint32, depth int, nextHop uint32) error {
 			// A new group starts as a copy of the /24's entry, then the
 			// route is written into it, then it is linked: a reader that
 			// sees the link sees a complete group.
-			gi, ok := t.pool.get()
+			gi, fresh, ok := t.pool.get()
 			if !ok {
 				return fmt.Errorf("%w: %d groups in use", ErrNoGroups, t.cfg.NumGroups)
 			}
 			g = t.groups[gi*groupSize : (gi+1)*groupSize]
-			for i := range g {
-				g[i] = cur // not linked yet: no reader sees it
+			if cur != 0 || !fresh { // a fresh group is all zeros (invalid)
+				for i := range g {
+					g[i] = cur // not linked yet: no reader sees it
+				}
 			}
 			defer atomic.StoreUint32(slot, extBit|gi)
 		}

@@ -29,6 +29,7 @@ func levelEnd6(k int) int { return 24 + 8*k }
 // first level, then a 256-entry group per further byte. Concurrency is as
 // for Table.
 type Table6 struct {
+	l1, l2 memBase // as Table's
 	tbl24  *tbl24
 	groups []uint32
 	mem    tableMem
@@ -57,6 +58,7 @@ func New6(cfg Config) (*Table6, error) {
 		return nil, err
 	}
 	return &Table6{
+		l1: baseOf(&mem.tbl24[0]), l2: baseOf(&mem.groups[0]),
 		tbl24: mem.tbl24, groups: mem.groups, mem: mem, cfg: cfg,
 		pool:  groupPool{total: uint32(cfg.NumGroups), qsbr: cfg.QSBR},
 		rules: make(map[ruleKey6]uint32),
@@ -66,6 +68,7 @@ func New6(cfg Config) (*Table6, error) {
 // Close unmaps the table. No lookup may run during or after Close.
 func (t *Table6) Close() error {
 	t.tbl24, t.groups, t.rules = nil, nil, nil
+	t.l1, t.l2 = closedBase(), closedBase()
 	return t.mem.close()
 }
 
@@ -209,13 +212,18 @@ func (t *Table6) add(arr []uint32, k int, ip *[16]byte, depth int, e uint32) {
 		t.add(t.group(cur), k+1, ip, depth, e)
 		return
 	}
-	gi, ok := t.pool.get()
+	gi, fresh, ok := t.pool.get()
 	if !ok {
 		panic("lpm: group pool ran out after the count") // invariant broken
 	}
 	g := t.groups[int(gi)*groupSize : int(gi+1)*groupSize]
-	for i := range g {
-		g[i] = cur // not linked yet: no reader sees it
+	if cur != 0 || !fresh {
+		// A fresh group under an invalid entry is all zeros already:
+		// writing it would only bring 1 KiB of cold memory into the cache
+		// (a /48 in a new region needs three groups).
+		for i := range g {
+			g[i] = cur // not linked yet: no reader sees it
+		}
 	}
 	t.add(g, k+1, ip, depth, e)
 	atomic.StoreUint32(slot, extBit|gi) // link the complete group
@@ -319,21 +327,37 @@ func (t *Table6) collapse(slot *uint32, k int) {
 
 // LookupIP returns the next hop for ip and whether a route covers it.
 func (t *Table6) LookupIP(ip *[16]byte) (uint32, bool) {
-	e := atomic.LoadUint32(&t.tbl24[uint32(ip[0])<<16|uint32(ip[1])<<8|uint32(ip[2])])
-	for k := 3; e&extBit != 0 && k < 16; k++ {
-		e = atomic.LoadUint32(&t.groups[uint(e&groupMask)<<8|uint(ip[k])])
+	e := t.l1.load(uint32(ip[0])<<16 | uint32(ip[1])<<8 | uint32(ip[2]))
+	for _, b := range ip[3:] {
+		if int32(e) >= 0 {
+			break
+		}
+		e = t.l2.load(e<<8 | uint32(b))
 	}
 	return e & nhMask6, e&validBit != 0
 }
 
 // Lookup returns the next hop for a (an IPv6 address) and whether a route
 // covers it; an IPv4 or IPv4-mapped address is never covered.
+//
+// It reads the address as its two 64-bit halves (addr16) and shifts the
+// next byte out of them at each level: going through a.As16() copied the
+// address on the stack in a way that defeated store-to-load forwarding,
+// and each lookup waited for the one before (213 to 1288 cycles a lookup
+// on a 50k-route table, against 40 through LookupIP).
 func (t *Table6) Lookup(a netip.Addr) (uint32, bool) {
 	if !a.Is6() || a.Is4In6() {
 		return 0, false
 	}
-	ip := a.As16()
-	return t.LookupIP(&ip)
+	hi, lo := addr16(&a)
+	e := t.l1.load(uint32(hi >> 40))
+	// hi:lo shifted so that the top byte of hi is byte 3 of the address.
+	hi, lo = hi<<24|lo>>40, lo<<24
+	for k := 3; int32(e) < 0 && k < 16; k++ {
+		e = t.l2.load(e<<8 | uint32(hi>>56))
+		hi, lo = hi<<8|lo>>56, lo<<8
+	}
+	return e & nhMask6, e&validBit != 0
 }
 
 // LookupBulk writes the next hop of ips[i] to hops[i], or def when no route
@@ -342,13 +366,13 @@ func (t *Table6) Lookup(a netip.Addr) (uint32, bool) {
 func (t *Table6) LookupBulk(ips [][16]byte, hops []uint32, def uint32) {
 	n := min(len(ips), len(hops))
 	ips, hops = ips[:n], hops[:n]
-	l1, l2 := t.tbl24, t.groups
-	prefetch24x6(l1, ips)
+	prefetch24x6(t.tbl24, ips)
+	l1, l2 := t.l1, t.l2
 	for i := range ips {
 		ip := &ips[i]
-		e := atomic.LoadUint32(&l1[uint32(ip[0])<<16|uint32(ip[1])<<8|uint32(ip[2])])
-		for k := 3; e&extBit != 0 && k < 16; k++ {
-			e = atomic.LoadUint32(&l2[uint(e&groupMask)<<8|uint(ip[k])])
+		e := l1.load(uint32(ip[0])<<16 | uint32(ip[1])<<8 | uint32(ip[2]))
+		for k := 3; int32(e) < 0 && k < 16; k++ {
+			e = l2.load(e<<8 | uint32(ip[k]))
 		}
 		r := e & nhMask6
 		if e&validBit == 0 {

@@ -110,17 +110,19 @@ type pendingGroup struct {
 	token uint64
 }
 
-// get returns a group index, or false when all are in use. With a QSBR it
-// first reuses groups whose grace period has passed and, when there are
-// none, waits for the oldest pending one.
-func (p *groupPool) get() (uint32, bool) {
+// get returns a group index, or false when all are in use, and whether
+// the group was never used: its entries are then still the arena's zeros,
+// and a new group whose entries must all be 0 (invalid) need not be
+// written, nor its memory touched. With a QSBR it first reuses groups
+// whose grace period has passed and, when there are none, waits for the
+// oldest pending one.
+func (p *groupPool) get() (g uint32, fresh, ok bool) {
 	if len(p.free) == 0 && len(p.pending) > 0 {
 		p.reclaim(false)
 		if len(p.free) == 0 && p.next == p.total {
 			p.reclaim(true)
 		}
 	}
-	var g uint32
 	switch {
 	case len(p.free) > 0:
 		g = p.free[len(p.free)-1]
@@ -128,11 +130,12 @@ func (p *groupPool) get() (uint32, bool) {
 	case p.next < p.total:
 		g = p.next
 		p.next++
+		fresh = true
 	default:
-		return 0, false
+		return 0, false, false
 	}
 	p.inUse++
-	return g, true
+	return g, fresh, true
 }
 
 // put gives back a group that was unlinked from the table.
