@@ -15,3 +15,8 @@ func crc32cAsm(crc uint32, p *byte, n int) uint32
 //
 //go:noescape
 func prefetch(addrs *uintptr, n int)
+
+// scanBurst runs the first stages of a bulk lookup; see burstScan.
+//
+//go:noescape
+func scanBurst(s *burstScan)

@@ -78,138 +78,131 @@ func matchSlot(n int) int { return n>>4 | (n&1)<<2 }
 // chunk is how many keys lookupBulk takes: enough misses in flight to fill
 // the core's miss buffers (2 buckets, then 1 key, per key), and small
 // scratch arrays (Go zeroes them on every call).
-const chunk = 16
+const chunk = 32
 
-// lookupBulk looks up len(keys) <= chunk keys in three passes so that
-// the memory accesses of different keys overlap: hash every key; read
-// every key's two buckets and compare signatures; then compare keys.
+// lookupBulk looks up 1 <= len(keys) <= chunk keys in stages so that the
+// memory accesses of different keys overlap: hash every key; then
+// scanBurst prefetches every key's two buckets, compares signatures and
+// each key with its first candidate (see burstScan); what that leaves
+// undecided is finished here, key by key.
 //
 // It stores positions in pos (NotFound for misses) or, if pos is nil, the
 // data of the hits in data.
 func (t *Table) lookupBulk(keys [][]byte, hashes []uint32, pos []int32, data []uint64) uint64 {
 	n := len(keys)
 	var (
-		idx          [chunk]uint32
-		sig          [chunk]uint16
-		prim, sec    [chunk]uint32
-		pmask, smask [chunk]uint64
-		cand         [chunk]uint32
-		hits, miss   uint64
-		addrs        [2 * chunk]uintptr
+		hs  [chunk]uint32
+		out [chunk]scanOut
 	)
-	// Pass 1: hashes and bucket indices; prefetch both buckets of every
-	// key.
-	for i := 0; i < n; i++ {
-		var h uint32
-		if hashes != nil {
-			h = hashes[i]
-		} else {
-			h = t.hash(keys[i], t.seed)
+	if hashes == nil {
+		for i, k := range keys {
+			hs[i] = t.hash(k, t.seed)
 		}
-		sig[i] = uint16(h >> 16)
-		prim[i] = h & t.mask
-		sec[i] = (prim[i] ^ uint32(sig[i])) & t.mask
-		addrs[2*i] = t.bucketAddr(prim[i])
-		addrs[2*i+1] = t.bucketAddr(sec[i])
+		hashes = hs[:n]
 	}
-	prefetch(&addrs[0], 2*n)
 	cnt := t.chg.Load()
-	// Pass 2: signatures of both buckets of every key; prefetch the first
-	// candidate key of each.
-	np := 0
-	for i := 0; i < n; i++ {
-		// The secondary bucket's signatures are compared only when the
-		// primary has no candidate (its line is prefetched all the same;
-		// pass 3 compares it if the primary's candidates all fail).
-		b := t.bucketAt(prim[i])
-		m := bucketMatch(b, sig[i])
-		pmask[i] = m
-		if m == 0 {
-			b = t.bucketAt(sec[i])
-			m = bucketMatch(b, sig[i])
-			smask[i] = m | secDone
-		}
-		if m != 0 {
-			k := atomic.LoadUint32(&b.idx[matchSlot(bits.TrailingZeros64(m))])
-			cand[i] = k
-			addrs[np] = t.keyAddr(k)
-			np++
-		}
+	s := burstScan{
+		buckets: unsafe.Pointer(unsafe.SliceData(t.buckets)),
+		keys:    unsafe.Pointer(&t.keys[1]),
+		query:   unsafe.SliceData(keys),
+		hashes:  unsafe.SliceData(hashes),
+		n:       n,
+		mask:    uint64(t.mask),
+		keyLen:  t.keyLen,
+		stride:  uintptr(t.stride) * 8,
+		out:     &out[0],
 	}
-	if np > 0 {
-		prefetch(&addrs[0], np)
+	scanBurst(&s)
+	hits := s.hits
+	all := uint64(1)<<n - 1 // n <= chunk < 64
+	if hits != all {
+		hits = t.bulkRest(keys, hashes, out[:n], hits, all, cnt)
 	}
-	// Pass 3: keys. The first candidate (almost always the key) is
-	// compared inline; anything else goes the long way.
-	kbase := unsafe.Pointer(unsafe.SliceData(t.keys))
-	stride := uintptr(t.stride) * 8
-	for i := 0; i < n; i++ {
-		key := keys[i]
-		if len(key) != t.keyLen {
-			continue
-		}
-		if k := cand[i]; k != 0 {
-			p := unsafe.Add(kbase, uintptr(k)*stride+8)
-			q := unsafe.Pointer(unsafe.SliceData(key))
-			if wordsEqual(p, q, t.keyLen) {
-				idx[i] = k
-				hits |= 1 << i
-				continue
+	if pos != nil {
+		pos = pos[:n]
+		for i := range pos {
+			pos[i] = NotFound
+			if hits>>i&1 != 0 {
+				pos[i] = int32(out[i].cand) - 1
 			}
 		}
-		if k := t.matchKeys(t.bucketAt(prim[i]), pmask[i], key); k != 0 {
-			idx[i] = k
+	} else {
+		data = data[:n]
+		for m := hits; m != 0; m &= m - 1 {
+			i := bits.TrailingZeros64(m)
+			data[i] = atomic.LoadUint64(&t.keys[out[i].cand*t.stride])
+		}
+	}
+	return hits
+}
+
+// bulkRest finishes the keys of a bulk lookup that scanBurst left
+// undecided (not in hits): every signature hit of both buckets, then the
+// overflow chain. It stores each key index found in out[i].cand and
+// returns the hits.
+func (t *Table) bulkRest(keys [][]byte, hashes []uint32, out []scanOut, hits, all uint64, cnt uint32) uint64 {
+	var miss uint64
+	for m := all &^ hits; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros64(m)
+		key := keys[i]
+		if len(key) != t.keyLen {
+			miss |= 1 << i
+			continue
+		}
+		sig, prim, sec := t.buckets2(hashes[i])
+		if k := t.scanKeys(prim, sec, out[i].mask, key); k != 0 {
+			out[i].cand = k
 			hits |= 1 << i
 			continue
 		}
-		sm := smask[i]
-		if sm == 0 {
-			sm = bucketMatch(t.bucketAt(sec[i]), sig[i])
-		}
-		if k := t.matchKeys(t.bucketAt(sec[i]), sm&^secDone, key); k != 0 {
-			idx[i] = k
-			hits |= 1 << i
-			continue
-		}
+		found := false
 		if t.useExt {
-			pb := t.bucketAt(prim[i])
-			for e := atomic.LoadUint32(&pb.next); e != 0; {
+			for e := atomic.LoadUint32(&t.bucketAt(prim).next); e != 0; {
 				eb := &t.ext[e-1]
-				if k := t.search(eb, key, sig[i]); k != 0 {
-					idx[i] = k
+				if k := t.search(eb, key, sig); k != 0 {
+					out[i].cand = k
 					hits |= 1 << i
+					found = true
 					break
 				}
 				e = atomic.LoadUint32(&eb.next)
 			}
-			if idx[i] != 0 {
-				continue
-			}
 		}
-		miss |= 1 << i
+		if !found {
+			miss |= 1 << i
+		}
 	}
 	// A key moved while we looked may have been missed: look the misses
 	// up again, one by one (each retries until the table holds still).
 	if miss != 0 && t.chg.Load() != cnt {
 		for m := miss; m != 0; m &= m - 1 {
 			i := bits.TrailingZeros64(m)
-			if k := t.lookup(keys[i], uint32(sig[i])<<16|prim[i]); k != 0 {
-				idx[i] = k
+			if k := t.lookup(keys[i], hashes[i]); k != 0 {
+				out[i].cand = k
 				hits |= 1 << i
 			}
 		}
 	}
-	if pos != nil {
-		pos = pos[:n]
-		for i := range pos {
-			pos[i] = int32(idx[i]) - 1
+	return hits
+}
+
+// scanKeys compares key with every entry of main buckets prim and sec
+// named by mask (a scanOut mask) and returns the key index of the one
+// equal (0: none).
+func (t *Table) scanKeys(prim, sec uint32, mask uint32, key []byte) uint32 {
+	q := unsafe.Pointer(unsafe.SliceData(key))
+	base := unsafe.Pointer(&t.keys[1])
+	stride := uintptr(t.stride) * 8
+	for ; mask != 0; mask &= mask - 1 {
+		n := bits.TrailingZeros32(mask)
+		b := t.bucketAt(prim)
+		if n >= 16 {
+			b = t.bucketAt(sec)
 		}
-	} else {
-		data = data[:n]
-		for m := hits; m != 0; m &= m - 1 {
-			i := bits.TrailingZeros64(m)
-			data[i] = atomic.LoadUint64(&t.keys[idx[i]*t.stride])
+		k := atomic.LoadUint32(&b.idx[scanSlot(n)])
+		if k != 0 && keysEqual(unsafe.Add(base, uintptr(k)*stride), q, t.keyLen) {
+			return k
 		}
 	}
-	return hits
+	return 0
 }

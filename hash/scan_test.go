@@ -1,0 +1,110 @@
+package hash
+
+import (
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+)
+
+// TestScanBurst: the assembly scan (amd64) and the Go one agree on every
+// key length 1..70 and burst size 1..chunk, over tables with many shared
+// signatures, with present, absent and wrong-length keys, and keys that
+// differ from a stored one in a single byte.
+func TestScanBurst(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	for kl := 1; kl <= 70; kl++ {
+		for _, sigs := range []int{0, 3} {
+			hf := JHash
+			if sigs > 0 {
+				// Few signatures: many candidates per bucket.
+				hf = func(k []byte, s uint32) uint32 { return uint32(JHash(k, s)%uint32(sigs))<<16 | JHash(k, s+1)&0xffff }
+			}
+			tb, err := New(Config{Entries: 256, KeyLen: kl, Hash: hf, ExtendableBuckets: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stored [][]byte
+			for i := 0; i < 200; i++ {
+				k := randKey(r, kl, 0)
+				if _, err := tb.Add(k, uint64(i)); err == nil {
+					stored = append(stored, k)
+				}
+			}
+			for round := 0; round < 40; round++ {
+				n := 1 + r.IntN(chunk)
+				keys := make([][]byte, n)
+				hs := make([]uint32, n)
+				for i := range keys {
+					x := r.IntN(10)
+					switch {
+					case x < 6:
+						keys[i] = stored[r.IntN(len(stored))]
+					case x < 8: // one byte off a stored key
+						k := append([]byte(nil), stored[r.IntN(len(stored))]...)
+						k[r.IntN(kl)] ^= 1 << r.IntN(8)
+						keys[i] = k
+					case x < 9:
+						keys[i] = randKey(r, kl, 0)
+					default:
+						keys[i] = randKey(r, kl+1, 0)
+					}
+					hs[i] = tb.Hash(keys[i][:min(kl, len(keys[i]))])
+					if x < 8 && r.IntN(2) == 0 {
+						// Use a stored key's hash for an absent key: its
+						// first candidate is a different key.
+						hs[i] = tb.Hash(stored[0])
+					}
+				}
+				var outA, outG [chunk]scanOut
+				mk := func(out *[chunk]scanOut) burstScan {
+					return burstScan{
+						buckets: unsafe.Pointer(unsafe.SliceData(tb.buckets)),
+						keys:    unsafe.Pointer(&tb.keys[1]),
+						query:   unsafe.SliceData(keys),
+						hashes:  unsafe.SliceData(hs),
+						n:       n,
+						mask:    uint64(tb.mask),
+						keyLen:  kl,
+						stride:  uintptr(tb.stride) * 8,
+						out:     &out[0],
+					}
+				}
+				a, g := mk(&outA), mk(&outG)
+				scanBurst(&a)
+				scanBurstGo(&g)
+				if a.hits != g.hits || outA != outG {
+					t.Fatalf("key %d, %d sigs, n %d: asm hits %#x, Go %#x\nasm %v\nGo  %v", kl, sigs, n, a.hits, g.hits, outA[:n], outG[:n])
+				}
+				// Hits are right: the candidate's key is the key.
+				for i := 0; i < n; i++ {
+					if g.hits>>i&1 == 1 {
+						if got := tb.keyBytes(outG[i].cand); string(got) != string(keys[i]) {
+							t.Fatalf("key %d: hit %d names key %x, looked up %x", kl, i, got, keys[i])
+						}
+					}
+				}
+			}
+			if testing.Short() && kl > 20 {
+				break
+			}
+		}
+	}
+}
+
+func TestKeysEqual(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	for n := 1; n <= 80; n++ {
+		a := randKey(r, n, 0)
+		b := append([]byte(nil), a...)
+		if !keysEqual(unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0]), n) {
+			t.Fatalf("%d bytes: equal keys differ", n)
+		}
+		for i := 0; i < n; i++ {
+			b[i] ^= 0x80
+			if keysEqual(unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0]), n) {
+				t.Fatalf("%d bytes: keys differing in byte %d equal", n, i)
+			}
+			b[i] ^= 0x80
+		}
+	}
+}
