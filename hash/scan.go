@@ -134,3 +134,37 @@ func keysEqual(p, q unsafe.Pointer, n int) bool {
 		*(*byte)(unsafe.Add(p, n/2)) == *(*byte)(unsafe.Add(q, n/2)) &&
 		*(*byte)(unsafe.Add(p, n-1)) == *(*byte)(unsafe.Add(q, n-1))
 }
+
+// tableHdr is what the lookup fast paths (find1, find1CRC) need of a
+// table. The field order is known to the assembly.
+type tableHdr struct {
+	buckets unsafe.Pointer // main bucket array
+	keys    unsafe.Pointer // key of key index 0 (key k at keys + k*stride)
+	mask    uint64         // bucket index mask
+	stride  uintptr        // bytes per key-store slot
+	keyLen  int
+}
+
+// find1Go is find1 in Go: the portable version and the assembly's
+// reference.
+func find1Go(h *tableHdr, key *byte, n int, hash uint32) uint32 {
+	if n != h.keyLen {
+		return 0
+	}
+	sig := uint16(hash >> 16)
+	prim := hash & uint32(h.mask)
+	sec := (prim ^ uint32(sig)) & uint32(h.mask)
+	b := (*bucket)(unsafe.Add(h.buckets, uintptr(prim)*unsafe.Sizeof(bucket{})))
+	m := sigMask(b, sig)
+	if m == 0 {
+		b = (*bucket)(unsafe.Add(h.buckets, uintptr(sec)*unsafe.Sizeof(bucket{})))
+		if m = sigMask(b, sig); m == 0 {
+			return 0
+		}
+	}
+	k := atomic.LoadUint32(&b.idx[scanSlot(bits.TrailingZeros32(m))])
+	if k != 0 && keysEqual(unsafe.Add(h.keys, uintptr(k)*h.stride), unsafe.Pointer(key), n) {
+		return k
+	}
+	return 0
+}

@@ -108,3 +108,61 @@ func TestKeysEqual(t *testing.T) {
 		}
 	}
 }
+
+// TestFind1: the assembly single-lookup fast path (amd64) and the Go one
+// agree on every key length 1..70, for present keys, keys one byte off a
+// present one, absent keys and keys of the wrong length, and find1CRC
+// hashes as CRC32C does.
+func TestFind1(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for kl := 1; kl <= 70; kl++ {
+		for _, hf := range []Func{CRC32C, func(k []byte, s uint32) uint32 { return JHash(k, s) & 0x0003ffff }} {
+			tb, err := New(Config{Entries: 512, KeyLen: kl, Hash: hf, Seed: 99})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stored [][]byte
+			for i := 0; i < 450; i++ {
+				k := randKey(r, kl, 0)
+				if _, err := tb.Add(k, uint64(i)); err == nil {
+					stored = append(stored, k)
+				}
+			}
+			found := 0
+			for i := 0; i < 400; i++ {
+				var key []byte
+				switch x := r.IntN(8); {
+				case x < 5:
+					key = stored[r.IntN(len(stored))]
+				case x < 6:
+					key = append([]byte(nil), stored[r.IntN(len(stored))]...)
+					key[r.IntN(kl)] ^= 1 << r.IntN(8)
+				case x < 7:
+					key = randKey(r, kl, 0)
+				default:
+					key = randKey(r, kl+1-2*r.IntN(2), 0)
+				}
+				h := tb.Hash(key)
+				kp, n := unsafe.SliceData(key), len(key)
+				want := find1Go(&tb.hdr, kp, n, h)
+				if got := find1(&tb.hdr, kp, n, h); got != want {
+					t.Fatalf("key %d: find1(%x) = %d, Go %d", kl, key, got, want)
+				}
+				if want != 0 {
+					found++
+					if string(tb.keyBytes(want)) != string(key) {
+						t.Fatalf("key %d: find1Go(%x) = %d, a different key", kl, key, want)
+					}
+				}
+				if tb.crc {
+					if got := find1CRC(&tb.hdr, kp, n, 99); got != want {
+						t.Fatalf("key %d: find1CRC(%x) = %d, find1Go %d", kl, key, got, want)
+					}
+				}
+			}
+			if found == 0 {
+				t.Fatalf("key %d: the fast path found nothing", kl)
+			}
+		}
+	}
+}

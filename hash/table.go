@@ -46,7 +46,9 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"reflect"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/dpkit/dpkit/eal"
 	"github.com/dpkit/dpkit/hash/qsbr"
@@ -141,6 +143,8 @@ type Table struct {
 	deferFree bool
 	rcu       *qsbr.QSBR
 	name      string
+	hdr       tableHdr // for the assembly fast paths
+	crc       bool     // hash is CRC32C: find1CRC hashes in the fast path
 	_         [64]byte
 
 	// chg counts cuckoo moves and compactions (readers re-check it).
@@ -190,6 +194,7 @@ func New(cfg Config) (*Table, error) {
 	if t.hash == nil {
 		t.hash = JHash
 	}
+	t.crc = reflect.ValueOf(t.hash).Pointer() == reflect.ValueOf(CRC32C).Pointer()
 	next := 0
 	if t.useExt {
 		next = nb
@@ -198,6 +203,7 @@ func New(cfg Config) (*Table, error) {
 	if t.buckets, t.ext, t.keys, err = t.alloc(nb, next, (cfg.Entries+1)*int(t.stride)); err != nil {
 		return nil, fmt.Errorf("hash %q: %w", cfg.Name, err)
 	}
+	t.initHdr()
 	if t.useExt {
 		t.extFree = make([]uint32, 0, nb)
 		t.extOf = make([]uint32, cfg.Entries+1)
@@ -288,30 +294,52 @@ func (t *Table) lookup(key []byte, h uint32) uint32 {
 	}
 }
 
+// find returns the key index of key (0: absent): the fast path, then if
+// that was not it the full search.
+func (t *Table) find(key []byte) uint32 {
+	if t.crc {
+		if k := find1CRC(&t.hdr, unsafe.SliceData(key), len(key), t.seed); k != 0 {
+			return k
+		}
+		return t.lookup(key, t.hash(key, t.seed))
+	}
+	h := t.hash(key, t.seed)
+	if k := find1(&t.hdr, unsafe.SliceData(key), len(key), h); k != 0 {
+		return k
+	}
+	return t.lookup(key, h)
+}
+
+// findWithHash is find with the key's hash given.
+func (t *Table) findWithHash(key []byte, h uint32) uint32 {
+	if k := find1(&t.hdr, unsafe.SliceData(key), len(key), h); k != 0 {
+		return k
+	}
+	return t.lookup(key, h)
+}
+
 // Lookup returns the position of key.
 func (t *Table) Lookup(key []byte) (pos int, ok bool) {
-	if len(key) != t.keyLen {
-		return -1, false
-	}
-	k := t.lookup(key, t.hash(key, t.seed))
+	k := t.find(key)
 	return int(k) - 1, k != 0
 }
 
 // LookupWithHash is Lookup with the key's hash (Hash(key)) given.
 func (t *Table) LookupWithHash(key []byte, h uint32) (pos int, ok bool) {
-	k := t.lookup(key, h)
+	k := t.findWithHash(key, h)
 	return int(k) - 1, k != 0
 }
 
 // LookupData returns the position and data of key.
 func (t *Table) LookupData(key []byte) (data uint64, pos int, ok bool) {
-	return t.LookupDataWithHash(key, t.hash(key, t.seed))
+	k := t.find(key)
+	// Key index 0 is never used: its data word stays 0, the miss's data.
+	return atomic.LoadUint64(&t.keys[k*t.stride]), int(k) - 1, k != 0
 }
 
 // LookupDataWithHash is LookupData with the key's hash given.
 func (t *Table) LookupDataWithHash(key []byte, h uint32) (data uint64, pos int, ok bool) {
-	k := t.lookup(key, h)
-	// Key index 0 is never used: its data word stays 0, the miss's data.
+	k := t.findWithHash(key, h)
 	return atomic.LoadUint64(&t.keys[k*t.stride]), int(k) - 1, k != 0
 }
 

@@ -131,3 +131,14 @@ func (t *Table) keyAddr(k uint32) uintptr {
 func (t *Table) bucketAt(i uint32) *bucket {
 	return (*bucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), uintptr(i)*unsafe.Sizeof(bucket{})))
 }
+
+// initHdr fills in t.hdr once the table's memory is allocated.
+func (t *Table) initHdr() {
+	t.hdr = tableHdr{
+		buckets: unsafe.Pointer(unsafe.SliceData(t.buckets)),
+		keys:    unsafe.Pointer(&t.keys[1]),
+		mask:    uint64(t.mask),
+		stride:  uintptr(t.stride) * 8,
+		keyLen:  t.keyLen,
+	}
+}
