@@ -81,66 +81,56 @@ func matchSlot(n int) int { return n>>4 | (n&1)<<2 }
 const chunk = 32
 
 // lookupBulk looks up 1 <= len(keys) <= chunk keys in stages so that the
-// memory accesses of different keys overlap: hash every key; then
-// scanBurst prefetches every key's two buckets, compares signatures and
-// each key with its first candidate (see burstScan); what that leaves
-// undecided is finished here, key by key.
+// memory accesses of different keys overlap (see burstScan: hash and
+// prefetch both buckets of every key, then compare signatures and prefetch
+// candidate keys, then compare keys), in one call of scanBurst; the keys
+// that leaves undecided are finished here, one by one.
 //
 // It stores positions in pos (NotFound for misses) or, if pos is nil, the
 // data of the hits in data.
 func (t *Table) lookupBulk(keys [][]byte, hashes []uint32, pos []int32, data []uint64) uint64 {
 	n := len(keys)
-	var (
-		hs  [chunk]uint32
-		out [chunk]scanOut
-	)
-	if hashes == nil {
-		for i, k := range keys {
-			hs[i] = t.hash(k, t.seed)
-		}
-		hashes = hs[:n]
-	}
-	cnt := t.chg.Load()
+	var cand [chunk]uint32 // candidates; the hashes too if computed here
 	s := burstScan{
-		buckets: unsafe.Pointer(unsafe.SliceData(t.buckets)),
-		keys:    unsafe.Pointer(&t.keys[1]),
+		buckets: t.hdr.buckets,
+		keys:    t.hdr.keys,
 		query:   unsafe.SliceData(keys),
-		hashes:  unsafe.SliceData(hashes),
 		n:       n,
-		mask:    uint64(t.mask),
+		mask:    t.hdr.mask,
 		keyLen:  t.keyLen,
-		stride:  uintptr(t.stride) * 8,
-		out:     &out[0],
+		stride:  t.hdr.stride,
+		cand:    &cand[0],
+		seed:    uint64(t.seed),
 	}
-	scanBurst(&s)
-	hits := s.hits
-	all := uint64(1)<<n - 1 // n <= chunk < 64
-	if hits != all {
-		hits = t.bulkRest(keys, hashes, out[:n], hits, all, cnt)
+	switch {
+	case hashes != nil:
+		s.hashes = unsafe.SliceData(hashes)
+	case t.crc:
+		s.hashes, s.crc = &cand[0], 1
+	default:
+		for i, k := range keys {
+			cand[i] = t.hash(k, t.seed)
+		}
+		s.hashes = &cand[0]
 	}
 	if pos != nil {
-		pos = pos[:n]
-		for i := range pos {
-			pos[i] = NotFound
-			if hits>>i&1 != 0 {
-				pos[i] = int32(out[i].cand) - 1
-			}
-		}
+		s.pos = unsafe.SliceData(pos)
 	} else {
-		data = data[:n]
-		for m := hits; m != 0; m &= m - 1 {
-			i := bits.TrailingZeros64(m)
-			data[i] = atomic.LoadUint64(&t.keys[out[i].cand*t.stride])
-		}
+		s.data = unsafe.SliceData(data)
+	}
+	cnt := t.chg.Load()
+	scanBurst(&s)
+	hits := s.hits
+	if all := uint64(1)<<n - 1; hits != all { // n <= chunk < 64
+		hits = t.bulkRest(keys, hashes, pos, data, hits, all, cnt)
 	}
 	return hits
 }
 
 // bulkRest finishes the keys of a bulk lookup that scanBurst left
 // undecided (not in hits): every signature hit of both buckets, then the
-// overflow chain. It stores each key index found in out[i].cand and
-// returns the hits.
-func (t *Table) bulkRest(keys [][]byte, hashes []uint32, out []scanOut, hits, all uint64, cnt uint32) uint64 {
+// overflow chain. It stores their positions or data and returns the hits.
+func (t *Table) bulkRest(keys [][]byte, hashes []uint32, pos []int32, data []uint64, hits, all uint64, cnt uint32) uint64 {
 	var miss uint64
 	for m := all &^ hits; m != 0; m &= m - 1 {
 		i := bits.TrailingZeros64(m)
@@ -149,36 +139,27 @@ func (t *Table) bulkRest(keys [][]byte, hashes []uint32, out []scanOut, hits, al
 			miss |= 1 << i
 			continue
 		}
-		sig, prim, sec := t.buckets2(hashes[i])
-		if k := t.scanKeys(prim, sec, out[i].mask, key); k != 0 {
-			out[i].cand = k
-			hits |= 1 << i
+		var h uint32
+		if hashes != nil {
+			h = hashes[i]
+		} else {
+			h = t.hash(key, t.seed)
+		}
+		k := t.search2(key, h)
+		if k == 0 {
+			miss |= 1 << i
 			continue
 		}
-		found := false
-		if t.useExt {
-			for e := atomic.LoadUint32(&t.bucketAt(prim).next); e != 0; {
-				eb := &t.ext[e-1]
-				if k := t.search(eb, key, sig); k != 0 {
-					out[i].cand = k
-					hits |= 1 << i
-					found = true
-					break
-				}
-				e = atomic.LoadUint32(&eb.next)
-			}
-		}
-		if !found {
-			miss |= 1 << i
-		}
+		t.bulkSet(i, k, pos, data)
+		hits |= 1 << i
 	}
 	// A key moved while we looked may have been missed: look the misses
 	// up again, one by one (each retries until the table holds still).
 	if miss != 0 && t.chg.Load() != cnt {
 		for m := miss; m != 0; m &= m - 1 {
 			i := bits.TrailingZeros64(m)
-			if k := t.lookup(keys[i], hashes[i]); k != 0 {
-				out[i].cand = k
+			if k := t.lookup(keys[i], t.hash(keys[i], t.seed)); k != 0 {
+				t.bulkSet(i, k, pos, data)
 				hits |= 1 << i
 			}
 		}
@@ -186,22 +167,33 @@ func (t *Table) bulkRest(keys [][]byte, hashes []uint32, out []scanOut, hits, al
 	return hits
 }
 
-// scanKeys compares key with every entry of main buckets prim and sec
-// named by mask (a scanOut mask) and returns the key index of the one
-// equal (0: none).
-func (t *Table) scanKeys(prim, sec uint32, mask uint32, key []byte) uint32 {
-	q := unsafe.Pointer(unsafe.SliceData(key))
-	base := unsafe.Pointer(&t.keys[1])
-	stride := uintptr(t.stride) * 8
-	for ; mask != 0; mask &= mask - 1 {
-		n := bits.TrailingZeros32(mask)
-		b := t.bucketAt(prim)
-		if n >= 16 {
-			b = t.bucketAt(sec)
-		}
-		k := atomic.LoadUint32(&b.idx[scanSlot(n)])
-		if k != 0 && keysEqual(unsafe.Add(base, uintptr(k)*stride), q, t.keyLen) {
-			return k
+// bulkSet stores the result of key i, found at key index k.
+func (t *Table) bulkSet(i int, k uint32, pos []int32, data []uint64) {
+	if pos != nil {
+		pos[i] = int32(k) - 1
+	} else {
+		data[i] = atomic.LoadUint64(&t.keys[k*t.stride])
+	}
+}
+
+// search2 looks key (with hash h) up once, without the retry of lookup:
+// every signature hit of its two buckets, then its overflow chain.
+func (t *Table) search2(key []byte, h uint32) uint32 {
+	sig, prim, sec := t.buckets2(h)
+	pb := t.bucketAt(prim)
+	if k := t.matchKeys(pb, bucketMatch(pb, sig), key); k != 0 {
+		return k
+	}
+	if k := t.matchKeys(t.bucketAt(sec), bucketMatch(t.bucketAt(sec), sig), key); k != 0 {
+		return k
+	}
+	if t.useExt {
+		for e := atomic.LoadUint32(&pb.next); e != 0; {
+			eb := &t.ext[e-1]
+			if k := t.search(eb, key, sig); k != 0 {
+				return k
+			}
+			e = atomic.LoadUint32(&eb.next)
 		}
 	}
 	return 0

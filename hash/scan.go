@@ -6,51 +6,39 @@ import (
 	"unsafe"
 )
 
-// burstScan is the work of the first stages of a bulk lookup, done for a
-// whole chunk of keys by one call of scanBurst (assembly on amd64,
-// scanBurstGo elsewhere):
+// burstScan is the work of a bulk lookup, done for a whole chunk of keys
+// by one call of scanBurst (assembly on amd64, scanBurstGo elsewhere):
 //
-//  1. from each key's hash, its primary and secondary bucket: prefetch
-//     both, for every key, before reading any;
-//  2. compare the key's signature with the 8 of each bucket, giving a hit
-//     mask per key (out[i].mask: bit 2*s for slot s of the primary bucket,
-//     bit 16+2*s for the secondary); the first hit's key index goes to
-//     out[i].cand and its key-store line is prefetched;
-//  3. compare each key with its first candidate; bit i of hits is set
-//     when they are equal.
+//  1. hash each key with CRC32C if crc is set (else hashes holds the
+//     hashes), and prefetch the key's primary and secondary buckets, for
+//     every key before reading any bucket;
+//  2. compare the key's signature with the 8 of each bucket (8 at once);
+//     the first hit (primary before secondary) names a candidate key index
+//     (cand[i], 0 if none), whose key-store line is prefetched;
+//  3. compare each key with its candidate: hits gets bit i when equal;
+//  4. store the results: pos[i] = cand[i]-1 for hits and NotFound for the
+//     others if pos is set, else data[i] = the hits' data.
 //
-// Keys whose first candidate is not the key (a miss, a signature shared by
-// another key, a key in an overflow bucket, a key of the wrong length)
-// are finished in Go from the masks. The field order is known to the
-// assembly: change both together.
+// The keys whose candidate was not the key (a miss, a signature shared
+// with another key, a key in an overflow bucket or of the wrong length)
+// are finished in Go. hashes may be cand (the hashes are overwritten).
+// The field order is known to the assembly: change both together.
 type burstScan struct {
 	buckets unsafe.Pointer // main bucket array
-	keys    unsafe.Pointer // key of key index 0 (key k at keys + k*stride)
+	keys    unsafe.Pointer // key of key index 0 (key k at keys + k*stride, its data 8 bytes before)
 	query   *[]byte        // the keys looked up (n slice headers)
-	hashes  *uint32        // their hashes
+	hashes  *uint32        // their hashes (computed here if crc)
 	n       int            // 1 <= n <= chunk
 	mask    uint64         // bucket index mask
 	keyLen  int
 	stride  uintptr // bytes per key-store slot
-	out     *scanOut
-	hits    uint64 // result: keys equal to their first candidate
+	cand    *uint32 // n candidates (out)
+	pos     *int32  // n positions (out), or nil
+	data    *uint64 // n data words (out, hits only) if pos is nil
+	crc     uint64  // 1: hashes[i] = CRC32C(query[i], seed)
+	seed    uint64
+	hits    uint64 // result: keys equal to their candidate
 }
-
-// scanOut is one key's result of the scan.
-type scanOut struct {
-	mask uint32 // signature hits: primary in bits 0-15, secondary 16-31
-	cand uint32 // key index of the first hit (0: none)
-}
-
-// primHits and secHits select the two buckets' halves of a scanOut mask.
-const (
-	primHits = 0x00005555
-	secHits  = 0x55550000
-)
-
-// scanSlot is the slot of the bucket entry named by bit n of a scanOut
-// mask (within its half).
-func scanSlot(n int) int { return (n & 15) >> 1 }
 
 // scanBurstGo is scanBurst in Go: the portable version, and the reference
 // the assembly is tested against. Signatures are compared 4 at a time in
@@ -58,37 +46,32 @@ func scanSlot(n int) int { return (n & 15) >> 1 }
 func scanBurstGo(s *burstScan) {
 	query := unsafe.Slice(s.query, s.n)
 	hashes := unsafe.Slice(s.hashes, s.n)
-	out := unsafe.Slice(s.out, s.n)
+	cand := unsafe.Slice(s.cand, s.n)
 	bucketAt := func(i uint32) *bucket {
 		return (*bucket)(unsafe.Add(s.buckets, uintptr(i)*unsafe.Sizeof(bucket{})))
 	}
 	mask := uint32(s.mask)
-	for _, h := range hashes {
-		prim := h & mask
-		sec := (prim ^ h>>16) & mask
-		_ = bucketAt(prim).sigs[0] // (no prefetch in Go: a load it is not)
-		_ = bucketAt(sec).sigs[0]
+	if s.crc != 0 {
+		for i, q := range query {
+			hashes[i] = CRC32C(q, uint32(s.seed))
+		}
 	}
 	for i, h := range hashes {
 		sig := uint16(h >> 16)
 		prim := h & mask
 		sec := (prim ^ uint32(sig)) & mask
 		pb, sb := bucketAt(prim), bucketAt(sec)
-		pm := sigMask(pb, sig)
-		m := pm | sigMask(sb, sig)<<16
-		out[i].mask = m
-		out[i].cand = 0
+		b, m := pb, sigMask(pb, sig)
+		if m == 0 {
+			b, m = sb, sigMask(sb, sig)
+		}
+		cand[i] = 0
 		if m != 0 {
-			b := pb
-			if pm == 0 {
-				b = sb
-			}
-			out[i].cand = atomic.LoadUint32(&b.idx[scanSlot(bits.TrailingZeros32(m))])
+			cand[i] = atomic.LoadUint32(&b.idx[bits.TrailingZeros32(m)>>1])
 		}
 	}
 	var hits uint64
-	for i := range out {
-		k := out[i].cand
+	for i, k := range cand {
 		if k == 0 || len(query[i]) != s.keyLen {
 			continue
 		}
@@ -98,10 +81,25 @@ func scanBurstGo(s *burstScan) {
 		}
 	}
 	s.hits = hits
+	if s.pos != nil {
+		pos := unsafe.Slice(s.pos, s.n)
+		for i := range pos {
+			pos[i] = NotFound
+			if hits>>i&1 != 0 {
+				pos[i] = int32(cand[i]) - 1
+			}
+		}
+	} else {
+		data := unsafe.Slice(s.data, s.n)
+		for m := hits; m != 0; m &= m - 1 {
+			i := bits.TrailingZeros64(m)
+			data[i] = atomic.LoadUint64((*uint64)(unsafe.Add(s.keys, uintptr(cand[i])*s.stride-8)))
+		}
+	}
 }
 
-// sigMask is bucketMatch in scanOut's layout: bit 2*s for each slot s of
-// b whose signature is sig.
+// sigMask returns bit 2*s for each slot s of b whose signature is sig
+// (PMOVMSKB's layout, one of its two bits per 16-bit lane).
 func sigMask(b *bucket, sig uint16) uint32 {
 	var m uint32
 	for w := 0; w < 2; w++ {
@@ -162,7 +160,7 @@ func find1Go(h *tableHdr, key *byte, n int, hash uint32) uint32 {
 			return 0
 		}
 	}
-	k := atomic.LoadUint32(&b.idx[scanSlot(bits.TrailingZeros32(m))])
+	k := atomic.LoadUint32(&b.idx[bits.TrailingZeros32(m)>>1])
 	if k != 0 && keysEqual(unsafe.Add(h.keys, uintptr(k)*h.stride), unsafe.Pointer(key), n) {
 		return k
 	}

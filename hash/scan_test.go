@@ -12,6 +12,12 @@ import (
 // differ from a stored one in a single byte.
 func TestScanBurst(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 5))
+	hitsSeen := 0
+	defer func() {
+		if hitsSeen == 0 {
+			t.Error("no hits at all")
+		}
+	}()
 	for kl := 1; kl <= 70; kl++ {
 		for _, sigs := range []int{0, 3} {
 			hf := JHash
@@ -55,31 +61,65 @@ func TestScanBurst(t *testing.T) {
 						hs[i] = tb.Hash(stored[0])
 					}
 				}
-				var outA, outG [chunk]scanOut
-				mk := func(out *[chunk]scanOut) burstScan {
-					return burstScan{
-						buckets: unsafe.Pointer(unsafe.SliceData(tb.buckets)),
-						keys:    unsafe.Pointer(&tb.keys[1]),
-						query:   unsafe.SliceData(keys),
-						hashes:  unsafe.SliceData(hs),
-						n:       n,
-						mask:    uint64(tb.mask),
-						keyLen:  kl,
-						stride:  uintptr(tb.stride) * 8,
-						out:     &out[0],
-					}
-				}
-				a, g := mk(&outA), mk(&outG)
-				scanBurst(&a)
-				scanBurstGo(&g)
-				if a.hits != g.hits || outA != outG {
-					t.Fatalf("key %d, %d sigs, n %d: asm hits %#x, Go %#x\nasm %v\nGo  %v", kl, sigs, n, a.hits, g.hits, outA[:n], outG[:n])
-				}
-				// Hits are right: the candidate's key is the key.
-				for i := 0; i < n; i++ {
-					if g.hits>>i&1 == 1 {
-						if got := tb.keyBytes(outG[i].cand); string(got) != string(keys[i]) {
-							t.Fatalf("key %d: hit %d names key %x, looked up %x", kl, i, got, keys[i])
+				for _, crc := range []bool{false, true} {
+					for _, wantPos := range []bool{true, false} {
+						type res struct {
+							cand   [chunk]uint32
+							hashes [chunk]uint32
+							pos    [chunk]int32
+							data   [chunk]uint64
+							hits   uint64
+						}
+						run := func(scan func(*burstScan)) *res {
+							r := &res{}
+							for i := range r.data {
+								r.data[i] = 0xdead // misses keep it
+							}
+							s := burstScan{
+								buckets: tb.hdr.buckets,
+								keys:    tb.hdr.keys,
+								query:   unsafe.SliceData(keys),
+								hashes:  unsafe.SliceData(hs),
+								n:       n,
+								mask:    tb.hdr.mask,
+								keyLen:  kl,
+								stride:  tb.hdr.stride,
+								cand:    &r.cand[0],
+								seed:    77,
+							}
+							if crc {
+								s.crc, s.hashes = 1, &r.hashes[0]
+							}
+							if wantPos {
+								s.pos = &r.pos[0]
+							} else {
+								s.data = &r.data[0]
+							}
+							scan(&s)
+							r.hits = s.hits
+							return r
+						}
+						a, g := run(scanBurst), run(scanBurstGo)
+						if *a != *g {
+							t.Fatalf("key %d, %d sigs, n %d, crc %v, pos %v: asm and Go differ\nasm %+v\nGo  %+v", kl, sigs, n, crc, wantPos, *a, *g)
+						}
+						for i := 0; i < n; i++ {
+							if crc && g.hashes[i] != CRC32C(keys[i], 77) {
+								t.Fatalf("key %d: hash %#x, CRC32C %#x", kl, g.hashes[i], CRC32C(keys[i], 77))
+							}
+							if g.hits>>i&1 == 0 {
+								if wantPos && g.pos[i] != NotFound || !wantPos && g.data[i] != 0xdead {
+									t.Fatalf("key %d: miss %d: pos %d data %#x", kl, i, g.pos[i], g.data[i])
+								}
+								continue
+							}
+							hitsSeen++
+							if got := tb.keyBytes(g.cand[i]); string(got) != string(keys[i]) {
+								t.Fatalf("key %d: hit %d names key %x, looked up %x", kl, i, got, keys[i])
+							}
+							if wantPos && g.pos[i] != int32(g.cand[i])-1 || !wantPos && g.data[i] != tb.Data(int(g.cand[i])-1) {
+								t.Fatalf("key %d: hit %d: pos %d data %d, key index %d", kl, i, g.pos[i], g.data[i], g.cand[i])
+							}
 						}
 					}
 				}
