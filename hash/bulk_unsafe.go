@@ -105,8 +105,8 @@ func (t *Table) lookupBulk(keys [][]byte, hashes []uint32, pos []int32, data []u
 	switch {
 	case hashes != nil:
 		s.hashes = unsafe.SliceData(hashes)
-	case t.crc:
-		s.hashes, s.crc = &cand[0], 1
+	case t.hashFn != hashGiven:
+		s.hashes, s.hashFn = &cand[0], t.hashFn
 	default:
 		for i, k := range keys {
 			cand[i] = t.hash(k, t.seed)

@@ -9,8 +9,8 @@ import (
 // burstScan is the work of a bulk lookup, done for a whole chunk of keys
 // by one call of scanBurst (assembly on amd64, scanBurstGo elsewhere):
 //
-//  1. hash each key with CRC32C if crc is set (else hashes holds the
-//     hashes), and prefetch the key's primary and secondary buckets, for
+//  1. hash each key with CRC32C or JHash if hashFn says so (else hashes
+//     holds the hashes), and prefetch the key's primary and secondary buckets, for
 //     every key before reading any bucket;
 //  2. compare the key's signature with the 8 of each bucket (8 at once);
 //     the first hit (primary before secondary) names a candidate key index
@@ -27,7 +27,7 @@ type burstScan struct {
 	buckets unsafe.Pointer // main bucket array
 	keys    unsafe.Pointer // key of key index 0 (key k at keys + k*stride, its data 8 bytes before)
 	query   *[]byte        // the keys looked up (n slice headers)
-	hashes  *uint32        // their hashes (computed here if crc)
+	hashes  *uint32        // their hashes (computed here if hashFn != 0)
 	n       int            // 1 <= n <= chunk
 	mask    uint64         // bucket index mask
 	keyLen  int
@@ -35,10 +35,17 @@ type burstScan struct {
 	cand    *uint32 // n candidates (out)
 	pos     *int32  // n positions (out), or nil
 	data    *uint64 // n data words (out, hits only) if pos is nil
-	crc     uint64  // 1: hashes[i] = CRC32C(query[i], seed)
+	hashFn  uint64  // hashes[i] computed here: 1: CRC32C(query[i], seed), 2: JHash
 	seed    uint64
 	hits    uint64 // result: keys equal to their candidate
 }
+
+// burstScan.hashFn values.
+const (
+	hashGiven  = 0
+	hashCRC32C = 1
+	hashJHash  = 2
+)
 
 // scanBurstGo is scanBurst in Go: the portable version, and the reference
 // the assembly is tested against. Signatures are compared 4 at a time in
@@ -51,9 +58,14 @@ func scanBurstGo(s *burstScan) {
 		return (*bucket)(unsafe.Add(s.buckets, uintptr(i)*unsafe.Sizeof(bucket{})))
 	}
 	mask := uint32(s.mask)
-	if s.crc != 0 {
+	switch s.hashFn {
+	case hashCRC32C:
 		for i, q := range query {
 			hashes[i] = CRC32C(q, uint32(s.seed))
+		}
+	case hashJHash:
+		for i, q := range query {
+			hashes[i] = JHash(q, uint32(s.seed))
 		}
 	}
 	for i, h := range hashes {

@@ -12,9 +12,45 @@
 #define S_CAND 64
 #define S_POS 72
 #define S_DATA 80
-#define S_CRC 88
+#define S_HASHFN 88
 #define S_SEED 96
 #define S_HITS 104
+
+// lookup3's mix and final on a, b, c = AX, BX, DX, DI scratch.
+#define JMIX \
+	SUBL DX, AX; MOVL DX, DI; ROLL $4, DI; XORL DI, AX; ADDL BX, DX \
+	SUBL AX, BX; MOVL AX, DI; ROLL $6, DI; XORL DI, BX; ADDL DX, AX \
+	SUBL BX, DX; MOVL BX, DI; ROLL $8, DI; XORL DI, DX; ADDL AX, BX \
+	SUBL DX, AX; MOVL DX, DI; ROLL $16, DI; XORL DI, AX; ADDL BX, DX \
+	SUBL AX, BX; MOVL AX, DI; ROLL $19, DI; XORL DI, BX; ADDL DX, AX \
+	SUBL BX, DX; MOVL BX, DI; ROLL $4, DI; XORL DI, DX; ADDL AX, BX
+
+#define JFINAL \
+	XORL BX, DX; MOVL BX, DI; ROLL $14, DI; SUBL DI, DX \
+	XORL DX, AX; MOVL DX, DI; ROLL $11, DI; SUBL DI, AX \
+	XORL AX, BX; MOVL AX, DI; ROLL $25, DI; SUBL DI, BX \
+	XORL BX, DX; MOVL BX, DI; ROLL $16, DI; SUBL DI, DX \
+	XORL DX, AX; MOVL DX, DI; ROLL $4, DI; SUBL DI, AX \
+	XORL AX, BX; MOVL AX, DI; ROLL $14, DI; SUBL DI, BX \
+	XORL BX, DX; MOVL BX, DI; ROLL $24, DI; SUBL DI, DX
+
+// JPART adds the R9 (1..3) bytes at R10, little-endian, to reg.
+#define JPART(reg, l1, l2, l3) \
+	CMPQ R9, $2 \
+	JB   l1 \
+	JEQ  l2 \
+	MOVWLZX (R10), DI \
+	MOVBLZX 2(R10), R9 \
+	SHLL $16, R9 \
+	ORL  R9, DI \
+	JMP  l3 \
+l2: \
+	MOVWLZX (R10), DI \
+	JMP  l3 \
+l1: \
+	MOVBLZX (R10), DI \
+l3: \
+	ADDL DI, reg
 
 // func scanBurst(s *burstScan)
 //
@@ -25,14 +61,17 @@
 // compare each key with its candidate (16 bytes at a time, the last 16
 // overlapping; shorter keys with two overlapping 8- or 4-byte loads, or
 // bytes); store positions or data.
-TEXT ·scanBurst(SB), NOSPLIT, $0-8
+TEXT ·scanBurst(SB), NOSPLIT, $16-8
 	MOVQ s+0(FP), DI
 	MOVQ S_BUCKETS(DI), R8
 	MOVQ S_HASHES(DI), R11
 	MOVQ S_MASK(DI), R12
 	MOVQ S_N(DI), CX
-	CMPQ S_CRC(DI), $0
-	JNE  crc
+	MOVQ S_HASHFN(DI), AX
+	CMPQ AX, $1
+	JEQ  crc
+	CMPQ AX, $2
+	JEQ  jhash
 
 	// Loop 1: prefetch the two buckets of every key.
 	XORQ SI, SI
@@ -50,6 +89,80 @@ pf:
 	INCQ SI
 	CMPQ SI, CX
 	JB   pf
+	JMP  sig
+
+	// Loop 1 with hashing: lookup3's hashlittle (rte_jhash, JHash) of
+	// each key onto the seed, into hashes; prefetch. a, b, c: AX, BX, DX;
+	// R9: the bytes left at R10; DI: scratch.
+jhash:
+	MOVQ S_QUERY(DI), R13
+	MOVQ S_SEED(DI), AX
+	MOVQ AX, seed-8(SP)
+	XORQ SI, SI
+pfj:
+	LEAQ (SI)(SI*2), AX
+	SHLQ $3, AX
+	MOVQ (R13)(AX*1), R10
+	MOVQ 8(R13)(AX*1), R9
+	MOVL seed-8(SP), AX
+	ADDL R9, AX
+	ADDL $0xdeadbeef, AX
+	MOVL AX, BX
+	MOVL AX, DX
+	TESTQ R9, R9
+	JEQ  jdone
+jloop:
+	CMPQ R9, $12
+	JBE  jtail
+	ADDL (R10), AX
+	ADDL 4(R10), BX
+	ADDL 8(R10), DX
+	JMIX
+	ADDQ $12, R10
+	SUBQ $12, R9
+	JMP  jloop
+jtail:
+	CMPQ R9, $4
+	JB   jpa
+	ADDL (R10), AX
+	CMPQ R9, $8
+	JB   jpb
+	ADDL 4(R10), BX
+	CMPQ R9, $12
+	JB   jpc
+	ADDL 8(R10), DX
+	JMP  jfin
+jpa:
+	JPART(AX, jpa1, jpa2, jpa3)
+	JMP  jfin
+jpb:
+	SUBQ $4, R9
+	JEQ  jfin
+	ADDQ $4, R10
+	JPART(BX, jpb1, jpb2, jpb3)
+	JMP  jfin
+jpc:
+	SUBQ $8, R9
+	JEQ  jfin
+	ADDQ $8, R10
+	JPART(DX, jpc1, jpc2, jpc3)
+jfin:
+	JFINAL
+jdone:
+	MOVL DX, AX
+	MOVL AX, (R11)(SI*4)
+	MOVL AX, BX
+	SHRL $16, BX
+	ANDL R12, AX
+	XORL AX, BX
+	ANDL R12, BX
+	SHLQ $6, AX
+	SHLQ $6, BX
+	PREFETCHT0 (R8)(AX*1)
+	PREFETCHT0 (R8)(BX*1)
+	INCQ SI
+	CMPQ SI, CX
+	JB   pfj
 	JMP  sig
 
 	// Loop 1 with hashing: CRC32C of each key (its own length) onto the

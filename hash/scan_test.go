@@ -25,7 +25,7 @@ func TestScanBurst(t *testing.T) {
 				// Few signatures: many candidates per bucket.
 				hf = func(k []byte, s uint32) uint32 { return uint32(JHash(k, s)%uint32(sigs))<<16 | JHash(k, s+1)&0xffff }
 			}
-			tb, err := New(Config{Entries: 256, KeyLen: kl, Hash: hf, ExtendableBuckets: true})
+			tb, err := New(Config{Entries: 256, KeyLen: kl, Hash: hf, Seed: 5, ExtendableBuckets: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,7 +61,7 @@ func TestScanBurst(t *testing.T) {
 						hs[i] = tb.Hash(stored[0])
 					}
 				}
-				for _, crc := range []bool{false, true} {
+				for _, hfn := range []uint64{hashGiven, hashCRC32C, hashJHash} {
 					for _, wantPos := range []bool{true, false} {
 						type res struct {
 							cand   [chunk]uint32
@@ -85,10 +85,10 @@ func TestScanBurst(t *testing.T) {
 								keyLen:  kl,
 								stride:  tb.hdr.stride,
 								cand:    &r.cand[0],
-								seed:    77,
+								seed:    5,
 							}
-							if crc {
-								s.crc, s.hashes = 1, &r.hashes[0]
+							if hfn != hashGiven {
+								s.hashFn, s.hashes = hfn, &r.hashes[0]
 							}
 							if wantPos {
 								s.pos = &r.pos[0]
@@ -101,11 +101,11 @@ func TestScanBurst(t *testing.T) {
 						}
 						a, g := run(scanBurst), run(scanBurstGo)
 						if *a != *g {
-							t.Fatalf("key %d, %d sigs, n %d, crc %v, pos %v: asm and Go differ\nasm %+v\nGo  %+v", kl, sigs, n, crc, wantPos, *a, *g)
+							t.Fatalf("key %d, %d sigs, n %d, hash fn %d, pos %v: asm and Go differ\nasm %+v\nGo  %+v", kl, sigs, n, hfn, wantPos, *a, *g)
 						}
 						for i := 0; i < n; i++ {
-							if crc && g.hashes[i] != CRC32C(keys[i], 77) {
-								t.Fatalf("key %d: hash %#x, CRC32C %#x", kl, g.hashes[i], CRC32C(keys[i], 77))
+							if want := [...]func([]byte, uint32) uint32{nil, CRC32C, JHash}[hfn]; want != nil && g.hashes[i] != want(keys[i], 5) {
+								t.Fatalf("key %d, hash fn %d: hash %#x, want %#x", kl, hfn, g.hashes[i], want(keys[i], 5))
 							}
 							if g.hits>>i&1 == 0 {
 								if wantPos && g.pos[i] != NotFound || !wantPos && g.data[i] != 0xdead {

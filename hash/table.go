@@ -145,6 +145,7 @@ type Table struct {
 	name      string
 	hdr       tableHdr // for the assembly fast paths
 	crc       bool     // hash is CRC32C: find1CRC hashes in the fast path
+	hashFn    uint64   // hash is CRC32C or JHash: scanBurst hashes (burstScan.hashFn)
 	_         [64]byte
 
 	// chg counts cuckoo moves and compactions (readers re-check it).
@@ -194,7 +195,12 @@ func New(cfg Config) (*Table, error) {
 	if t.hash == nil {
 		t.hash = JHash
 	}
-	t.crc = reflect.ValueOf(t.hash).Pointer() == reflect.ValueOf(CRC32C).Pointer()
+	switch reflect.ValueOf(t.hash).Pointer() {
+	case reflect.ValueOf(CRC32C).Pointer():
+		t.crc, t.hashFn = true, hashCRC32C
+	case reflect.ValueOf(JHash).Pointer():
+		t.hashFn = hashJHash
+	}
 	next := 0
 	if t.useExt {
 		next = nb
