@@ -235,17 +235,19 @@ sg:
 	ANDL R12, BX
 	SHLQ $6, AX
 	ADDQ R8, AX
-	MOVOU (AX), X1
-	PCMPEQW X0, X1
-	PMOVMSKB X1, DX
-	ANDL $0x5555, DX
-	JNE  sghave
 	SHLQ $6, BX
-	LEAQ (R8)(BX*1), AX
+	ADDQ R8, BX
 	MOVOU (AX), X1
 	PCMPEQW X0, X1
 	PMOVMSKB X1, DX
+	MOVOU (BX), X2
+	PCMPEQW X0, X2
+	PMOVMSKB X2, DI
+	ANDL $0x5555, DI
 	ANDL $0x5555, DX
+	CMOVQEQ BX, AX // no primary hit: the secondary bucket, without a branch
+	CMOVLEQ DI, DX
+	TESTL DX, DX
 	JNE  sghave
 	MOVL $0, (R10)(SI*4)
 	JMP  sgnext
@@ -263,6 +265,7 @@ sgnext:
 
 	// Loop 3: each key against its candidate. R8: hits, R11: query
 	// slice headers, R12: key length.
+	MOVQ s+0(FP), DI
 	MOVQ S_QUERY(DI), R11
 	MOVQ S_KEYLEN(DI), R12
 	XORQ R8, R8
