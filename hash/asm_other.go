@@ -1,4 +1,4 @@
-//go:build !amd64
+//go:build !amd64 || purego
 
 package hash
 
@@ -7,8 +7,6 @@ import "unsafe"
 const haveCRC32 = false
 
 func crc32cAsm(crc uint32, p *byte, n int) uint32 { panic("unreachable") }
-
-func prefetch(addrs *uintptr, n int) {}
 
 func scanBurst(s *burstScan) { scanBurstGo(s) }
 

@@ -68,10 +68,6 @@ func bucketMatch(b *bucket, sig uint16) uint64 {
 	return sigMatch(atomic.LoadUint64(&b.sigs[0]), sig)>>15 | sigMatch(atomic.LoadUint64(&b.sigs[1]), sig)>>14
 }
 
-// secDone marks a secondary mask computed in pass 2 (bit 2 is never set
-// by bucketMatch, whose bits are 16*lane and 16*lane+1).
-const secDone = 1 << 2
-
 // matchSlot is the entry named by bit n of a bucketMatch mask.
 func matchSlot(n int) int { return n>>4 | (n&1)<<2 }
 

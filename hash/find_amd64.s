@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // Offsets in tableHdr (scan.go).

@@ -269,30 +269,16 @@ func (t *Table) search(b *bucket, key []byte, sig uint16) uint32 {
 }
 
 // lookup returns the key index of key with hash h (0: absent, or a key of
-// the wrong length).
+// the wrong length). A miss is only reported if no cuckoo move happened
+// during the search (a moved key may have been missed).
 func (t *Table) lookup(key []byte, h uint32) uint32 {
 	if len(key) != t.keyLen {
 		return 0
 	}
-	sig, prim, sec := t.buckets2(h)
 	for {
 		cnt := t.chg.Load()
-		pb := t.bucketAt(prim)
-		if k := t.matchKeys(pb, bucketMatch(pb, sig), key); k != 0 {
+		if k := t.search2(key, h); k != 0 {
 			return k
-		}
-		sb := t.bucketAt(sec)
-		if k := t.matchKeys(sb, bucketMatch(sb, sig), key); k != 0 {
-			return k
-		}
-		if t.useExt {
-			for n := atomic.LoadUint32(&pb.next); n != 0; {
-				eb := &t.ext[n-1]
-				if k := t.search(eb, key, sig); k != 0 {
-					return k
-				}
-				n = atomic.LoadUint32(&eb.next)
-			}
 		}
 		if t.chg.Load() == cnt {
 			return 0
