@@ -84,6 +84,14 @@ type Config struct {
 	Arena *eal.Arena
 }
 
+// SlotBytes is the size of a key-store slot for keys of keyLen bytes: the
+// 8-byte data word and the key, rounded up to 16 bytes (as rte_hash's key
+// entries are), so that a 16-byte key and its data share one 32-byte half
+// line and never straddle two cache lines. A table holds Entries+1 slots
+// and Entries/8 64-byte buckets rounded up to a power of two (twice as many
+// with ExtendableBuckets).
+func SlotBytes(keyLen int) int { return (8 + keyLen + 15) / 16 * 16 }
+
 // Errors returned by the table.
 var (
 	ErrNoSpace  = errors.New("hash: no space")      // table (or its buckets) full
@@ -132,9 +140,9 @@ type Table struct {
 	// Read-mostly fields.
 	buckets   []bucket
 	ext       []bucket
-	keys      []uint64 // per key index: data word, then the key padded to 8
+	keys      []uint64 // per key index: data word, then the key (SlotBytes)
 	mask      uint32
-	stride    uint32 // words per key slot
+	stride    uint32 // words per key slot: its data word, then the key, padded to 16 bytes
 	keyLen    int
 	hash      Func
 	seed      uint32
@@ -178,7 +186,7 @@ func New(cfg Config) (*Table, error) {
 	}
 	t := &Table{
 		mask:      uint32(nb - 1),
-		stride:    uint32(1 + (cfg.KeyLen+7)/8),
+		stride:    uint32(SlotBytes(cfg.KeyLen) / 8),
 		keyLen:    cfg.KeyLen,
 		hash:      cfg.Hash,
 		seed:      cfg.Seed,

@@ -110,7 +110,7 @@ func (hb *hashBench) newTable(kl int, ext bool) (*hash.Table, error) {
 	hb.closeArena()
 	cfg := hash.Config{Name: "perf", Entries: hb.entries, KeyLen: kl, Hash: hash.JHash, ExtendableBuckets: ext}
 	if !hashOpt.heap {
-		size := (hb.entries+1)*(8+(kl+7)/8*8) + 2*(hb.entries/8)*64 + 1<<16
+		size := (hb.entries+1)*hash.SlotBytes(kl) + 2*(hb.entries/8)*64 + 1<<16
 		a, err := eal.NewArena(eal.ArenaConfig{Name: "hash_perf", Size: size})
 		if err != nil {
 			return nil, err
