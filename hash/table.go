@@ -92,6 +92,19 @@ type Config struct {
 // with ExtendableBuckets).
 func SlotBytes(keyLen int) int { return (8 + keyLen + 15) / 16 * 16 }
 
+// ArenaBytes is how many bytes New takes from Config.Arena for cfg (the
+// buckets and the key store, 64-byte aligned).
+func ArenaBytes(cfg Config) int {
+	nb := 1
+	for nb*bucketEntries < cfg.Entries {
+		nb <<= 1
+	}
+	if cfg.ExtendableBuckets {
+		nb *= 2
+	}
+	return 64 + nb*64 + (cfg.Entries+1)*SlotBytes(cfg.KeyLen)
+}
+
 // Errors returned by the table.
 var (
 	ErrNoSpace  = errors.New("hash: no space")      // table (or its buckets) full

@@ -47,7 +47,8 @@ var hashKeyLens = []int{4, 8, 16, 32, 48, 64, 9, 13, 37, 40}
 //
 // Then 100k random 16-byte keys, 1M random lookups: hash.Table single and
 // bulk (bursts of 32) with each hash function, against Go's
-// map[[16]byte]uint64 (each the best of 3 passes taking turns):
+// map[[16]byte]uint64 (each the best of 3 passes taking turns; the tables
+// in hugepage arenas unless -hash-heap):
 //
 //	hash_100k_table_<crc32c|jhash|maphash>_<lookup|lookup_bulk>_cycles
 //	hash_100k_gomap_lookup_cycles
@@ -110,7 +111,7 @@ func (hb *hashBench) newTable(kl int, ext bool) (*hash.Table, error) {
 	hb.closeArena()
 	cfg := hash.Config{Name: "perf", Entries: hb.entries, KeyLen: kl, Hash: hash.JHash, ExtendableBuckets: ext}
 	if !hashOpt.heap {
-		size := (hb.entries+1)*hash.SlotBytes(kl) + 2*(hb.entries/8)*64 + 1<<16
+		size := hash.ArenaBytes(cfg)
 		a, err := eal.NewArena(eal.ArenaConfig{Name: "hash_perf", Size: size})
 		if err != nil {
 			return nil, err
@@ -336,7 +337,21 @@ func hashVsMap(w io.Writer, opt Options) error {
 		name string
 		f    hash.Func
 	}{{"crc32c", hash.CRC32C}, {"jhash", hash.JHash}, {"maphash", hash.MapHash()}} {
-		tb, err := hash.New(hash.Config{Entries: nkeys, KeyLen: 16, Hash: hf.f, ExtendableBuckets: true})
+		cfg := hash.Config{Entries: nkeys, KeyLen: 16, Hash: hf.f, ExtendableBuckets: true}
+		if !hashOpt.heap {
+			// On hugepages, as dpkit's tables are meant to be (the map
+			// cannot be).
+			a, err := eal.NewArena(eal.ArenaConfig{Name: "hash_100k", Size: hash.ArenaBytes(cfg)})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if !a.Huge() {
+				Notice(w, "100k keys: arena on ordinary pages (no hugepages left?)")
+			}
+			cfg.Arena = a
+		}
+		tb, err := hash.New(cfg)
 		if err != nil {
 			return err
 		}
