@@ -133,29 +133,34 @@ TEXT ·find1CRC(SB), NOSPLIT, $0-36
 	MOVL seed+24(FP), AX
 	CMPQ CX, H_KEYLEN(DI)
 	JNE  miss
-	XORQ BX, BX
+	MOVQ SI, DX
+	MOVQ CX, BX
+crc16:
+	CMPQ BX, $16
+	JB   crc8
+	CRC32Q (DX), AX
+	CRC32Q 8(DX), AX
+	ADDQ $16, DX
+	SUBQ $16, BX
+	JMP  crc16
 crc8:
-	LEAQ 8(BX), DX
-	CMPQ DX, CX
-	JA   crc4
-	CRC32Q (SI)(BX*1), AX
-	MOVQ DX, BX
-	JMP  crc8
+	TESTQ $8, BX
+	JEQ  crc4
+	CRC32Q (DX), AX
+	ADDQ $8, DX
 crc4:
-	LEAQ 4(BX), DX
-	CMPQ DX, CX
-	JA   crc2
-	CRC32L (SI)(BX*1), AX
-	MOVQ DX, BX
+	TESTQ $4, BX
+	JEQ  crc2
+	CRC32L (DX), AX
+	ADDQ $4, DX
 crc2:
-	LEAQ 2(BX), DX
-	CMPQ DX, CX
-	JA   crc1
-	CRC32W (SI)(BX*1), AX
-	MOVQ DX, BX
+	TESTQ $2, BX
+	JEQ  crc1
+	CRC32W (DX), AX
+	ADDQ $2, DX
 crc1:
-	CMPQ BX, CX
-	JAE  crcdone
-	CRC32B (SI)(BX*1), AX
+	TESTQ $1, BX
+	JEQ  crcdone
+	CRC32B (DX), AX
 crcdone:
 	FIND

@@ -307,18 +307,16 @@ func (t *Table) lookup(key []byte, h uint32) uint32 {
 	}
 }
 
-// find returns the key index of key (0: absent): the fast path, then if
-// that was not it the full search.
-func (t *Table) find(key []byte) uint32 {
-	if t.crc {
-		if k := find1CRC(&t.hdr, unsafe.SliceData(key), len(key), t.seed); k != 0 {
+// findRest returns the key index of key (0: absent) when find1CRC missed,
+// or for tables not hashed with CRC32C (Lookup and LookupData call
+// find1CRC themselves: one call less on the fast path): the fast path
+// find1, then the full search.
+func (t *Table) findRest(key []byte) uint32 {
+	h := t.hash(key, t.seed)
+	if !t.crc {
+		if k := find1(&t.hdr, unsafe.SliceData(key), len(key), h); k != 0 {
 			return k
 		}
-		return t.lookup(key, t.hash(key, t.seed))
-	}
-	h := t.hash(key, t.seed)
-	if k := find1(&t.hdr, unsafe.SliceData(key), len(key), h); k != 0 {
-		return k
 	}
 	return t.lookup(key, h)
 }
@@ -333,7 +331,13 @@ func (t *Table) findWithHash(key []byte, h uint32) uint32 {
 
 // Lookup returns the position of key.
 func (t *Table) Lookup(key []byte) (pos int, ok bool) {
-	k := t.find(key)
+	var k uint32
+	if t.crc {
+		k = find1CRC(&t.hdr, unsafe.SliceData(key), len(key), t.seed)
+	}
+	if k == 0 {
+		k = t.findRest(key)
+	}
 	return int(k) - 1, k != 0
 }
 
@@ -345,15 +349,21 @@ func (t *Table) LookupWithHash(key []byte, h uint32) (pos int, ok bool) {
 
 // LookupData returns the position and data of key.
 func (t *Table) LookupData(key []byte) (data uint64, pos int, ok bool) {
-	k := t.find(key)
+	var k uint32
+	if t.crc {
+		k = find1CRC(&t.hdr, unsafe.SliceData(key), len(key), t.seed)
+	}
+	if k == 0 {
+		k = t.findRest(key)
+	}
 	// Key index 0 is never used: its data word stays 0, the miss's data.
-	return atomic.LoadUint64(&t.keys[k*t.stride]), int(k) - 1, k != 0
+	return t.dataOf(k), int(k) - 1, k != 0
 }
 
 // LookupDataWithHash is LookupData with the key's hash given.
 func (t *Table) LookupDataWithHash(key []byte, h uint32) (data uint64, pos int, ok bool) {
 	k := t.findWithHash(key, h)
-	return atomic.LoadUint64(&t.keys[k*t.stride]), int(k) - 1, k != 0
+	return t.dataOf(k), int(k) - 1, k != 0
 }
 
 // Data returns the data stored with the key at pos (a reader may race with

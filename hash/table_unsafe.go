@@ -86,3 +86,9 @@ func (t *Table) initHdr() {
 		keyLen:  t.keyLen,
 	}
 }
+
+// dataOf loads the data word of key index k (0 <= k <= Entries: it came
+// from the table), 8 bytes before its key.
+func (t *Table) dataOf(k uint32) uint64 {
+	return atomic.LoadUint64((*uint64)(unsafe.Add(t.hdr.keys, uintptr(k)*t.hdr.stride-8)))
+}
