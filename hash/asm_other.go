@@ -15,3 +15,7 @@ func find1(h *tableHdr, key *byte, n int, hash uint32) uint32 { return find1Go(h
 func find1CRC(h *tableHdr, key *byte, n int, seed uint32) uint32 {
 	return find1Go(h, key, n, CRC32C(unsafe.Slice(key, n), seed))
 }
+
+func find1J(h *tableHdr, key *byte, n int, seed uint32) uint32 {
+	return find1Go(h, key, n, JHash(unsafe.Slice(key, n), seed))
+}

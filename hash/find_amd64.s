@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "jhash_amd64.h"
 
 // Offsets in tableHdr (scan.go).
 #define H_BUCKETS 0
@@ -163,4 +164,25 @@ crc1:
 	JEQ  crcdone
 	CRC32B (DX), AX
 crcdone:
+	FIND
+
+// func find1J(h *tableHdr, key *byte, n int, seed uint32) uint32
+//
+// find1 of the key's JHash onto seed.
+TEXT ·find1J(SB), NOSPLIT, $0-36
+	MOVQ h+0(FP), DI
+	MOVQ key+8(FP), SI
+	MOVQ n+16(FP), CX
+	CMPQ CX, H_KEYLEN(DI)
+	JNE  miss
+	MOVQ SI, R10
+	MOVQ CX, R9
+	MOVL seed+24(FP), AX
+	ADDL CX, AX
+	ADDL $0xdeadbeef, AX
+	MOVL AX, BX
+	MOVL AX, DX
+	JHASH
+	MOVL DX, AX
+	MOVQ h+0(FP), DI
 	FIND

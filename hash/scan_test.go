@@ -151,12 +151,12 @@ func TestKeysEqual(t *testing.T) {
 
 // TestFind1: the assembly single-lookup fast path (amd64) and the Go one
 // agree on every key length 1..70, for present keys, keys one byte off a
-// present one, absent keys and keys of the wrong length, and find1CRC
-// hashes as CRC32C does.
+// present one, absent keys and keys of the wrong length, and find1CRC and
+// find1J hash as CRC32C and JHash do.
 func TestFind1(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	for kl := 1; kl <= 70; kl++ {
-		for _, hf := range []Func{CRC32C, func(k []byte, s uint32) uint32 { return JHash(k, s) & 0x0003ffff }} {
+		for _, hf := range []Func{CRC32C, JHash, func(k []byte, s uint32) uint32 { return JHash(k, s) & 0x0003ffff }} {
 			tb, err := New(Config{Entries: 512, KeyLen: kl, Hash: hf, Seed: 99})
 			if err != nil {
 				t.Fatal(err)
@@ -194,9 +194,14 @@ func TestFind1(t *testing.T) {
 						t.Fatalf("key %d: find1Go(%x) = %d, a different key", kl, key, want)
 					}
 				}
-				if tb.crc {
+				switch tb.hashFn {
+				case hashCRC32C:
 					if got := find1CRC(&tb.hdr, kp, n, 99); got != want {
 						t.Fatalf("key %d: find1CRC(%x) = %d, find1Go %d", kl, key, got, want)
+					}
+				case hashJHash:
+					if got := find1J(&tb.hdr, kp, n, 99); got != want {
+						t.Fatalf("key %d: find1J(%x) = %d, find1Go %d", kl, key, got, want)
 					}
 				}
 			}

@@ -165,8 +165,7 @@ type Table struct {
 	rcu       *qsbr.QSBR
 	name      string
 	hdr       tableHdr // for the assembly fast paths
-	crc       bool     // hash is CRC32C: find1CRC hashes in the fast path
-	hashFn    uint64   // hash is CRC32C or JHash: scanBurst hashes (burstScan.hashFn)
+	hashFn    uint64   // hash is CRC32C or JHash: the fast paths hash (burstScan.hashFn)
 	_         [64]byte
 
 	// chg counts cuckoo moves and compactions (readers re-check it).
@@ -218,7 +217,7 @@ func New(cfg Config) (*Table, error) {
 	}
 	switch reflect.ValueOf(t.hash).Pointer() {
 	case reflect.ValueOf(CRC32C).Pointer():
-		t.crc, t.hashFn = true, hashCRC32C
+		t.hashFn = hashCRC32C
 	case reflect.ValueOf(JHash).Pointer():
 		t.hashFn = hashJHash
 	}
@@ -307,13 +306,13 @@ func (t *Table) lookup(key []byte, h uint32) uint32 {
 	}
 }
 
-// findRest returns the key index of key (0: absent) when find1CRC missed,
-// or for tables not hashed with CRC32C (Lookup and LookupData call
-// find1CRC themselves: one call less on the fast path): the fast path
-// find1, then the full search.
+// findRest returns the key index of key (0: absent) when find1CRC or
+// find1J missed, or for tables hashed otherwise (Lookup and LookupData call
+// those themselves: one call less on the fast path): the fast path find1,
+// then the full search.
 func (t *Table) findRest(key []byte) uint32 {
 	h := t.hash(key, t.seed)
-	if !t.crc {
+	if t.hashFn == hashGiven {
 		if k := find1(&t.hdr, unsafe.SliceData(key), len(key), h); k != 0 {
 			return k
 		}
@@ -332,8 +331,11 @@ func (t *Table) findWithHash(key []byte, h uint32) uint32 {
 // Lookup returns the position of key.
 func (t *Table) Lookup(key []byte) (pos int, ok bool) {
 	var k uint32
-	if t.crc {
+	switch t.hashFn {
+	case hashCRC32C:
 		k = find1CRC(&t.hdr, unsafe.SliceData(key), len(key), t.seed)
+	case hashJHash:
+		k = find1J(&t.hdr, unsafe.SliceData(key), len(key), t.seed)
 	}
 	if k == 0 {
 		k = t.findRest(key)
@@ -350,8 +352,11 @@ func (t *Table) LookupWithHash(key []byte, h uint32) (pos int, ok bool) {
 // LookupData returns the position and data of key.
 func (t *Table) LookupData(key []byte) (data uint64, pos int, ok bool) {
 	var k uint32
-	if t.crc {
+	switch t.hashFn {
+	case hashCRC32C:
 		k = find1CRC(&t.hdr, unsafe.SliceData(key), len(key), t.seed)
+	case hashJHash:
+		k = find1J(&t.hdr, unsafe.SliceData(key), len(key), t.seed)
 	}
 	if k == 0 {
 		k = t.findRest(key)
