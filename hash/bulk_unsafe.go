@@ -172,6 +172,11 @@ func (t *Table) bulkSet(i int, k uint32, pos []int32, data []uint64) {
 	}
 }
 
+// testHookSearch, if set (by tests), runs in search2 between the main
+// buckets and the overflow chain: where a writer's move can make a reader
+// miss a present key.
+var testHookSearch func()
+
 // search2 looks key (with hash h) up once, without the retry of lookup:
 // every signature hit of its two buckets, then its overflow chain.
 func (t *Table) search2(key []byte, h uint32) uint32 {
@@ -182,6 +187,9 @@ func (t *Table) search2(key []byte, h uint32) uint32 {
 	}
 	if k := t.matchKeys(t.bucketAt(sec), bucketMatch(t.bucketAt(sec), sig), key); k != 0 {
 		return k
+	}
+	if testHookSearch != nil {
+		testHookSearch()
 	}
 	if t.useExt {
 		for e := atomic.LoadUint32(&pb.next); e != 0; {
