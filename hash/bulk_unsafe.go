@@ -87,17 +87,18 @@ const chunk = 32
 func (t *Table) lookupBulk(keys [][]byte, hashes []uint32, pos []int32, data []uint64) uint64 {
 	n := len(keys)
 	var cand [chunk]uint32 // candidates; the hashes too if computed here
-	s := burstScan{
-		buckets: t.hdr.buckets,
-		keys:    t.hdr.keys,
-		query:   unsafe.SliceData(keys),
-		n:       n,
-		mask:    t.hdr.mask,
-		keyLen:  t.keyLen,
-		stride:  t.hdr.stride,
-		cand:    &cand[0],
-		seed:    uint64(t.seed),
-	}
+	// Field by field: a composite literal is built aside and copied in
+	// 16-byte moves that stall on the 8-byte stores just made.
+	var s burstScan
+	s.buckets = t.hdr.buckets
+	s.keys = t.hdr.keys
+	s.query = unsafe.SliceData(keys)
+	s.n = n
+	s.mask = t.hdr.mask
+	s.keyLen = t.keyLen
+	s.stride = t.hdr.stride
+	s.cand = &cand[0]
+	s.seed = uint64(t.seed)
 	switch {
 	case hashes != nil:
 		s.hashes = unsafe.SliceData(hashes)
