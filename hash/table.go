@@ -217,7 +217,9 @@ func New(cfg Config) (*Table, error) {
 	}
 	switch reflect.ValueOf(t.hash).Pointer() {
 	case reflect.ValueOf(CRC32C).Pointer():
-		t.hashFn = hashCRC32C
+		if haveCRC32 { // the assembly hashes with the crc32 instruction
+			t.hashFn = hashCRC32C
+		}
 	case reflect.ValueOf(JHash).Pointer():
 		t.hashFn = hashJHash
 	}
