@@ -1,4 +1,4 @@
-//go:build !purego
+//go:build !purego && !race
 
 #include "textflag.h"
 #include "jhash_amd64.h"
