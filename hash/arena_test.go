@@ -40,3 +40,25 @@ func TestArena(t *testing.T) {
 		t.Fatal("New in a 4 KiB arena succeeded")
 	}
 }
+
+// TestArenaBytes: an arena of ArenaBytes(cfg) holds the table of cfg.
+func TestArenaBytes(t *testing.T) {
+	for _, cfg := range []Config{
+		{Entries: 1, KeyLen: 1},
+		{Entries: 100, KeyLen: 16, ExtendableBuckets: true},
+		{Entries: 1000, KeyLen: 13},
+		{Entries: 4096, KeyLen: 64, ExtendableBuckets: true},
+	} {
+		a, err := eal.NewArena(eal.ArenaConfig{Name: "hash-size", Size: ArenaBytes(cfg), Huge: eal.HugeNever})
+		if err != nil {
+			t.Skipf("SKIP: no arena: %v", err)
+		}
+		cfg.Arena = a
+		if _, err := New(cfg); err != nil {
+			t.Errorf("%+v: New in an arena of ArenaBytes = %d: %v", cfg, ArenaBytes(cfg), err)
+		} else if u := a.Used(); u > ArenaBytes(cfg) {
+			t.Errorf("%+v: used %d bytes, ArenaBytes %d", cfg, u, ArenaBytes(cfg))
+		}
+		a.Close()
+	}
+}

@@ -1,3 +1,5 @@
+//go:build !purego
+
 package hash
 
 import "golang.org/x/sys/cpu"
@@ -9,9 +11,3 @@ var haveCRC32 = cpu.X86.HasSSE42
 //
 //go:noescape
 func crc32cAsm(crc uint32, p *byte, n int) uint32
-
-// prefetch issues a PREFETCHT0 for each of the n addresses at addrs (a
-// hint: it never faults, so stale addresses are harmless).
-//
-//go:noescape
-func prefetch(addrs *uintptr, n int)

@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // func crc32cAsm(crc uint32, p *byte, n int) uint32
@@ -35,21 +37,4 @@ tail1:
 
 done:
 	MOVL AX, ret+24(FP)
-	RET
-
-// func prefetch(addrs *uintptr, n int)
-TEXT ·prefetch(SB), NOSPLIT, $0-16
-	MOVQ addrs+0(FP), SI
-	MOVQ n+8(FP), CX
-	TESTQ CX, CX
-	JE   pdone
-
-ploop:
-	MOVQ (SI), AX
-	PREFETCHT0 (AX)
-	ADDQ $8, SI
-	DECQ CX
-	JNE  ploop
-
-pdone:
 	RET

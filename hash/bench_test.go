@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/dpkit/dpkit/eal"
 )
 
 // The 100k-key / 1M-lookup case: random 16-byte keys, looked up in random
@@ -22,7 +24,14 @@ func benchSetup(b *testing.B, f Func) (*Table, map[[16]byte]uint64, [][16]byte, 
 	for i := range order {
 		order[i] = int32(r.IntN(benchKeys))
 	}
-	tb, err := New(Config{Entries: benchKeys, KeyLen: 16, Hash: f, ExtendableBuckets: true})
+	cfg := Config{Entries: benchKeys, KeyLen: 16, Hash: f, ExtendableBuckets: true}
+	// On hugepages where there are some, as dpkit's tables are meant to
+	// be (Go's map cannot be).
+	if a, err := eal.NewArena(eal.ArenaConfig{Name: "hash-bench", Size: ArenaBytes(cfg)}); err == nil {
+		b.Cleanup(func() { a.Close() })
+		cfg.Arena = a
+	}
+	tb, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -68,148 +68,138 @@ func bucketMatch(b *bucket, sig uint16) uint64 {
 	return sigMatch(atomic.LoadUint64(&b.sigs[0]), sig)>>15 | sigMatch(atomic.LoadUint64(&b.sigs[1]), sig)>>14
 }
 
-// secDone marks a secondary mask computed in pass 2 (bit 2 is never set
-// by bucketMatch, whose bits are 16*lane and 16*lane+1).
-const secDone = 1 << 2
-
 // matchSlot is the entry named by bit n of a bucketMatch mask.
 func matchSlot(n int) int { return n>>4 | (n&1)<<2 }
 
 // chunk is how many keys lookupBulk takes: enough misses in flight to fill
 // the core's miss buffers (2 buckets, then 1 key, per key), and small
 // scratch arrays (Go zeroes them on every call).
-const chunk = 16
+const chunk = 32
 
-// lookupBulk looks up len(keys) <= chunk keys in three passes so that
-// the memory accesses of different keys overlap: hash every key; read
-// every key's two buckets and compare signatures; then compare keys.
+// lookupBulk looks up 1 <= len(keys) <= chunk keys in stages so that the
+// memory accesses of different keys overlap (see burstScan: hash and
+// prefetch both buckets of every key, then compare signatures and prefetch
+// candidate keys, then compare keys), in one call of scanBurst; the keys
+// that leaves undecided are finished here, one by one.
 //
 // It stores positions in pos (NotFound for misses) or, if pos is nil, the
 // data of the hits in data.
 func (t *Table) lookupBulk(keys [][]byte, hashes []uint32, pos []int32, data []uint64) uint64 {
 	n := len(keys)
-	var (
-		idx          [chunk]uint32
-		sig          [chunk]uint16
-		prim, sec    [chunk]uint32
-		pmask, smask [chunk]uint64
-		cand         [chunk]uint32
-		hits, miss   uint64
-		addrs        [2 * chunk]uintptr
-	)
-	// Pass 1: hashes and bucket indices; prefetch both buckets of every
-	// key.
-	for i := 0; i < n; i++ {
+	var cand [chunk]uint32 // candidates; the hashes too if computed here
+	// Field by field: a composite literal is built aside and copied in
+	// 16-byte moves that stall on the 8-byte stores just made.
+	var s burstScan
+	s.buckets = t.hdr.buckets
+	s.keys = t.hdr.keys
+	s.query = unsafe.SliceData(keys)
+	s.n = n
+	s.mask = t.hdr.mask
+	s.keyLen = t.keyLen
+	s.stride = t.hdr.stride
+	s.cand = &cand[0]
+	s.seed = uint64(t.seed)
+	switch {
+	case hashes != nil:
+		s.hashes = unsafe.SliceData(hashes)
+	case t.hashFn != hashGiven:
+		s.hashes, s.hashFn = &cand[0], t.hashFn
+	default:
+		for i, k := range keys {
+			cand[i] = t.hash(k, t.seed)
+		}
+		s.hashes = &cand[0]
+	}
+	if pos != nil {
+		s.pos = unsafe.SliceData(pos)
+	} else {
+		s.data = unsafe.SliceData(data)
+	}
+	cnt := t.chg.Load()
+	scanBurst(&s)
+	hits := s.hits
+	if all := uint64(1)<<n - 1; hits != all { // n <= chunk < 64
+		hits = t.bulkRest(keys, hashes, pos, data, hits, all, cnt)
+	}
+	return hits
+}
+
+// bulkRest finishes the keys of a bulk lookup that scanBurst left
+// undecided (not in hits): every signature hit of both buckets, then the
+// overflow chain. It stores their positions or data and returns the hits.
+func (t *Table) bulkRest(keys [][]byte, hashes []uint32, pos []int32, data []uint64, hits, all uint64, cnt uint32) uint64 {
+	var miss uint64
+	for m := all &^ hits; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros64(m)
+		key := keys[i]
+		if len(key) != t.keyLen {
+			miss |= 1 << i
+			continue
+		}
 		var h uint32
 		if hashes != nil {
 			h = hashes[i]
 		} else {
-			h = t.hash(keys[i], t.seed)
+			h = t.hash(key, t.seed)
 		}
-		sig[i] = uint16(h >> 16)
-		prim[i] = h & t.mask
-		sec[i] = (prim[i] ^ uint32(sig[i])) & t.mask
-		addrs[2*i] = t.bucketAddr(prim[i])
-		addrs[2*i+1] = t.bucketAddr(sec[i])
-	}
-	prefetch(&addrs[0], 2*n)
-	cnt := t.chg.Load()
-	// Pass 2: signatures of both buckets of every key; prefetch the first
-	// candidate key of each.
-	np := 0
-	for i := 0; i < n; i++ {
-		// The secondary bucket's signatures are compared only when the
-		// primary has no candidate (its line is prefetched all the same;
-		// pass 3 compares it if the primary's candidates all fail).
-		b := t.bucketAt(prim[i])
-		m := bucketMatch(b, sig[i])
-		pmask[i] = m
-		if m == 0 {
-			b = t.bucketAt(sec[i])
-			m = bucketMatch(b, sig[i])
-			smask[i] = m | secDone
-		}
-		if m != 0 {
-			k := atomic.LoadUint32(&b.idx[matchSlot(bits.TrailingZeros64(m))])
-			cand[i] = k
-			addrs[np] = t.keyAddr(k)
-			np++
-		}
-	}
-	if np > 0 {
-		prefetch(&addrs[0], np)
-	}
-	// Pass 3: keys. The first candidate (almost always the key) is
-	// compared inline; anything else goes the long way.
-	kbase := unsafe.Pointer(unsafe.SliceData(t.keys))
-	stride := uintptr(t.stride) * 8
-	for i := 0; i < n; i++ {
-		key := keys[i]
-		if len(key) != t.keyLen {
+		k := t.search2(key, h)
+		if k == 0 {
+			miss |= 1 << i
 			continue
 		}
-		if k := cand[i]; k != 0 {
-			p := unsafe.Add(kbase, uintptr(k)*stride+8)
-			q := unsafe.Pointer(unsafe.SliceData(key))
-			if wordsEqual(p, q, t.keyLen) {
-				idx[i] = k
-				hits |= 1 << i
-				continue
-			}
-		}
-		if k := t.matchKeys(t.bucketAt(prim[i]), pmask[i], key); k != 0 {
-			idx[i] = k
-			hits |= 1 << i
-			continue
-		}
-		sm := smask[i]
-		if sm == 0 {
-			sm = bucketMatch(t.bucketAt(sec[i]), sig[i])
-		}
-		if k := t.matchKeys(t.bucketAt(sec[i]), sm&^secDone, key); k != 0 {
-			idx[i] = k
-			hits |= 1 << i
-			continue
-		}
-		if t.useExt {
-			pb := t.bucketAt(prim[i])
-			for e := atomic.LoadUint32(&pb.next); e != 0; {
-				eb := &t.ext[e-1]
-				if k := t.search(eb, key, sig[i]); k != 0 {
-					idx[i] = k
-					hits |= 1 << i
-					break
-				}
-				e = atomic.LoadUint32(&eb.next)
-			}
-			if idx[i] != 0 {
-				continue
-			}
-		}
-		miss |= 1 << i
+		t.bulkSet(i, k, pos, data)
+		hits |= 1 << i
 	}
 	// A key moved while we looked may have been missed: look the misses
 	// up again, one by one (each retries until the table holds still).
 	if miss != 0 && t.chg.Load() != cnt {
 		for m := miss; m != 0; m &= m - 1 {
 			i := bits.TrailingZeros64(m)
-			if k := t.lookup(keys[i], uint32(sig[i])<<16|prim[i]); k != 0 {
-				idx[i] = k
+			if k := t.lookup(keys[i], t.hash(keys[i], t.seed)); k != 0 {
+				t.bulkSet(i, k, pos, data)
 				hits |= 1 << i
 			}
 		}
 	}
+	return hits
+}
+
+// bulkSet stores the result of key i, found at key index k.
+func (t *Table) bulkSet(i int, k uint32, pos []int32, data []uint64) {
 	if pos != nil {
-		pos = pos[:n]
-		for i := range pos {
-			pos[i] = int32(idx[i]) - 1
-		}
+		pos[i] = int32(k) - 1
 	} else {
-		data = data[:n]
-		for m := hits; m != 0; m &= m - 1 {
-			i := bits.TrailingZeros64(m)
-			data[i] = atomic.LoadUint64(&t.keys[idx[i]*t.stride])
+		data[i] = atomic.LoadUint64(&t.keys[k*t.stride])
+	}
+}
+
+// testHookSearch, if set (by tests), runs in search2 between the main
+// buckets and the overflow chain: where a writer's move can make a reader
+// miss a present key.
+var testHookSearch func()
+
+// search2 looks key (with hash h) up once, without the retry of lookup:
+// every signature hit of its two buckets, then its overflow chain.
+func (t *Table) search2(key []byte, h uint32) uint32 {
+	sig, prim, sec := t.buckets2(h)
+	pb := t.bucketAt(prim)
+	if k := t.matchKeys(pb, bucketMatch(pb, sig), key); k != 0 {
+		return k
+	}
+	if k := t.matchKeys(t.bucketAt(sec), bucketMatch(t.bucketAt(sec), sig), key); k != 0 {
+		return k
+	}
+	if testHookSearch != nil {
+		testHookSearch()
+	}
+	if t.useExt {
+		for e := atomic.LoadUint32(&pb.next); e != 0; {
+			eb := &t.ext[e-1]
+			if k := t.search(eb, key, sig); k != 0 {
+				return k
+			}
+			e = atomic.LoadUint32(&eb.next)
 		}
 	}
-	return hits
+	return 0
 }

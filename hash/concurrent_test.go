@@ -20,10 +20,20 @@ func valueOf(key []byte) uint64 { return binary.LittleEndian.Uint64(key) * 0x9e3
 // position, with their data; any key found must carry its own data (a
 // reused position would show another key's).
 func TestConcurrentReaders(t *testing.T) {
-	for _, ext := range []bool{false, true} {
+	// Each hash function takes its own fast path: JHash and CRC32C are
+	// hashed in assembly on amd64, any other function in Go.
+	type hcase struct {
+		name string
+		f    Func
+	}
+	for _, tc := range []struct {
+		ext bool
+		h   hcase
+	}{{false, hcase{"jhash", nil}}, {true, hcase{"jhash", nil}}, {false, hcase{"crc32c", CRC32C}}, {true, hcase{"crc32c", CRC32C}}, {true, hcase{"maphash", MapHash()}}} {
+		ext := tc.ext
 		const readers = 2
 		q, _ := qsbr.New(readers)
-		tb, err := New(Config{Entries: 2048, KeyLen: 16, ExtendableBuckets: ext, ConcurrentReaders: true, QSBR: q})
+		tb, err := New(Config{Entries: 2048, KeyLen: 16, ExtendableBuckets: ext, ConcurrentReaders: true, QSBR: q, Hash: tc.h.f})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +118,7 @@ func TestConcurrentReaders(t *testing.T) {
 		}
 		r := rand.New(rand.NewPCG(42, 42))
 		present := make([]bool, len(churn))
-		deadline := time.Now().Add(700 * time.Millisecond)
+		deadline := time.Now().Add(400 * time.Millisecond)
 		ops := 0
 		for ; time.Now().Before(deadline) && !stop.Load(); ops++ {
 			i := r.IntN(len(churn))
@@ -127,13 +137,13 @@ func TestConcurrentReaders(t *testing.T) {
 		wg.Wait()
 		select {
 		case e := <-errs:
-			t.Fatalf("ext %v: %s", ext, e)
+			t.Fatalf("ext %v, %s: %s", ext, tc.h.name, e)
 		default:
 		}
 		if tb.chg.Load() == 0 {
-			t.Fatalf("ext %v: no key was ever moved: the test did not exercise displacement", ext)
+			t.Fatalf("ext %v, %s: no key was ever moved: the test did not exercise displacement", ext, tc.h.name)
 		}
-		t.Logf("ext %v: %d writer ops, %d reader rounds, %d moves", ext, ops, lookups.Load(), tb.chg.Load())
+		t.Logf("ext %v, %s: %d writer ops, %d reader rounds, %d moves", ext, tc.h.name, ops, lookups.Load(), tb.chg.Load())
 	}
 }
 
@@ -161,5 +171,63 @@ func TestQSBRReclaim(t *testing.T) {
 	tb.Delete([]byte{9, 0, 0, 0})
 	if n := tb.Reclaim(); n != 1 {
 		t.Fatalf("Reclaim with the reader offline freed %d", n)
+	}
+}
+
+// TestMoveDuringSearch: a key that the writer moves while a reader
+// searches for it (here: out of an overflow bucket into its main bucket,
+// after the reader looked there and before it walks the chain) is still
+// found, by Lookup and by LookupBulk: the reader sees the change counter
+// move and searches again. Deterministic, where TestConcurrentReaders
+// depends on the scheduler to hit the window.
+func TestMoveDuringSearch(t *testing.T) {
+	defer func() { testHookSearch = nil }()
+	for _, bulk := range []bool{false, true} {
+		// One hash for every key: 8 keys fill the primary bucket, 8 the
+		// secondary, the 17th goes to an overflow bucket.
+		tb, err := New(Config{Entries: 64, KeyLen: 8, ExtendableBuckets: true, Hash: func([]byte, uint32) uint32 { return 0x00050003 }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys [][]byte
+		var pos []int
+		for i := 0; i < 17; i++ {
+			k := make([]byte, 8)
+			binary.LittleEndian.PutUint64(k, uint64(i)+1)
+			p, err := tb.Add(k, uint64(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys, pos = append(keys, k), append(pos, p)
+		}
+		moved := tb.chg.Load()
+		fired := false
+		testHookSearch = func() {
+			if fired {
+				return
+			}
+			fired = true
+			// Deleting a key of the primary bucket refills its slot with
+			// the chain's last entry, key 16, and unlinks the emptied
+			// overflow bucket.
+			if _, err := tb.Delete(keys[0]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got int
+		var ok bool
+		if bulk {
+			var p [1]int32
+			ok = tb.LookupBulk(keys[16:], p[:]) == 1
+			got = int(p[0])
+		} else {
+			got, ok = tb.Lookup(keys[16])
+		}
+		if !fired || tb.chg.Load() == moved {
+			t.Fatalf("bulk %v: the hook did not move the key (fired %v)", bulk, fired)
+		}
+		if !ok || got != pos[16] {
+			t.Fatalf("bulk %v: key moved during the search: found %v at %d, want %d", bulk, ok, got, pos[16])
+		}
 	}
 }

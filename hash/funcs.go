@@ -1,10 +1,10 @@
 package hash
 
 import (
-	"encoding/binary"
 	"hash/crc32"
 	"hash/maphash"
 	"math/bits"
+	"unsafe"
 
 	"github.com/dpkit/dpkit/internal/toeplitz"
 )
@@ -15,51 +15,62 @@ func JHash(key []byte, seed uint32) uint32 {
 	n := len(key)
 	a := 0xdeadbeef + uint32(n) + seed
 	b, c := a, a
+	if n == 0 {
+		return c
+	}
+	// Unaligned 32-bit little-endian loads, within key[:n] (checked by the
+	// loop bounds, so without the per-load bounds checks of
+	// binary.LittleEndian on a subslice).
+	p := unsafe.Pointer(unsafe.SliceData(key))
 	i := 0
 	for ; n-i > 12; i += 12 {
-		a += le32(key, i)
-		b += le32(key, i+4)
-		c += le32(key, i+8)
+		a += ld32(p, i)
+		b += ld32(p, i+4)
+		c += ld32(p, i+8)
 		a, b, c = jmix(a, b, c)
 	}
 	// The last 1..12 bytes, zero-padded to three words.
 	switch r := n - i; {
-	case r == 0:
-		return c
 	case r == 12:
-		a += le32(key, i)
-		b += le32(key, i+4)
-		c += le32(key, i+8)
+		a += ld32(p, i)
+		b += ld32(p, i+4)
+		c += ld32(p, i+8)
 	case r > 8:
-		a += le32(key, i)
-		b += le32(key, i+4)
-		c += tail32(key[i+8:])
+		a += ld32(p, i)
+		b += ld32(p, i+4)
+		c += tail32(p, i+8, r-8)
 	case r == 8:
-		a += le32(key, i)
-		b += le32(key, i+4)
+		a += ld32(p, i)
+		b += ld32(p, i+4)
 	case r > 4:
-		a += le32(key, i)
-		b += tail32(key[i+4:])
+		a += ld32(p, i)
+		b += tail32(p, i+4, r-4)
 	case r == 4:
-		a += le32(key, i)
+		a += ld32(p, i)
 	default:
-		a += tail32(key[i:])
+		a += tail32(p, i, r)
 	}
 	return jfinal(a, b, c)
 }
 
-// le32 reads the little-endian word at b[i:i+4].
-func le32(b []byte, i int) uint32 { return binary.LittleEndian.Uint32(b[i:]) }
+// ld32 reads the little-endian word at p+i (amd64 and arm64 load
+// unaligned words; encoding/binary's form is what the compiler turns into
+// one load).
+func ld32(p unsafe.Pointer, i int) uint32 {
+	b := (*[4]byte)(unsafe.Add(p, i))
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
 
-// tail32 reads 1..3 bytes little-endian.
-func tail32(b []byte) uint32 {
-	switch len(b) {
-	case 3:
-		return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16
-	case 2:
-		return uint32(b[0]) | uint32(b[1])<<8
+// tail32 reads n (1..3) bytes at p+i little-endian.
+func tail32(p unsafe.Pointer, i, n int) uint32 {
+	v := uint32(*(*byte)(unsafe.Add(p, i)))
+	if n > 1 {
+		v |= uint32(*(*byte)(unsafe.Add(p, i+1))) << 8
+		if n > 2 {
+			v |= uint32(*(*byte)(unsafe.Add(p, i+2))) << 16
+		}
 	}
-	return uint32(b[0])
+	return v
 }
 
 func jmix(a, b, c uint32) (uint32, uint32, uint32) {

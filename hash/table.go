@@ -46,7 +46,9 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"reflect"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/dpkit/dpkit/eal"
 	"github.com/dpkit/dpkit/hash/qsbr"
@@ -80,6 +82,27 @@ type Config struct {
 	// Arena, if set, holds the buckets and keys (off the Go heap, on
 	// hugepages if the arena is). The table does not free it.
 	Arena *eal.Arena
+}
+
+// SlotBytes is the size of a key-store slot for keys of keyLen bytes: the
+// 8-byte data word and the key, rounded up to 16 bytes (as rte_hash's key
+// entries are), so that a 16-byte key and its data share one 32-byte half
+// line and never straddle two cache lines. A table holds Entries+1 slots
+// and Entries/8 64-byte buckets rounded up to a power of two (twice as many
+// with ExtendableBuckets).
+func SlotBytes(keyLen int) int { return (8 + keyLen + 15) / 16 * 16 }
+
+// ArenaBytes is how many bytes New takes from Config.Arena for cfg (the
+// buckets and the key store, 64-byte aligned).
+func ArenaBytes(cfg Config) int {
+	nb := 1
+	for nb*bucketEntries < cfg.Entries {
+		nb <<= 1
+	}
+	if cfg.ExtendableBuckets {
+		nb *= 2
+	}
+	return 64 + nb*64 + (cfg.Entries+1)*SlotBytes(cfg.KeyLen)
 }
 
 // Errors returned by the table.
@@ -130,9 +153,9 @@ type Table struct {
 	// Read-mostly fields.
 	buckets   []bucket
 	ext       []bucket
-	keys      []uint64 // per key index: data word, then the key padded to 8
+	keys      []uint64 // per key index: data word, then the key (SlotBytes)
 	mask      uint32
-	stride    uint32 // words per key slot
+	stride    uint32 // words per key slot: its data word, then the key, padded to 16 bytes
 	keyLen    int
 	hash      Func
 	seed      uint32
@@ -141,6 +164,8 @@ type Table struct {
 	deferFree bool
 	rcu       *qsbr.QSBR
 	name      string
+	hdr       tableHdr // for the assembly fast paths
+	hashFn    uint64   // hash is CRC32C or JHash: the fast paths hash (burstScan.hashFn)
 	_         [64]byte
 
 	// chg counts cuckoo moves and compactions (readers re-check it).
@@ -173,7 +198,7 @@ func New(cfg Config) (*Table, error) {
 	}
 	t := &Table{
 		mask:      uint32(nb - 1),
-		stride:    uint32(1 + (cfg.KeyLen+7)/8),
+		stride:    uint32(SlotBytes(cfg.KeyLen) / 8),
 		keyLen:    cfg.KeyLen,
 		hash:      cfg.Hash,
 		seed:      cfg.Seed,
@@ -190,6 +215,14 @@ func New(cfg Config) (*Table, error) {
 	if t.hash == nil {
 		t.hash = JHash
 	}
+	switch reflect.ValueOf(t.hash).Pointer() {
+	case reflect.ValueOf(CRC32C).Pointer():
+		if haveCRC32 { // the assembly hashes with the crc32 instruction
+			t.hashFn = hashCRC32C
+		}
+	case reflect.ValueOf(JHash).Pointer():
+		t.hashFn = hashJHash
+	}
 	next := 0
 	if t.useExt {
 		next = nb
@@ -198,6 +231,7 @@ func New(cfg Config) (*Table, error) {
 	if t.buckets, t.ext, t.keys, err = t.alloc(nb, next, (cfg.Entries+1)*int(t.stride)); err != nil {
 		return nil, fmt.Errorf("hash %q: %w", cfg.Name, err)
 	}
+	t.initHdr()
 	if t.useExt {
 		t.extFree = make([]uint32, 0, nb)
 		t.extOf = make([]uint32, cfg.Entries+1)
@@ -257,30 +291,16 @@ func (t *Table) search(b *bucket, key []byte, sig uint16) uint32 {
 }
 
 // lookup returns the key index of key with hash h (0: absent, or a key of
-// the wrong length).
+// the wrong length). A miss is only reported if no cuckoo move happened
+// during the search (a moved key may have been missed).
 func (t *Table) lookup(key []byte, h uint32) uint32 {
 	if len(key) != t.keyLen {
 		return 0
 	}
-	sig, prim, sec := t.buckets2(h)
 	for {
 		cnt := t.chg.Load()
-		pb := t.bucketAt(prim)
-		if k := t.matchKeys(pb, bucketMatch(pb, sig), key); k != 0 {
+		if k := t.search2(key, h); k != 0 {
 			return k
-		}
-		sb := t.bucketAt(sec)
-		if k := t.matchKeys(sb, bucketMatch(sb, sig), key); k != 0 {
-			return k
-		}
-		if t.useExt {
-			for n := atomic.LoadUint32(&pb.next); n != 0; {
-				eb := &t.ext[n-1]
-				if k := t.search(eb, key, sig); k != 0 {
-					return k
-				}
-				n = atomic.LoadUint32(&eb.next)
-			}
 		}
 		if t.chg.Load() == cnt {
 			return 0
@@ -288,31 +308,69 @@ func (t *Table) lookup(key []byte, h uint32) uint32 {
 	}
 }
 
+// findRest returns the key index of key (0: absent) when find1CRC or
+// find1J missed, or for tables hashed otherwise (Lookup and LookupData call
+// those themselves: one call less on the fast path): the fast path find1,
+// then the full search.
+func (t *Table) findRest(key []byte) uint32 {
+	h := t.hash(key, t.seed)
+	if t.hashFn == hashGiven {
+		if k := find1(&t.hdr, unsafe.SliceData(key), len(key), h); k != 0 {
+			return k
+		}
+	}
+	return t.lookup(key, h)
+}
+
+// findWithHash is find with the key's hash given.
+func (t *Table) findWithHash(key []byte, h uint32) uint32 {
+	if k := find1(&t.hdr, unsafe.SliceData(key), len(key), h); k != 0 {
+		return k
+	}
+	return t.lookup(key, h)
+}
+
 // Lookup returns the position of key.
 func (t *Table) Lookup(key []byte) (pos int, ok bool) {
-	if len(key) != t.keyLen {
-		return -1, false
+	var k uint32
+	switch t.hashFn {
+	case hashCRC32C:
+		k = find1CRC(&t.hdr, unsafe.SliceData(key), len(key), t.seed)
+	case hashJHash:
+		k = find1J(&t.hdr, unsafe.SliceData(key), len(key), t.seed)
 	}
-	k := t.lookup(key, t.hash(key, t.seed))
+	if k == 0 {
+		k = t.findRest(key)
+	}
 	return int(k) - 1, k != 0
 }
 
 // LookupWithHash is Lookup with the key's hash (Hash(key)) given.
 func (t *Table) LookupWithHash(key []byte, h uint32) (pos int, ok bool) {
-	k := t.lookup(key, h)
+	k := t.findWithHash(key, h)
 	return int(k) - 1, k != 0
 }
 
 // LookupData returns the position and data of key.
 func (t *Table) LookupData(key []byte) (data uint64, pos int, ok bool) {
-	return t.LookupDataWithHash(key, t.hash(key, t.seed))
+	var k uint32
+	switch t.hashFn {
+	case hashCRC32C:
+		k = find1CRC(&t.hdr, unsafe.SliceData(key), len(key), t.seed)
+	case hashJHash:
+		k = find1J(&t.hdr, unsafe.SliceData(key), len(key), t.seed)
+	}
+	if k == 0 {
+		k = t.findRest(key)
+	}
+	// Key index 0 is never used: its data word stays 0, the miss's data.
+	return t.dataOf(k), int(k) - 1, k != 0
 }
 
 // LookupDataWithHash is LookupData with the key's hash given.
 func (t *Table) LookupDataWithHash(key []byte, h uint32) (data uint64, pos int, ok bool) {
-	k := t.lookup(key, h)
-	// Key index 0 is never used: its data word stays 0, the miss's data.
-	return atomic.LoadUint64(&t.keys[k*t.stride]), int(k) - 1, k != 0
+	k := t.findWithHash(key, h)
+	return t.dataOf(k), int(k) - 1, k != 0
 }
 
 // Data returns the data stored with the key at pos (a reader may race with

@@ -45,11 +45,13 @@ func (t *Table) setKey(k uint32, key []byte) {
 }
 
 // keyEq compares key (t.keyLen bytes) with the key of index k.
-func (t *Table) keyEq(k uint32, key []byte) bool { return t.keyEqual(k, key) }
+func (t *Table) keyEq(k uint32, key []byte) bool {
+	return keysEqual(t.keyPtr(k), unsafe.Pointer(unsafe.SliceData(key)), t.keyLen)
+}
 
 // matchKeys compares key with the entries of b named by mask (a
 // bucketMatch result) and returns the key index of the one equal (0: none).
-// 8- and 16-byte keys are compared inline.
+// Keys are compared with keysEqual (inlined: no call per key).
 func (t *Table) matchKeys(b *bucket, mask uint64, key []byte) uint32 {
 	q := unsafe.Pointer(unsafe.SliceData(key))
 	base := unsafe.Pointer(unsafe.SliceData(t.keys))
@@ -61,73 +63,32 @@ func (t *Table) matchKeys(b *bucket, mask uint64, key []byte) uint32 {
 		}
 		// k < len(t.keys)/t.stride: it came from the table.
 		p := unsafe.Add(base, uintptr(k)*stride+8)
-		if wordsEqual(p, q, t.keyLen) {
+		if keysEqual(p, q, t.keyLen) {
 			return k
 		}
 	}
 	return 0
 }
 
-// wordsEqual compares n bytes at p and q, 8 bytes at a time. Small
-// enough to inline into the lookup loops (no call per key).
-func wordsEqual(p, q unsafe.Pointer, n int) bool {
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		if *(*uint64)(unsafe.Add(p, i)) != *(*uint64)(unsafe.Add(q, i)) {
-			return false
-		}
-	}
-	if i+4 <= n {
-		if *(*uint32)(unsafe.Add(p, i)) != *(*uint32)(unsafe.Add(q, i)) {
-			return false
-		}
-		i += 4
-	}
-	for ; i < n; i++ {
-		if *(*byte)(unsafe.Add(p, i)) != *(*byte)(unsafe.Add(q, i)) {
-			return false
-		}
-	}
-	return true
-}
-
-// keyEqual compares key (t.keyLen bytes) with the key of index k, 8 bytes
-// at a time.
-func (t *Table) keyEqual(k uint32, key []byte) bool {
-	p := t.keyPtr(k)
-	q := unsafe.Pointer(unsafe.SliceData(key))
-	n := t.keyLen
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		if *(*uint64)(unsafe.Add(p, i)) != *(*uint64)(unsafe.Add(q, i)) {
-			return false
-		}
-	}
-	if i+4 <= n {
-		if *(*uint32)(unsafe.Add(p, i)) != *(*uint32)(unsafe.Add(q, i)) {
-			return false
-		}
-		i += 4
-	}
-	for ; i < n; i++ {
-		if *(*byte)(unsafe.Add(p, i)) != *(*byte)(unsafe.Add(q, i)) {
-			return false
-		}
-	}
-	return true
-}
-
-// bucketAddr and keyAddr are addresses to prefetch.
-func (t *Table) bucketAddr(b uint32) uintptr {
-	return uintptr(unsafe.Pointer(unsafe.SliceData(t.buckets))) + uintptr(b)*unsafe.Sizeof(bucket{})
-}
-
-func (t *Table) keyAddr(k uint32) uintptr {
-	return uintptr(unsafe.Pointer(unsafe.SliceData(t.keys))) + uintptr(k*t.stride+1)*8
-}
-
 // bucketAt returns main bucket i without a bounds check: i is always a
 // hash masked with t.mask.
 func (t *Table) bucketAt(i uint32) *bucket {
 	return (*bucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), uintptr(i)*unsafe.Sizeof(bucket{})))
+}
+
+// initHdr fills in t.hdr once the table's memory is allocated.
+func (t *Table) initHdr() {
+	t.hdr = tableHdr{
+		buckets: unsafe.Pointer(unsafe.SliceData(t.buckets)),
+		keys:    unsafe.Pointer(&t.keys[1]),
+		mask:    uint64(t.mask),
+		stride:  uintptr(t.stride) * 8,
+		keyLen:  t.keyLen,
+	}
+}
+
+// dataOf loads the data word of key index k (0 <= k <= Entries: it came
+// from the table), 8 bytes before its key.
+func (t *Table) dataOf(k uint32) uint64 {
+	return atomic.LoadUint64((*uint64)(unsafe.Add(t.hdr.keys, uintptr(k)*t.hdr.stride-8)))
 }

@@ -30,9 +30,12 @@
 
 #define BURST 16
 #define ROUNDS 5
+/* Keys are kept a cache line apart, as in hash_perf_autotest
+ * (keys[KEYS_TO_ADD][MAX_KEYSIZE], MAX_KEYSIZE 64) and app/bench/hash.go. */
+#define KEY_STRIDE 64
 
 static unsigned entries = 1 << 19;
-static uint8_t *keys;	  /* n keys of keylen bytes */
+static uint8_t *keys;	  /* n keys of keylen bytes, KEY_STRIDE apart */
 static uint32_t *hashes;
 static int32_t *pos;
 
@@ -61,9 +64,9 @@ static struct rte_hash *mk(const char *loc, unsigned keylen)
 static void swap(unsigned keylen, unsigned i, unsigned j)
 {
 	uint8_t tmp[64];
-	memcpy(tmp, keys + i * keylen, keylen);
-	memcpy(keys + i * keylen, keys + j * keylen, keylen);
-	memcpy(keys + j * keylen, tmp, keylen);
+	memcpy(tmp, keys + i * KEY_STRIDE, keylen);
+	memcpy(keys + i * KEY_STRIDE, keys + j * KEY_STRIDE, keylen);
+	memcpy(keys + j * KEY_STRIDE, tmp, keylen);
 	uint32_t th = hashes[i];
 	hashes[i] = hashes[j];
 	hashes[j] = th;
@@ -100,7 +103,7 @@ static int run(const char *loc, int data, unsigned kl)
 		if (rte_hash_add_key_with_hash(h, key, hv) < 0)
 			continue;
 		fill[b]++;
-		memcpy(keys + got * kl, key, kl);
+		memcpy(keys + got * KEY_STRIDE, key, kl);
 		hashes[got] = hv;
 		got++;
 	}
@@ -110,7 +113,7 @@ static int run(const char *loc, int data, unsigned kl)
 		rte_hash_reset(h);
 		uint64_t t0 = rte_rdtsc();
 		for (unsigned i = 0; i < n; i++) {
-			const void *k = keys + i * kl;
+			const void *k = keys + i * KEY_STRIDE;
 			void *d = (void *)(uintptr_t)hashes[i];
 			int r;
 			if (data)
@@ -131,7 +134,7 @@ static int run(const char *loc, int data, unsigned kl)
 		t0 = rte_rdtsc();
 		for (int round = 0; round < ROUNDS; round++) {
 			for (unsigned i = 0; i < n; i++) {
-				const void *k = keys + i * kl;
+				const void *k = keys + i * KEY_STRIDE;
 				if (data) {
 					void *d;
 					int r = pre ? rte_hash_lookup_with_hash_data(h, k, hashes[i], &d) : rte_hash_lookup_data(h, k, &d);
@@ -159,7 +162,7 @@ static int run(const char *loc, int data, unsigned kl)
 		for (int round = 0; round < ROUNDS; round++) {
 			for (unsigned j = 0; j < nb; j += BURST) {
 				for (unsigned k = 0; k < BURST; k++)
-					kb[k] = keys + (j + k) * kl;
+					kb[k] = keys + (j + k) * KEY_STRIDE;
 				if (data) {
 					int r = pre ? rte_hash_lookup_with_hash_bulk_data(h, kb, &hashes[j], BURST, &hit, db)
 						    : rte_hash_lookup_bulk_data(h, kb, BURST, &hit, db);
@@ -189,7 +192,7 @@ static int run(const char *loc, int data, unsigned kl)
 
 		t0 = rte_rdtsc();
 		for (unsigned i = 0; i < n; i++) {
-			const void *k = keys + i * kl;
+			const void *k = keys + i * KEY_STRIDE;
 			int r = pre ? rte_hash_del_key_with_hash(h, k, hashes[i]) : rte_hash_del_key(h, k);
 			if (r < 0) {
 				fprintf(stderr, "hash_perf: delete of key %u: %d\n", i, r);
@@ -231,7 +234,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	keys = malloc((size_t)entries * 64);
+	keys = malloc((size_t)entries * KEY_STRIDE);
 	hashes = malloc(entries * sizeof(*hashes));
 	pos = malloc(entries * sizeof(*pos));
 	printf("# hash_perf (DPDK %s): TSC %.3f GHz\n", rte_version(), rte_get_tsc_hz() / 1e9);
