@@ -453,9 +453,10 @@ type group struct {
 	slot   int      // the slot holding the lead class
 	offs   []uint32 // the rules of class c: list[offs[c]:offs[c+1]]
 	list   []uint32
-	// ents, with check32, is list with 4 words an entry: rule, rank, and
-	// the lowest and highest value of the first checked field it allows.
-	ents []uint32
+	// flo and fspan, with check32, are per list entry the lowest value
+	// and the span (highest - lowest) of the first checked field that
+	// the entry's rule allows; filterPad zeros follow the last entry.
+	flo, fspan []uint32
 	// linear: no steps, one class listing all the group's rules.
 	linear bool
 	// Per rule and field: mask, lo, hi-lo; a key's field x matches when
@@ -499,7 +500,7 @@ const (
 )
 
 func (g *group) bytes() int {
-	n := 4*len(g.rank) + 4*len(g.cats) + 4*len(g.offs) + 4*len(g.list) + 4*len(g.ents) + 4*len(g.check32) + 8*len(g.check64)
+	n := 4*len(g.rank) + 4*len(g.cats) + 4*len(g.offs) + 4*len(g.list) + 4*len(g.flo) + 4*len(g.fspan) + 4*len(g.check32) + 8*len(g.check64)
 	for _, s := range g.steps {
 		n += 4*len(s.tbl) + 2*len(s.tbl16)
 	}
@@ -678,17 +679,22 @@ func (b *builder) buildGroup(subs []subrule) (group, error) {
 func (g *group) finishLists(b *builder, subs []subrule, firstSub []int, leadFields uint64) {
 	g.records(b, subs, firstSub, leadFields)
 	if g.check32 != nil {
-		// The list again, each entry with the rule's rank and the range
-		// of the first field match tests, so that most rules of a list
-		// are passed over without touching their records.
-		g.ents = make([]uint32, 4*len(g.list))
+		// The range of the first field that match tests, per list
+		// entry, in two arrays (lows, spans) that the filter compares
+		// 16 entries at a time, so that most rules of a list are passed
+		// over without touching their records. A field with a mask
+		// that is not a prefix gives the whole range: the record
+		// decides.
+		pad := filterPad
+		g.flo = make([]uint32, len(g.list)+pad)
+		g.fspan = make([]uint32, len(g.list)+pad)
 		for j, r := range g.list {
 			ck := g.check32[int(r)*g.stride:]
-			lo, hi := uint32(0), ^uint32(0)
+			lo, span := uint32(0), ^uint32(0)
 			if ck[0] == uint32(sizeMax(g.fields[0].Size)) {
-				lo, hi = ck[1], ck[1]+ck[2]
+				lo, span = ck[1], ck[2]
 			}
-			copy(g.ents[4*j:], []uint32{r, g.rank[r], lo, hi})
+			g.flo[j], g.fspan[j] = lo, span
 		}
 	}
 }

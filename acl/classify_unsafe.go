@@ -115,27 +115,40 @@ func (g *group) match(c *Classifier, keys []unsafe.Pointer, scratch []uint32, bl
 	if g.linear {
 		cls = zeroClasses[:n]
 	}
-	// First touch every key's first candidate rule, so that the cache
-	// misses of the block's keys overlap instead of coming one by one.
-	var rng [maxBlock]uint64 // list start | end<<32
-	offs, list := g.offs, g.list
+	offs := g.offs
 	if g.check32 != nil {
+		// The first field of every key against its whole list, 16
+		// entries a compare, for all the block's keys before any walk:
+		// their list loads overlap, and the walk then visits only the
+		// entries that pass.
+		var fl [maxBlock]filt
+		f0d := &g.fields[0]
 		for i, cl := range cls {
 			lo, hi := offs[cl], offs[cl+1]
-			rng[i] = uint64(lo) | uint64(hi)<<32
-			if lo < hi {
-				// The first entry and its rule's record.
-				r := g.ents[4*lo]
-				sink += uint64(g.check32[int(r)*g.stride])
+			fl[i] = filt{f0: uint32(loadField(keys[i], f0d)), start: lo, cnt: min(hi-lo, 64), end: hi}
+		}
+		filter(fl[:n], g.flo, g.fspan)
+		// Touch the record of every key's first candidate, so that
+		// those misses overlap too.
+		check, list := g.check32, g.list
+		for i := range fl[:n] {
+			f := &fl[i]
+			m := f.mask & lowMask(f.cnt)
+			f.mask = m
+			if m != 0 {
+				r := list[f.start+uint32(bits.TrailingZeros64(m))]
+				sink += uint64(check[int(r)*g.stride])
 			}
 		}
 		if len(g.fields) <= 5 {
-			matchRules5(g, keys, rng[:n], best, cats)
+			g.walk5(keys, fl[:n], best, cats)
 		} else {
-			matchRules32(g, keys, rng[:n], best, cats)
+			g.walk32(keys, fl[:n], best, cats)
 		}
 		return sink
 	}
+	var rng [maxBlock]uint64 // list start | end<<32
+	list := g.list
 	for i, cl := range cls {
 		lo, hi := offs[cl], offs[cl+1]
 		rng[i] = uint64(lo) | uint64(hi)<<32
@@ -145,6 +158,43 @@ func (g *group) match(c *Classifier, keys []unsafe.Pointer, scratch []uint32, bl
 	}
 	matchRules(g, g.check64, keys, rng[:n], best, cats)
 	return sink
+}
+
+// filt is one key's input to and output of the first-field filter. Its
+// layout is known to filterAVX512.
+type filt struct {
+	f0    uint32 // the key's first checked field
+	start uint32 // its list's first entry
+	cnt   uint32 // entries to filter: min(list length, 64)
+	end   uint32 // one past its list's last entry
+	mask  uint64 // bit j: entry start+j passes the first field (j < cnt)
+}
+
+// filterPad is the number of entries after the last of flo and fspan, so
+// that a filter may compare 16 entries from any entry of a list.
+const filterPad = 64
+
+// lowMask returns a mask of the low n bits, n <= 64.
+func lowMask(n uint32) uint64 { return ^uint64(0) >> (64 - n) & -uint64(min(n, 1)) }
+
+// filterGo is the filter in Go: the mask of the entries of lo and span
+// (at most 64) whose range holds f0.
+func filterGo(f0 uint32, lo, span []uint32) (m uint64) {
+	span = span[:len(lo)]
+	for j, x := range lo {
+		// span - (f0-lo) is negative exactly when f0 is out of range.
+		d := uint64(span[j]) - uint64(f0-x)
+		m |= (^d >> 63) << uint(j)
+	}
+	return m
+}
+
+// filterBlockGo is filter without assembly.
+func filterBlockGo(fl []filt, lo, span []uint32) {
+	for i := range fl {
+		f := &fl[i]
+		f.mask = filterGo(f.f0, lo[f.start:f.start+f.cnt], span[f.start:f.start+f.cnt])
+	}
 }
 
 // matchRules walks each key's list (rng: start | end<<32 in g.list) until
@@ -201,25 +251,42 @@ func matchRules[W uint32 | uint64](g *group, check []W, keys []unsafe.Pointer, r
 	}
 }
 
-// matchRules5 is matchRules for keys of at most 5 fields of at most 4
-// bytes (the IPv4 5-tuple): the field tests unrolled, the key's fields in
+// walk5 walks, for every key of fl, the entries of its list that passed
+// the filter, in priority order: the first rule whose record the key
+// passes gives the categories it has and that no earlier rule gave, until
+// every category has a rule or the ranks can no longer beat what earlier
+// groups found. It is for keys of at most 5 fields of at most 4 bytes
+// (the IPv4 5-tuple): the field tests unrolled, the key's fields in
 // registers. Absent fields have a record (0, 0, 0) that every key passes.
-func matchRules5(g *group, keys []unsafe.Pointer, rng []uint64, best []uint32, cats int) {
+func (g *group) walk5(keys []unsafe.Pointer, fl []filt, best []uint32, cats int) {
 	all := uint32(1)<<cats - 1
-	gcats, ents := g.cats, g.ents
+	gcats, rank, list := g.cats, g.rank, g.list
 	check := unsafe.Pointer(unsafe.SliceData(g.check32))
 	stride := uintptr(g.stride) * 4
 	var fd [5]FieldDef
 	nf := copy(fd[:], g.fields)
-	for i, rg := range rng {
-		es := ents[4*uint32(rg) : 4*uint32(rg>>32)]
-		if len(es) == 0 {
+	for i := range fl {
+		f := &fl[i]
+		m := f.mask
+		if m == 0 && f.end-f.start <= 64 {
 			continue
 		}
 		p := keys[i]
-		f0 := uint32(loadField(p, &fd[0]))
+		f0 := f.f0
 		var f1, f2, f3, f4 uint32
-		loaded := false
+		switch nf {
+		case 5:
+			f4 = uint32(loadField(p, &fd[4]))
+			fallthrough
+		case 4:
+			f3 = uint32(loadField(p, &fd[3]))
+			fallthrough
+		case 3:
+			f2 = uint32(loadField(p, &fd[2]))
+			fallthrough
+		case 2:
+			f1 = uint32(loadField(p, &fd[1]))
+		}
 		left := all
 		b := best[i*cats : i*cats+cats]
 		worst := b[0]
@@ -228,72 +295,66 @@ func matchRules5(g *group, keys []unsafe.Pointer, rng []uint64, best []uint32, c
 				worst = max(worst, x)
 			}
 		}
-		for ; len(es) >= 4; es = es[4:] {
-			r, rk := es[0], es[1]
-			if rk >= worst {
-				break // ranks only grow along the list
-			}
-			if f0-es[2] > es[3]-es[2] {
-				continue
-			}
-			if !loaded {
-				// The other fields, once a rule passes the first.
-				loaded = true
-				switch nf {
-				case 5:
-					f4 = uint32(loadField(p, &fd[4]))
-					fallthrough
-				case 4:
-					f3 = uint32(loadField(p, &fd[3]))
-					fallthrough
-				case 3:
-					f2 = uint32(loadField(p, &fd[2]))
-					fallthrough
-				case 2:
-					f1 = uint32(loadField(p, &fd[1]))
+		base := f.start
+	walk:
+		for {
+			for m != 0 {
+				r := list[base+uint32(bits.TrailingZeros64(m))]
+				m &= m - 1
+				rk := rank[r]
+				if rk >= worst {
+					break walk // ranks only grow along the list
+				}
+				ck := (*[15]uint32)(unsafe.Add(check, uintptr(r)*stride))
+				if f0&ck[0]-ck[1] > ck[2] || f1&ck[3]-ck[4] > ck[5] || f2&ck[6]-ck[7] > ck[8] ||
+					f3&ck[9]-ck[10] > ck[11] || f4&ck[12]-ck[13] > ck[14] {
+					continue
+				}
+				rc := gcats[r] & left
+				if rc == 0 {
+					continue
+				}
+				left &^= rc
+				for rc != 0 {
+					k := bits.TrailingZeros32(rc)
+					rc &= rc - 1
+					b[k] = min(b[k], rk)
+				}
+				if left == 0 {
+					break walk
 				}
 			}
-			ck := (*[15]uint32)(unsafe.Add(check, uintptr(r)*stride))
-			if f0&ck[0]-ck[1] > ck[2] || f1&ck[3]-ck[4] > ck[5] || f2&ck[6]-ck[7] > ck[8] ||
-				f3&ck[9]-ck[10] > ck[11] || f4&ck[12]-ck[13] > ck[14] {
-				continue
-			}
-			rc := gcats[r] & left
-			if rc == 0 {
-				continue
-			}
-			left &^= rc
-			for rc != 0 {
-				k := bits.TrailingZeros32(rc)
-				rc &= rc - 1
-				b[k] = min(b[k], rk)
-			}
-			if left == 0 {
+			// Lists longer than 64 entries: the next 64.
+			base += 64
+			if base >= f.end {
 				break
 			}
+			hi := min(f.end, base+64)
+			m = filterGo(f0, g.flo[base:hi], g.fspan[base:hi])
 		}
 	}
 }
 
-// matchRules32 is matchRules for keys of more than 5 fields of at most 4
-// bytes (IPv6 as 4-byte words): like matchRules5 it passes over list
-// entries by their first field and loads the key's other fields only once
-// a rule passes it.
-func matchRules32(g *group, keys []unsafe.Pointer, rng []uint64, best []uint32, cats int) {
+// walk32 is walk5 for keys of more than 5 fields of at most 4 bytes
+// (IPv6 as 4-byte words).
+func (g *group) walk32(keys []unsafe.Pointer, fl []filt, best []uint32, cats int) {
 	all := uint32(1)<<cats - 1
-	gcats, ents, check := g.cats, g.ents, g.check32
+	gcats, rank, list, check := g.cats, g.rank, g.list, g.check32
 	fields := g.fields
 	nf := len(fields)
 	stride := g.stride
 	var fv [MaxFields]uint32
-	for i, rg := range rng {
-		es := ents[4*uint32(rg) : 4*uint32(rg>>32)]
-		if len(es) == 0 {
+	for i := range fl {
+		f := &fl[i]
+		m := f.mask
+		if m == 0 && f.end-f.start <= 64 {
 			continue
 		}
 		p := keys[i]
-		f0 := uint32(loadField(p, &fields[0]))
-		loaded := false
+		fv[0] = f.f0
+		for k := 1; k < nf; k++ {
+			fv[k] = uint32(loadField(p, &fields[k]))
+		}
 		left := all
 		b := best[i*cats : i*cats+cats]
 		worst := b[0]
@@ -302,43 +363,43 @@ func matchRules32(g *group, keys []unsafe.Pointer, rng []uint64, best []uint32, 
 				worst = max(worst, x)
 			}
 		}
-	rules:
-		for ; len(es) >= 4; es = es[4:] {
-			r, rk := es[0], es[1]
-			if rk >= worst {
-				break // ranks only grow along the list
-			}
-			if f0-es[2] > es[3]-es[2] {
-				continue
-			}
-			if !loaded {
-				loaded = true
-				for f := 1; f < nf; f++ {
-					fv[f] = uint32(loadField(p, &fields[f]))
+		base := f.start
+	walk:
+		for {
+		rules:
+			for m != 0 {
+				r := list[base+uint32(bits.TrailingZeros64(m))]
+				m &= m - 1
+				rk := rank[r]
+				if rk >= worst {
+					break walk // ranks only grow along the list
+				}
+				ck := check[int(r)*stride : int(r)*stride+3*nf]
+				for k := range nf {
+					if fv[k]&ck[3*k]-ck[3*k+1] > ck[3*k+2] {
+						continue rules
+					}
+				}
+				rc := gcats[r] & left
+				if rc == 0 {
+					continue
+				}
+				left &^= rc
+				for rc != 0 {
+					k := bits.TrailingZeros32(rc)
+					rc &= rc - 1
+					b[k] = min(b[k], rk)
+				}
+				if left == 0 {
+					break walk
 				}
 			}
-			ck := check[int(r)*stride : int(r)*stride+3*nf]
-			if f0&ck[0]-ck[1] > ck[2] {
-				continue
-			}
-			for f := 1; f < nf; f++ {
-				if fv[f]&ck[3*f]-ck[3*f+1] > ck[3*f+2] {
-					continue rules
-				}
-			}
-			rc := gcats[r] & left
-			if rc == 0 {
-				continue
-			}
-			left &^= rc
-			for rc != 0 {
-				k := bits.TrailingZeros32(rc)
-				rc &= rc - 1
-				b[k] = min(b[k], rk)
-			}
-			if left == 0 {
+			base += 64
+			if base >= f.end {
 				break
 			}
+			hi := min(f.end, base+64)
+			m = filterGo(fv[0], g.flo[base:hi], g.fspan[base:hi])
 		}
 	}
 }
