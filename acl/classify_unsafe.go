@@ -122,22 +122,32 @@ func (g *group) match(c *Classifier, keys []unsafe.Pointer, scratch []uint32, bl
 		// their list loads overlap, and the walk then visits only the
 		// entries that pass.
 		var fl [maxBlock]filt
-		f0d := &g.fields[0]
+		fds := g.fields[:g.nfilt]
 		for i, cl := range cls {
 			lo, hi := offs[cl], offs[cl+1]
-			fl[i] = filt{f0: uint32(loadField(keys[i], f0d)), start: lo, cnt: min(hi-lo, 64), end: hi}
+			f := &fl[i]
+			f.start, f.cnt, f.end = lo, min(hi-lo, filterMax), hi
+			for k := range fds {
+				f.f[k] = uint32(loadField(keys[i], &fds[k]))
+			}
 		}
-		filter(fl[:n], g.flo, g.fspan)
+		filter(fl[:n], g.fr, g.nfilt, g.fstride)
 		// Touch the record of every key's first candidate, so that
 		// those misses overlap too.
 		check, list := g.check32, g.list
 		for i := range fl[:n] {
 			f := &fl[i]
-			m := f.mask & lowMask(f.cnt)
-			f.mask = m
-			if m != 0 {
-				r := list[f.start+uint32(bits.TrailingZeros64(m))]
-				sink += uint64(check[int(r)*g.stride])
+			for w := range f.mask {
+				c := uint32(64 * w)
+				if c >= f.cnt {
+					break
+				}
+				m := f.mask[w] & lowMask(min(f.cnt-c, 64))
+				if m != 0 {
+					r := list[f.start+c+uint32(bits.TrailingZeros64(m))]
+					sink += uint64(check[int(r)*g.stride])
+					break
+				}
 			}
 		}
 		if len(g.fields) <= 5 {
@@ -160,40 +170,64 @@ func (g *group) match(c *Classifier, keys []unsafe.Pointer, scratch []uint32, bl
 	return sink
 }
 
-// filt is one key's input to and output of the first-field filter. Its
-// layout is known to filterAVX512.
+// filt is one key's input to and output of the filter. Its layout is
+// known to filterAVX512.
 type filt struct {
-	f0    uint32 // the key's first checked field
-	start uint32 // its list's first entry
-	cnt   uint32 // entries to filter: min(list length, 64)
-	end   uint32 // one past its list's last entry
-	mask  uint64 // bit j: entry start+j passes the first field (j < cnt)
+	f     [maxFilt]uint32 // the key's first nfilt checked fields
+	start uint32          // its list's first entry
+	cnt   uint32          // entries to filter: min(list length, filterMax)
+	end   uint32          // one past its list's last entry
+	_     uint32
+	// Bit j%64 of mask[j/64]: entry start+j passes the filter (j < cnt;
+	// the bits from cnt on are garbage).
+	mask [filterMax / 64]uint64
 }
 
-// filterPad is the number of entries after the last of flo and fspan, so
+// maxFilt is the most fields a filter compares.
+const maxFilt = 4
+
+// filterMax is the most entries of a list the block filter compares; a
+// walk filters the rest 64 at a time when it gets there.
+const filterMax = 256
+
+// filterPad is the number of entries after the last of each fr array, so
 // that a filter may compare 16 entries from any entry of a list.
-const filterPad = 64
+const filterPad = 16
 
 // lowMask returns a mask of the low n bits, n <= 64.
 func lowMask(n uint32) uint64 { return ^uint64(0) >> (64 - n) & -uint64(min(n, 1)) }
 
-// filterGo is the filter in Go: the mask of the entries of lo and span
-// (at most 64) whose range holds f0.
-func filterGo(f0 uint32, lo, span []uint32) (m uint64) {
-	span = span[:len(lo)]
-	for j, x := range lo {
-		// span - (f0-lo) is negative exactly when f0 is out of range.
-		d := uint64(span[j]) - uint64(f0-x)
-		m |= (^d >> 63) << uint(j)
+// filterGo is the filter in Go: the mask of the entries lo[a:b] (at most
+// 64) of the nfilt fields of fr (stride words apart) whose ranges hold the
+// key's fields f.
+func filterGo(f *[maxFilt]uint32, fr []uint32, nfilt, stride int, a, b uint32) uint64 {
+	m := ^uint64(0)
+	for k := range nfilt {
+		lo := fr[2*k*stride+int(a) : 2*k*stride+int(b)]
+		span := fr[(2*k+1)*stride+int(a) : (2*k+1)*stride+int(b)]
+		span = span[:len(lo)]
+		x, mk := f[k], uint64(0)
+		for j, l := range lo {
+			// span - (x-lo) is negative exactly when x is out of range.
+			d := uint64(span[j]) - uint64(x-l)
+			mk |= (^d >> 63) << uint(j)
+		}
+		m &= mk
 	}
 	return m
 }
 
 // filterBlockGo is filter without assembly.
-func filterBlockGo(fl []filt, lo, span []uint32) {
+func filterBlockGo(fl []filt, fr []uint32, nfilt, stride int) {
 	for i := range fl {
 		f := &fl[i]
-		f.mask = filterGo(f.f0, lo[f.start:f.start+f.cnt], span[f.start:f.start+f.cnt])
+		for w := range f.mask {
+			c := uint32(64 * w)
+			if c >= f.cnt {
+				break
+			}
+			f.mask[w] = filterGo(&f.f, fr, nfilt, stride, f.start+c, f.start+min(f.cnt, c+64))
+		}
 	}
 }
 
@@ -267,12 +301,12 @@ func (g *group) walk5(keys []unsafe.Pointer, fl []filt, best []uint32, cats int)
 	nf := copy(fd[:], g.fields)
 	for i := range fl {
 		f := &fl[i]
-		m := f.mask
-		if m == 0 && f.end-f.start <= 64 {
+		m := f.mask[0] & lowMask(min(f.cnt, 64))
+		if m == 0 && f.cnt <= 64 && f.end-f.start <= 64 {
 			continue
 		}
 		p := keys[i]
-		f0 := f.f0
+		f0 := f.f[0]
 		var f1, f2, f3, f4 uint32
 		switch nf {
 		case 5:
@@ -324,13 +358,17 @@ func (g *group) walk5(keys []unsafe.Pointer, fl []filt, best []uint32, cats int)
 					break walk
 				}
 			}
-			// Lists longer than 64 entries: the next 64.
+			// Lists longer than 64 entries: the next 64, filtered
+			// already up to filterMax.
 			base += 64
 			if base >= f.end {
 				break
 			}
-			hi := min(f.end, base+64)
-			m = filterGo(f0, g.flo[base:hi], g.fspan[base:hi])
+			if c := base - f.start; c < f.cnt {
+				m = f.mask[c/64] & lowMask(min(f.cnt-c, 64))
+				continue
+			}
+			m = filterGo(&f.f, g.fr, g.nfilt, g.fstride, base, min(f.end, base+64))
 		}
 	}
 }
@@ -346,13 +384,12 @@ func (g *group) walk32(keys []unsafe.Pointer, fl []filt, best []uint32, cats int
 	var fv [MaxFields]uint32
 	for i := range fl {
 		f := &fl[i]
-		m := f.mask
-		if m == 0 && f.end-f.start <= 64 {
+		m := f.mask[0] & lowMask(min(f.cnt, 64))
+		if m == 0 && f.cnt <= 64 && f.end-f.start <= 64 {
 			continue
 		}
 		p := keys[i]
-		fv[0] = f.f0
-		for k := 1; k < nf; k++ {
+		for k := range nf {
 			fv[k] = uint32(loadField(p, &fields[k]))
 		}
 		left := all
@@ -398,8 +435,11 @@ func (g *group) walk32(keys []unsafe.Pointer, fl []filt, best []uint32, cats int
 			if base >= f.end {
 				break
 			}
-			hi := min(f.end, base+64)
-			m = filterGo(fv[0], g.flo[base:hi], g.fspan[base:hi])
+			if c := base - f.start; c < f.cnt {
+				m = f.mask[c/64] & lowMask(min(f.cnt-c, 64))
+				continue
+			}
+			m = filterGo(&f.f, g.fr, g.nfilt, g.fstride, base, min(f.end, base+64))
 		}
 	}
 }

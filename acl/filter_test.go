@@ -25,31 +25,43 @@ func TestFilterAssemblyAgainstGo(t *testing.T) {
 		return r.Uint32()
 	}
 	for it := range 2000 {
-		n := r.IntN(300)
-		lo := make([]uint32, n+filterPad)
-		span := make([]uint32, n+filterPad)
-		for j := range n {
-			lo[j], span[j] = edge(), edge()
+		n := r.IntN(700)
+		nfilt := 1 + r.IntN(maxFilt)
+		stride := n + filterPad + r.IntN(3)
+		fr := make([]uint32, 2*nfilt*stride)
+		for k := range nfilt {
+			for j := range n {
+				fr[2*k*stride+j], fr[(2*k+1)*stride+j] = edge(), edge()
+			}
 		}
 		fl := make([]filt, 1+r.IntN(maxBlock))
 		for i := range fl {
 			start := uint32(r.IntN(n + 1))
 			end := start + uint32(r.IntN(n-int(start)+1))
-			f0 := edge()
-			if end > start && r.IntN(2) == 0 {
-				// At an edge of one of the list's ranges.
-				j := start + uint32(r.IntN(int(end-start)))
-				f0 = lo[j] + span[j] + uint32(r.IntN(3)) - 1
+			f := &fl[i]
+			*f = filt{start: start, cnt: min(end-start, filterMax), end: end}
+			for k := range nfilt {
+				f.f[k] = edge()
+				if end > start && r.IntN(3) != 0 {
+					// At an edge of one of the list's ranges.
+					j := int(start) + r.IntN(int(end-start))
+					f.f[k] = fr[2*k*stride+j] + fr[(2*k+1)*stride+j]*uint32(r.IntN(2)) + uint32(r.IntN(3)) - 1
+				}
 			}
-			fl[i] = filt{f0: f0, start: start, cnt: min(end-start, 64), end: end}
 		}
 		want := append([]filt(nil), fl...)
-		filterBlockGo(want, lo, span)
-		filter(fl, lo, span)
+		filterBlockGo(want, fr, nfilt, stride)
+		filter(fl, fr, nfilt, stride)
 		for i := range fl {
-			m := lowMask(fl[i].cnt)
-			if fl[i].mask&m != want[i].mask {
-				t.Fatalf("case %d key %d (%+v): assembly mask %#x, Go %#x", it, i, want[i], fl[i].mask&m, want[i].mask)
+			for w := range fl[i].mask {
+				c := uint32(64 * w)
+				if c >= fl[i].cnt {
+					break
+				}
+				m := lowMask(min(fl[i].cnt-c, 64))
+				if fl[i].mask[w]&m != want[i].mask[w]&m {
+					t.Fatalf("case %d key %d word %d (%+v): assembly mask %#x, Go %#x", it, i, w, want[i], fl[i].mask[w]&m, want[i].mask[w]&m)
+				}
 			}
 		}
 	}
