@@ -90,3 +90,51 @@ func TestLowMask(t *testing.T) {
 		}
 	}
 }
+
+// TestLongLists classifies keys whose list holds hundreds of rules that
+// all pass the filter's field, most failing on another: walks that go past
+// the first 64 entries and past filterMax, against the reference.
+func TestLongLists(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, f := range []Format{FormatIPv4, FormatIPv6} {
+		cfg := Config{Fields: f.Fields(), Categories: 3}
+		nf := len(cfg.Fields)
+		const n = 700
+		var rules []Rule
+		for i := range n {
+			fs := make([]Field, nf)
+			fs[0] = Field{6, 0xff}
+			fs[1] = Field{0x0a000000, 8}
+			if f != FormatIPv4 {
+				fs[1] = Field{0x20010db8, 32}
+			}
+			// Rule i: sport >= i and dport <= 65535-i.
+			fs[nf-2] = Field{uint64(i), 65535}
+			fs[nf-1] = Field{0, uint64(65535 - i)}
+			rules = append(rules, Rule{Fields: fs, Priority: int32(i), CategoryMask: uint32(1 + r.IntN(7)), Userdata: uint32(i + 1)})
+		}
+		var keys [][]byte
+		kl := f.KeyLen()
+		for range 2000 {
+			k := make([]byte, kl)
+			k[0] = 6
+			if f == FormatIPv4 {
+				k[4] = 10
+			} else {
+				copy(k[4:], []byte{0x20, 0x01, 0x0d, 0xb8})
+			}
+			s, d := uint16(r.IntN(n+50)), uint16(65535-r.IntN(n+50))
+			if r.IntN(8) == 0 {
+				s, d = uint16(r.Uint32()), uint16(r.Uint32())
+			}
+			k[kl-4], k[kl-3], k[kl-2], k[kl-1] = byte(s>>8), byte(s), byte(d>>8), byte(d)
+			keys = append(keys, k)
+		}
+		checkSame(t, &cfg, rules, keys)
+		if useAVX512 {
+			useAVX512 = false
+			checkSame(t, &cfg, rules, keys)
+			useAVX512 = true
+		}
+	}
+}
