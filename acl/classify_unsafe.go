@@ -133,7 +133,8 @@ func (g *group) match(c *Classifier, keys []unsafe.Pointer, scratch []uint32, bl
 		}
 		filter(fl[:n], g.fr, g.nfilt, g.fstride)
 		// Touch the record of every key's first candidate, so that
-		// those misses overlap too.
+		// those misses overlap too. (Touching the next candidates' as
+		// well was no faster on 4000 and 20000 IPv4 rules.)
 		check, list := g.check32, g.list
 		for i := range fl[:n] {
 			f := &fl[i]
