@@ -939,17 +939,43 @@ func combineKeep(a, b *pnode, words int) *pnode {
 			if lo >= hi {
 				lo, hi = 0, 0
 			}
-			for w := lo; w < hi; w++ {
-				tmp[w] = sa[w] & sb[w]
+			t, x, y := tmp[lo:hi], sa[lo:hi], sb[lo:hi]
+			x, y = x[:len(t)], y[:len(t)]
+			for w := range t {
+				t[w] = x[w] & y[w]
 			}
 			row[j] = nd.sets.internSpan(tmp, lo, hi)
-			for w := lo; w < hi; w++ {
-				tmp[w] = 0
-			}
+			clear(t)
 		}
 	}
 	nd.n = nd.sets.len()
 	return nd
+}
+
+// hashWords hashes ws from seed, four words at a time in four independent
+// chains (a set of 20000 rules is 313 words, hashed once per class of
+// every combination table, which is most of the build time).
+func hashWords(ws []uint64, seed uint64) uint64 {
+	const m1, m2 = 0xff51afd7ed558ccd, 0xc4ceb9fe1a85ec53
+	h0, h1, h2, h3 := seed, seed^m1, seed^m2, seed+m1
+	for len(ws) >= 4 {
+		h0 = (h0 ^ ws[0]) * m1
+		h1 = (h1 ^ ws[1]) * m2
+		h2 = (h2 ^ ws[2]) * m1
+		h3 = (h3 ^ ws[3]) * m2
+		h0 ^= h0 >> 29
+		h1 ^= h1 >> 31
+		h2 ^= h2 >> 27
+		h3 ^= h3 >> 33
+		ws = ws[4:]
+	}
+	for _, x := range ws {
+		h0 = (h0^x)*m1 + 0x2545f4914f6cdd1d
+		h0 ^= h0 >> 29
+	}
+	h := h0 ^ bits.RotateLeft64(h1, 17) ^ bits.RotateLeft64(h2, 31) ^ bits.RotateLeft64(h3, 47)
+	h *= m2
+	return h ^ h>>32
 }
 
 // setTab interns bitsets of w words: equal sets get the same class number.
@@ -993,11 +1019,7 @@ func (t *setTab) internSpan(s []uint64, lo, hi int) uint32 {
 	if lo >= hi {
 		lo, hi = 0, 0
 	}
-	h := uint64(lo)*0x9e3779b97f4a7c15 ^ uint64(hi)
-	for _, x := range s[lo:hi] {
-		h = (h^x)*0xff51afd7ed558ccd + 0x2545f4914f6cdd1d
-		h ^= h >> 29
-	}
+	h := hashWords(s[lo:hi], uint64(lo)*0x9e3779b97f4a7c15^uint64(hi))
 	id, ok := t.first[h]
 	if ok {
 		for ; id >= 0; id = t.next[id] {
