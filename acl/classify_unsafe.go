@@ -117,10 +117,10 @@ func (g *group) match(c *Classifier, keys []unsafe.Pointer, scratch []uint32, bl
 	}
 	offs := g.offs
 	if g.check32 != nil {
-		// The first field of every key against its whole list, 16
-		// entries a compare, for all the block's keys before any walk:
-		// their list loads overlap, and the walk then visits only the
-		// entries that pass.
+		// The filter fields (the first nfilt of the records) of every
+		// key against its whole list, 16 entries a compare, for all the
+		// block's keys before any walk: their list loads overlap, and
+		// the walk then visits only the entries that pass.
 		var fl [maxBlock]filt
 		fds := g.fields[:g.nfilt]
 		for i, cl := range cls {
