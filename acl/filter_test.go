@@ -76,7 +76,10 @@ func TestGoFilter(t *testing.T) {
 	useAVX512 = false
 	defer func() { useAVX512 = true }()
 	t.Run("random", TestRandomAgainstReference)
-	t.Run("large", TestLargeRuleSets)
+	t.Run("long", TestLongLists)
+	if !testing.Short() {
+		t.Run("large", TestLargeRuleSets)
+	}
 }
 
 func TestLowMask(t *testing.T) {
