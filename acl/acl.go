@@ -26,33 +26,37 @@
 //
 // # How it works
 //
-// Build sorts the rules by priority and groups them by the field in which
-// they are narrow: first the rules narrow in the field where most rules are
-// narrow and overlap least (for a 5-tuple ACL, a specific source prefix),
-// then, of the rest, by the next such field (destination), and so on, at
-// most MaxGroups groups, as rte_acl splits its tries by which fields are
-// wild. For each group it cuts the fields into 8- and 16-bit chunks and
-// builds, as in Recursive Flow Classification,
+// Build sorts the rules by priority and splits them in two groups by the
+// field in which they are narrow: the rules narrow in the field where most
+// rules are narrow and overlap least (for a 5-tuple ACL, a specific source
+// prefix), and the others, as rte_acl splits its tries by which fields are
+// wild. (A group whose tables grow past SplitSize is split further, up to
+// MaxGroups groups.) For each group it cuts the fields into 8- and 16-bit
+// chunks and builds, as in Recursive Flow Classification,
 //
 //   - per chunk a 256- or 65536-entry table from the chunk's value to an
 //     equivalence class: the set of the group's rules that value allows;
 //   - tables combining two classes into the class of their intersection
 //     (the chunks of one field first), up to the "lead" dimension: the
 //     field, or fields combined, whose classes hold the fewest rules;
-//   - per class of the lead, the list of its rules in priority order, each
-//     entry with the rule's rank and the range of the first field tested,
-//     and per rule a record of (mask, low, span) per field (one 64-byte
-//     line for a 5-tuple).
+//   - per class of the lead, the list of its rules in priority order, with
+//     per entry the range of the most selective other field (the filter
+//     field), and per rule a record of (mask, low, span) per field (one
+//     64-byte line for a 5-tuple).
 //
 // A lookup loads one table entry per chunk and per combination of the lead
-// (3 for an IPv4 source address), then walks its class's list: the first
-// rule whose record the key passes, field by field, is the group's answer,
-// and the walk stops early at ranks an earlier group already beat. A group
-// of at most 4 rules has no tables: its one list is walked whole. Classify
-// runs every stage over a block of up to 64 keys so that the table loads of
-// many keys are in flight together, then keeps the best rule over the
-// groups. Tables over 1 MiB live in a hugepage arena (eal.NewArena), as
-// rte_acl's do, so that random lookups do not also miss the TLB.
+// (3 for an IPv4 source address), compares its filter field with the
+// ranges of its whole list, 16 entries an AVX-512 compare (a Go loop on
+// CPUs without AVX-512), then walks only the entries that passed: the
+// first rule whose record the key passes, field by field, is the group's
+// answer, and the walk stops early at ranks an earlier group already beat.
+// (Keys with an 8-byte field have no filter: they walk every entry.)
+// A group of at most 4 rules has no tables: its one list is taken whole.
+// Classify runs every stage over a block of up to 64 keys, so that the
+// table, list and record loads of many keys are in flight together, then
+// keeps the best rule over the groups. Tables over 1 MiB live in a
+// hugepage arena (eal.NewArena), as rte_acl's do, so that random lookups
+// do not also miss the TLB.
 //
 // A Classifier is immutable: any number of goroutines may call Classify on
 // it at the same time.
@@ -152,7 +156,8 @@ type Config struct {
 	// table size and build time); 0 means 64 MiB, negative never splits
 	// (but for MaxSize).
 	SplitSize int
-	// MaxGroups bounds the number of rule groups; 0 means 8 (rte_acl's
+	// MaxGroups bounds the number of rule groups (the field partition
+	// makes at most 2, size splits the rest); 0 means 8 (rte_acl's
 	// RTE_ACL_MAX_TRIES).
 	MaxGroups int
 }

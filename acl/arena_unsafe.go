@@ -76,7 +76,7 @@ func (c *Classifier) relocate() {
 			g.steps[i].tbl16 = u16(g.steps[i].tbl16)
 		}
 		g.offs, g.list, g.check32, g.check64 = u32(g.offs), u32(g.list), u32(g.check32), u64(g.check64)
-		g.ents = u32(g.ents)
+		g.fr = u32(g.fr)
 		g.rank, g.cats = u32(g.rank), u32(g.cats)
 		groups[gi] = g
 	}

@@ -7,7 +7,8 @@ import (
 )
 
 // benchSet returns the rules and keys of ACL_RULES and ACL_TRACE (files in
-// dpdk-test-acl's formats, e.g. from bench/acl/gen), or a random set.
+// dpdk-test-acl's formats, IPv6 ones if ACL_IPV6 is set, e.g. from
+// bench/acl/gen), or a random set.
 func benchSet(b *testing.B) (Config, []Rule, [][]byte) {
 	rf, tf := os.Getenv("ACL_RULES"), os.Getenv("ACL_TRACE")
 	if rf != "" && tf != "" {
@@ -16,7 +17,11 @@ func benchSet(b *testing.B) (Config, []Rule, [][]byte) {
 			b.Fatal(err)
 		}
 		defer f.Close()
-		rules, err := ParseRules(f, FormatIPv4)
+		format := FormatIPv4
+		if os.Getenv("ACL_IPV6") != "" {
+			format = FormatIPv6
+		}
+		rules, err := ParseRules(f, format)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -25,15 +30,16 @@ func benchSet(b *testing.B) (Config, []Rule, [][]byte) {
 			b.Fatal(err)
 		}
 		defer g.Close()
-		raw, err := ParseTrace(g, FormatIPv4, 0)
+		raw, err := ParseTrace(g, format, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
 		var keys [][]byte
-		for i := 0; i+16 <= len(raw); i += 16 {
-			keys = append(keys, raw[i:i+16])
+		kl := format.KeyLen()
+		for i := 0; i+kl <= len(raw); i += kl {
+			keys = append(keys, raw[i:i+kl])
 		}
-		return Config{Fields: FormatIPv4.Fields(), Categories: 1}, rules, keys
+		return Config{Fields: format.Fields(), Categories: 1}, rules, keys
 	}
 	r := rand.New(rand.NewPCG(9, 10))
 	cfg := Config{Categories: 1, Fields: FormatIPv4.Fields()}
