@@ -608,7 +608,8 @@ func (s *Socket) Packet(d unix.XDPDesc) []byte {
 // process pinned to one CPU), and each sysmon wakeup preempts the
 // sending thread on its core: ~15k context switches a second and 17%
 // of the send rate on a veth. A raw call is the poll-mode driver's
-// choice: the lcore's thread owns its core.
+// choice: the lcore's thread owns its core, and a stop-the-world waits
+// at most one such call.
 func (s *Socket) Kick(force bool) error {
 	if !force && !s.Tx.needWakeup() {
 		return nil
