@@ -23,9 +23,14 @@ func storeStatus(b []byte, off int, v uint32) {
 
 // kick is sendto(fd, NULL, 0, MSG_DONTWAIT, NULL, 0): it makes the kernel
 // send the tx ring's frames marked TP_STATUS_SEND_REQUEST, without waiting
-// for them to leave. unix.Sendto would allocate.
+// for them to leave. unix.Sendto would allocate. It is a raw call (no
+// entersyscall/exitsyscall), as internal/xsk's Kick: it never blocks, but
+// it sends the whole batch in the kernel, long enough that with a plain
+// call Go's sysmon keeps taking the P back and waking every 20 us on the
+// lcore's own CPU (measured on a veth: 21k context switches a second and
+// 0.36 Mpps, against 460 and 0.49 Mpps raw).
 func kick(fd int) unix.Errno {
-	_, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), 0, 0, unix.MSG_DONTWAIT, 0, 0)
+	_, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), 0, 0, unix.MSG_DONTWAIT, 0, 0)
 	return e
 }
 
