@@ -25,6 +25,8 @@ func fuzzMbuf(t *testing.T, mp *mbuf.Pool, b []byte, seg uint8) *mbuf.Mbuf {
 	if s == 0 {
 		s = 2000
 	}
+	// At most 64 segments: 9000 one-byte segments would empty the pool.
+	s = max(s, (len(b)+63)/64)
 	return mbuftest.Packet(t, mp, b, s)
 }
 

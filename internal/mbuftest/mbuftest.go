@@ -50,12 +50,12 @@ func Chain(t testing.TB, p *mbuf.Pool, parts ...[]byte) *mbuf.Mbuf {
 		}
 		m := p.Alloc(Lcore)
 		if m == nil {
-			t.Fatalf("pool %s empty", p.Name())
+			fail(t, head, "pool %s empty", p.Name())
 		}
 		seg := m.Append(len(d))
 		if seg == nil {
 			m.Free(Lcore)
-			t.Fatalf("pool %s: %d bytes do not fit in a segment", p.Name(), len(d))
+			fail(t, head, "pool %s: %d bytes do not fit in a segment", p.Name(), len(d))
 		}
 		copy(seg, d)
 		if head == nil {
@@ -76,7 +76,7 @@ func Packet(t testing.TB, p *mbuf.Pool, b []byte, seg int) *mbuf.Mbuf {
 	for len(b) > 0 || head == nil {
 		m := p.Alloc(Lcore)
 		if m == nil {
-			t.Fatalf("pool %s empty", p.Name())
+			fail(t, head, "pool %s empty", p.Name())
 		}
 		n := min(len(b), m.Tailroom())
 		if seg > 0 {
@@ -84,7 +84,7 @@ func Packet(t testing.TB, p *mbuf.Pool, b []byte, seg int) *mbuf.Mbuf {
 		}
 		if n == 0 && len(b) > 0 {
 			m.Free(Lcore)
-			t.Fatalf("pool %s: no room in a segment", p.Name())
+			fail(t, head, "pool %s: no room in a segment", p.Name())
 		}
 		copy(m.Append(n), b[:n])
 		b = b[n:]
@@ -95,6 +95,16 @@ func Packet(t testing.TB, p *mbuf.Pool, b []byte, seg int) *mbuf.Mbuf {
 		}
 	}
 	return head
+}
+
+// fail frees the packet built so far (head may be nil), so that the pool
+// is whole again for the next test or fuzz input, and fails t.
+func fail(t testing.TB, head *mbuf.Mbuf, format string, args ...any) {
+	t.Helper()
+	if head != nil {
+		head.Free(Lcore)
+	}
+	t.Fatalf(format, args...)
 }
 
 // Bytes returns a copy of the packet's data, all its segments.

@@ -2,6 +2,7 @@ package mbuftest
 
 import (
 	"bytes"
+	"runtime"
 	"testing"
 
 	"github.com/dpkit/dpkit/internal/testutil"
@@ -37,4 +38,35 @@ func TestChain(t *testing.T) {
 	if m.NbSegs() != 3 || string(Bytes(m)) != "abcde" {
 		t.Errorf("Chain: %d segments %q", m.NbSegs(), Bytes(m))
 	}
+}
+
+// A packet the pool cannot hold fails the test and leaves the pool whole.
+func TestPacketPoolEmpty(t *testing.T) {
+	p := NewPool(t, mbuf.PoolConfig{N: 7})
+	var failed bool
+	ft := &fakeT{TB: t, failed: &failed}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Packet(ft, p, make([]byte, 100), 10) // 10 segments from 7 mbufs
+	}()
+	<-done
+	if !failed {
+		t.Fatal("Packet did not fail on an empty pool")
+	}
+	if n := p.InUse(); n != 0 {
+		t.Errorf("%d mbufs still in use after the failure", n)
+	}
+}
+
+// fakeT records a Fatalf and ends its goroutine, as testing.T does.
+type fakeT struct {
+	testing.TB
+	failed *bool
+}
+
+func (f *fakeT) Helper() {}
+func (f *fakeT) Fatalf(string, ...any) {
+	*f.failed = true
+	runtime.Goexit()
 }
