@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/dpkit/dpkit/internal/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -71,4 +72,39 @@ func LinkEvent(b []byte, ifindex int) bool {
 		b = b[next:]
 	}
 	return false
+}
+
+// LinkWatch is the WatchLink a port driver runs while it is started: it
+// keeps ethdev's link-change hook and the running watch's stop. The zero
+// value watches nothing.
+type LinkWatch struct {
+	notify func()
+	stop   func()
+}
+
+// SetNotify keeps the hook (ethdev.LinkWatcher's WatchLink).
+func (w *LinkWatch) SetNotify(notify func()) { w.notify = notify }
+
+// Wanted reports whether there is a hook and no watch running yet.
+func (w *LinkWatch) Wanted() bool { return w.notify != nil && w.stop == nil }
+
+// Start watches interface ifindex of namespace ns, if Wanted. A watch that
+// cannot start leaves the link to be polled.
+func (w *LinkWatch) Start(ns *netns.Handle, ifindex int) {
+	if !w.Wanted() {
+		return
+	}
+	ns.Do(func() error {
+		stop, err := WatchLink(ifindex, w.notify)
+		w.stop = stop
+		return err
+	})
+}
+
+// Stop ends the watch, if one runs, and waits for it.
+func (w *LinkWatch) Stop() {
+	if w.stop != nil {
+		w.stop()
+		w.stop = nil
+	}
 }

@@ -86,10 +86,9 @@ type device struct {
 	cfg     ethdev.Config
 	promisc bool
 	allmult bool
-	base    []afp.Stats // per rx socket, at ResetStats
-	started atomic.Bool // read by the link watcher's goroutine
-	notify  func()      // ethdev's link-change hook
-	unwatch func()      // stops the link watcher
+	base    []afp.Stats   // per rx socket, at ResetStats
+	started atomic.Bool   // read by the link watcher's goroutine
+	link    afp.LinkWatch // rtnetlink watch while started
 }
 
 var (
@@ -255,43 +254,23 @@ func (d *device) TxQueueSetup(q uint16, conf *ethdev.TxQueueConf) (ethdev.TxQueu
 
 func (d *device) Start() error {
 	d.started.Store(true)
-	d.watch()
+	d.link.Start(d.ns, d.ifindex)
 	return nil
 }
 
 func (d *device) Stop() error {
-	d.unwatchLink()
+	d.link.Stop()
 	d.started.Store(false)
 	return nil
 }
 
 // WatchLink keeps notify for the rtnetlink watcher that runs while the
 // port is started (the link is down while it is stopped anyway).
-func (d *device) WatchLink(notify func()) { d.notify = notify }
-
-// watch starts following the interface on rtnetlink, in its namespace.
-func (d *device) watch() {
-	if d.notify == nil || d.unwatch != nil {
-		return
-	}
-	d.ns.Do(func() error {
-		stop, err := afp.WatchLink(d.ifindex, d.notify)
-		d.unwatch = stop
-		return err
-	})
-}
-
-// unwatchLink stops the watcher and waits for it.
-func (d *device) unwatchLink() {
-	if d.unwatch != nil {
-		d.unwatch()
-		d.unwatch = nil
-	}
-}
+func (d *device) WatchLink(notify func()) { d.link.SetNotify(notify) }
 
 // Close closes the sockets (the rings hold copies, never mbufs).
 func (d *device) Close() error {
-	d.unwatchLink()
+	d.link.Stop()
 	d.closeSockets()
 	if d.ctl >= 0 {
 		unix.Close(d.ctl)

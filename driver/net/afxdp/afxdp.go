@@ -173,8 +173,7 @@ type device struct {
 	base    []xsk.Stats // per socket, at ResetStats
 	xbase   []xsk.Stats // per socket, at ResetXStats
 	statMu  sync.Mutex
-	notify  func()
-	unwatch func()
+	link    afp.LinkWatch // rtnetlink watch while started
 	started atomic.Bool
 }
 
@@ -336,7 +335,7 @@ func (d *device) Start() error {
 		return fmt.Errorf("net_af_xdp %s: %w", d.iface, err)
 	}
 	d.started.Store(true)
-	d.watch()
+	d.link.Start(d.ns, d.ifindex)
 	return nil
 }
 
@@ -575,14 +574,14 @@ func (d *device) total(i int) xsk.Stats {
 // pool, and the interface's packets go to its stack until Start.
 func (d *device) Stop() error {
 	d.started.Store(false)
-	d.unwatchLink()
+	d.link.Stop()
 	d.closeSockets()
 	return nil
 }
 
 // Close closes the sockets and detaches the XDP program.
 func (d *device) Close() error {
-	d.unwatchLink()
+	d.link.Stop()
 	d.closeSockets()
 	if d.prog != nil {
 		d.prog.Close()
@@ -597,26 +596,7 @@ func (d *device) Close() error {
 
 // WatchLink keeps notify for the rtnetlink watcher that runs while the
 // port is started (the link is down while it is stopped anyway).
-func (d *device) WatchLink(notify func()) { d.notify = notify }
-
-// watch starts following the interface on rtnetlink, in its namespace.
-func (d *device) watch() {
-	if d.notify == nil || d.unwatch != nil {
-		return
-	}
-	d.ns.Do(func() error {
-		stop, err := afp.WatchLink(d.ifindex, d.notify)
-		d.unwatch = stop
-		return err
-	})
-}
-
-func (d *device) unwatchLink() {
-	if d.unwatch != nil {
-		d.unwatch()
-		d.unwatch = nil
-	}
-}
+func (d *device) WatchLink(notify func()) { d.link.SetNotify(notify) }
 
 func (d *device) Link() ethdev.Link {
 	ifi, err := d.ifc()

@@ -73,9 +73,8 @@ type device struct {
 	cfg     ethdev.Config
 	rxqs    []*rxQueue
 	txqs    []*txQueue
-	started atomic.Bool // read by the link watcher's goroutine
-	notify  func()      // ethdev's link-change hook
-	unwatch func()      // stops the link watcher
+	started atomic.Bool        // read by the link watcher's goroutine
+	link    afpacket.LinkWatch // rtnetlink watch while started
 }
 
 var (
@@ -239,44 +238,24 @@ func (d *device) Start() error {
 		return err
 	}
 	d.started.Store(true)
-	d.watch()
+	if d.link.Wanted() {
+		if ifindex, err := d.ifindex(); err == nil {
+			d.link.Start(d.ns, ifindex)
+		}
+	}
 	return nil
 }
 
 // Stop brings the interface down.
 func (d *device) Stop() error {
-	d.unwatchLink()
+	d.link.Stop()
 	d.started.Store(false)
 	return d.tap.SetUp(false)
 }
 
 // WatchLink keeps notify for the rtnetlink watcher that runs while the
 // port is started (the link is down while it is stopped anyway).
-func (d *device) WatchLink(notify func()) { d.notify = notify }
-
-// watch starts following the interface on rtnetlink, in its namespace.
-func (d *device) watch() {
-	if d.notify == nil || d.unwatch != nil {
-		return
-	}
-	ifindex, err := d.ifindex()
-	if err != nil {
-		return
-	}
-	d.ns.Do(func() error {
-		stop, err := afpacket.WatchLink(ifindex, d.notify)
-		d.unwatch = stop
-		return err
-	})
-}
-
-// unwatchLink stops the watcher and waits for it.
-func (d *device) unwatchLink() {
-	if d.unwatch != nil {
-		d.unwatch()
-		d.unwatch = nil
-	}
-}
+func (d *device) WatchLink(notify func()) { d.link.SetNotify(notify) }
 
 // Close gives back the mbufs the rx queues keep for their next reads and
 // closes the TAP (which goes away unless persistent).
@@ -287,7 +266,7 @@ func (d *device) Close() error {
 		}
 	}
 	d.rxqs = nil
-	d.unwatchLink()
+	d.link.Stop()
 	err := d.tap.Close()
 	d.ns.Close()
 	return err
