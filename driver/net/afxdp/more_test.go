@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,30 +22,7 @@ func newEnv2(t *testing.T) *env {
 	}
 	netnstest.Require(t)
 	a, b := netnstest.New(t), netnstest.New(t)
-	va, vb := fmt.Sprintf("dkx%da", os.Getpid()%100000), fmt.Sprintf("dkx%db", os.Getpid()%100000)
-	if out, err := exec.Command("ip", "link", "add", va, "netns", a.Name(), "numtxqueues", "2", "numrxqueues", "2",
-		"type", "veth", "peer", "name", vb, "netns", b.Name(), "numtxqueues", "2", "numrxqueues", "2").CombinedOutput(); err != nil {
-		t.Fatalf("ip link add: %v: %s", err, out)
-	}
-	for _, e := range []struct {
-		ns   *netnstest.NS
-		name string
-	}{{a, va}, {b, vb}} {
-		e.ns.Run(t, "sysctl", "-qw", "net.ipv6.conf."+e.name+".disable_ipv6=1")
-		e.ns.Run(t, "ip", "link", "set", e.name, "up")
-	}
-	for _, e := range []struct {
-		ns   *netnstest.NS
-		name string
-	}{{a, va}, {b, vb}} {
-		deadline := time.Now().Add(3 * time.Second)
-		for !strings.Contains(e.ns.Run(t, "ip", "-o", "link", "show", e.name), "state UP") {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s not up", e.name)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	va, vb := netnstest.NewVethQueues(t, a, b, 2)
 	return &env{a, b, va, vb}
 }
 

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -110,10 +111,17 @@ func (n *NS) Run(t testing.TB, name string, args ...string) string {
 // It returns the names of the ends. The pair goes away with its namespaces.
 func NewVeth(t testing.TB, a, b *NS) (aName, bName string) {
 	t.Helper()
+	return NewVethQueues(t, a, b, 1)
+}
+
+// NewVethQueues is NewVeth with queues rx and tx queues on each end.
+func NewVethQueues(t testing.TB, a, b *NS, queues int) (aName, bName string) {
+	t.Helper()
 	u := uniq()
 	aName, bName = "dkv"+u+"a", "dkv"+u+"b"
-	if out, err := exec.Command("ip", "link", "add", aName, "netns", a.name, "type", "veth",
-		"peer", "name", bName, "netns", b.name).CombinedOutput(); err != nil {
+	q := strconv.Itoa(queues)
+	if out, err := exec.Command("ip", "link", "add", aName, "netns", a.name, "numtxqueues", q, "numrxqueues", q,
+		"type", "veth", "peer", "name", bName, "netns", b.name, "numtxqueues", q, "numrxqueues", q).CombinedOutput(); err != nil {
 		t.Fatalf("ip link add veth %s/%s: %v: %s", aName, bName, err, out)
 	}
 	for _, e := range []struct {
