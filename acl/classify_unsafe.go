@@ -274,11 +274,7 @@ func matchRules[W uint32 | uint64](g *group, check []W, keys []unsafe.Pointer, r
 			}
 			left &^= rc
 			rk := rank[r]
-			for rc != 0 {
-				k := bits.TrailingZeros32(rc)
-				rc &= rc - 1
-				b[k] = min(b[k], rk)
-			}
+			record(b, rc, rk)
 			if left == 0 {
 				break
 			}
@@ -350,11 +346,7 @@ func (g *group) walk5(keys []unsafe.Pointer, fl []filt, best []uint32, cats int)
 					continue
 				}
 				left &^= rc
-				for rc != 0 {
-					k := bits.TrailingZeros32(rc)
-					rc &= rc - 1
-					b[k] = min(b[k], rk)
-				}
+				record(b, rc, rk)
 				if left == 0 {
 					break walk
 				}
@@ -365,11 +357,7 @@ func (g *group) walk5(keys []unsafe.Pointer, fl []filt, best []uint32, cats int)
 			if base >= f.end {
 				break
 			}
-			if c := base - f.start; c < f.cnt {
-				m = f.mask[c/64] & lowMask(min(f.cnt-c, 64))
-				continue
-			}
-			m = filterGo(&f.f, g.fr, g.nfilt, g.fstride, base, min(f.end, base+64))
+			m = g.nextMask(f, base)
 		}
 	}
 }
@@ -423,11 +411,7 @@ func (g *group) walk32(keys []unsafe.Pointer, fl []filt, best []uint32, cats int
 					continue
 				}
 				left &^= rc
-				for rc != 0 {
-					k := bits.TrailingZeros32(rc)
-					rc &= rc - 1
-					b[k] = min(b[k], rk)
-				}
+				record(b, rc, rk)
 				if left == 0 {
 					break walk
 				}
@@ -436,11 +420,7 @@ func (g *group) walk32(keys []unsafe.Pointer, fl []filt, best []uint32, cats int
 			if base >= f.end {
 				break
 			}
-			if c := base - f.start; c < f.cnt {
-				m = f.mask[c/64] & lowMask(min(f.cnt-c, 64))
-				continue
-			}
-			m = filterGo(&f.f, g.fr, g.nfilt, g.fstride, base, min(f.end, base+64))
+			m = g.nextMask(f, base)
 		}
 	}
 }
@@ -458,4 +438,23 @@ func loadField(p unsafe.Pointer, d *FieldDef) uint64 {
 	default:
 		return binary.BigEndian.Uint64(unsafe.Slice((*byte)(q), 8))
 	}
+}
+
+// record lowers the best rank of every category in rc to rk.
+func record(b []uint32, rc, rk uint32) {
+	for rc != 0 {
+		k := bits.TrailingZeros32(rc)
+		rc &= rc - 1
+		b[k] = min(b[k], rk)
+	}
+}
+
+// nextMask is the filter mask of f's list entries base..base+63: the
+// mask filtered ahead of the walks up to filterMax entries, the Go
+// filter's beyond.
+func (g *group) nextMask(f *filt, base uint32) uint64 {
+	if c := base - f.start; c < f.cnt {
+		return f.mask[c/64] & lowMask(min(f.cnt-c, 64))
+	}
+	return filterGo(&f.f, g.fr, g.nfilt, g.fstride, base, min(f.end, base+64))
 }
